@@ -1,0 +1,85 @@
+//! Wiring only: opens the store and the fetcher, joins the stages with bounded channels, and
+//! stops them in order. Shutdown flows downstream like data: the scheduler stops on the signal,
+//! its output closes, each later stage ends when its input does, and the sink flushes last. If
+//! in-flight articles take longer than `daemon.shutdown_grace`, they are dropped (their items
+//! were not committed, so the next start picks them up again).
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{Config, FeedSpec};
+use crate::http::Fetcher;
+use crate::scheduler::Mode;
+use crate::sink::SinkError;
+use crate::state::{StateError, Store};
+use crate::{article, dedup, scheduler, sink};
+
+/// Capacity of every channel between stages.
+const CHANNEL: usize = 100;
+
+/// Why the pipeline could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    State(#[from] StateError),
+    #[error("cannot build the HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+/// Signals from outside the pipeline.
+pub struct Control {
+    /// Becomes true on SIGTERM/SIGINT.
+    pub shutdown: watch::Receiver<bool>,
+    /// A new feed list on SIGHUP.
+    pub feeds: watch::Receiver<Vec<FeedSpec>>,
+}
+
+/// Runs the pipeline until done (`Once`) or shut down. Returns the number of records written.
+pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppError> {
+    let store = Store::open(&cfg.state.dir)?;
+    let fetcher = Fetcher::new(&cfg.fetch)?;
+    let (entry_tx, entry_rx) = mpsc::channel(CHANNEL);
+    let (pending_tx, pending_rx) = mpsc::channel(CHANNEL);
+    let (out_tx, out_rx) = mpsc::channel(CHANNEL);
+    let (hard_stop_tx, hard_stop_rx) = watch::channel(false);
+
+    let sched = {
+        let settings = scheduler::Settings::new(mode, &cfg.daemon, cfg.fetch.concurrency);
+        let (fetcher, store, shutdown) = (fetcher.clone(), store.clone(), control.shutdown.clone());
+        tokio::spawn(scheduler::run(settings, control.feeds, fetcher, store, entry_tx, shutdown))
+    };
+    tokio::spawn(article::run(fetcher, cfg.fetch.concurrency, entry_rx, pending_tx, hard_stop_rx));
+    tokio::spawn(dedup::run(store.clone(), pending_rx, out_tx));
+    let grace = cfg.daemon.shutdown_grace;
+    tokio::spawn(hard_stop_after_grace(control.shutdown, grace, hard_stop_tx));
+
+    let written = sink::run(cfg.output.clone(), store, out_rx).await;
+    sched.abort();
+    match written {
+        Ok(n) => Ok(n),
+        // `newsd run | head`: the reader left; nothing more to do.
+        Err(SinkError::Closed) => {
+            tracing::info!("Standard output closed; stopping.");
+            Ok(0)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Once shutdown is signalled, gives in-flight work `grace` to finish, then tells the article
+/// stage to drop what is left.
+async fn hard_stop_after_grace(
+    mut shutdown: watch::Receiver<bool>,
+    grace: Duration,
+    tx: watch::Sender<bool>,
+) {
+    if shutdown.wait_for(|s| *s).await.is_err() {
+        return;
+    }
+    tokio::time::sleep(grace).await;
+    tracing::warn!(grace = ?grace, "Grace period over; dropping unfinished articles.");
+    let _ = tx.send(true);
+}

@@ -1,0 +1,107 @@
+//! Stage [2]: one poll of one feed. Fetches the document with its saved validators
+//! (conditional GET), parses it, and returns the items not yet turned into records together
+//! with the server's scheduling hints. Decides nothing about timing (that is `scheduler`).
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::config::FeedSpec;
+use crate::http::{FetchError, Fetcher, Purpose, Request};
+use crate::model::Item;
+use crate::state::{FeedState, StateError, Store};
+
+use super::{parse, ParseError, ParsedFeed};
+
+/// Why a poll produced no items.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{url}: {source}")]
+    Parse {
+        url: String,
+        #[source]
+        source: ParseError,
+    },
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// What one successful poll found.
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// HTTP status (200 or 304; 200 for `file://`).
+    pub status: u16,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// `Cache-Control`/`Expires` header values, for the scheduler's hints.
+    pub cache_control: Option<String>,
+    pub expires: Option<String>,
+    /// The parsed document (empty on 304).
+    pub feed: ParsedFeed,
+    /// Items not yet turned into records, or changed since, with their fingerprints.
+    pub new_items: Vec<(Item, String)>,
+    /// Items in the document.
+    pub total_items: usize,
+}
+
+/// Polls one feed.
+pub async fn poll(
+    fetcher: &Fetcher,
+    store: &Store,
+    spec: &FeedSpec,
+    state: &FeedState,
+) -> Result<Polled, PollError> {
+    let mut req = Request::new(spec.url.clone(), Purpose::Feed);
+    req.etag = state.etag.clone();
+    req.last_modified = state.last_modified.clone();
+    let resp = fetcher.get(&req).await?;
+    let mut out = Polled {
+        status: resp.status,
+        etag: resp.etag.clone().or_else(|| state.etag.clone()),
+        last_modified: resp.last_modified.clone().or_else(|| state.last_modified.clone()),
+        cache_control: resp.cache_control.clone(),
+        expires: resp.expires.clone(),
+        ..Default::default()
+    };
+    if resp.not_modified() {
+        return Ok(out);
+    }
+    let base = resp.final_url.clone();
+    let body = resp.body;
+    let feed = tokio::task::spawn_blocking(move || parse(&body, &base))
+        .await
+        .unwrap_or(Err(ParseError::Panicked))
+        .map_err(|source| PollError::Parse { url: spec.url.to_string(), source })?;
+    out.total_items = feed.items.len();
+    for item in &feed.items {
+        let hash = item_hash(item);
+        if store.item_hash(&spec.name, &item.key())?.as_deref() != Some(hash.as_str()) {
+            out.new_items.push((item.clone(), hash));
+        }
+    }
+    out.feed = feed;
+    Ok(out)
+}
+
+/// Fingerprint of an item as the feed shows it: a change means the article may have changed.
+pub fn item_hash(item: &Item) -> String {
+    let mut h = Sha256::new();
+    for part in [item.link.as_deref(), item.title.as_deref(), item.summary.as_deref()] {
+        h.update(part.unwrap_or("").as_bytes());
+        h.update([0x1f]);
+    }
+    if let Some(u) = item.updated {
+        h.update(u.timestamp().to_le_bytes());
+    }
+    h.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Seconds in `Cache-Control: max-age=N`, if any.
+pub fn max_age(cache_control: &str) -> Option<Duration> {
+    cache_control.split(',').find_map(|d| {
+        let (k, v) = d.trim().split_once('=')?;
+        k.trim().eq_ignore_ascii_case("max-age").then(|| v.trim().parse().ok().map(Duration::from_secs))?
+    })
+}

@@ -1,0 +1,150 @@
+//! What crosses stages: `FeedSpec` (config) → [`Item`] (a parsed feed entry) → [`Entry`]
+//! (an item with its feed, to be processed) → [`Record`] (the output line, SPEC `newsd.article/1`).
+//!
+//! Plain data only; no stage logic lives here.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::config::FeedSpec;
+
+/// One entry of a parsed feed, links already absolute.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Item {
+    /// The feed's id for the item (GUID, Atom id, JSON Feed id); may be empty.
+    pub guid: String,
+    /// The article link, resolved against the feed URL (and xml:base).
+    pub link: Option<String>,
+    pub title: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// The item's summary or content as plain text.
+    pub summary: Option<String>,
+    pub authors: Vec<String>,
+}
+
+impl Item {
+    /// A key that identifies the item within its feed across polls: the link when there is one
+    /// (GUIDs are too often unstable), else the GUID, else the title.
+    pub fn key(&self) -> String {
+        self.link
+            .clone()
+            .filter(|l| !l.is_empty())
+            .or_else(|| Some(self.guid.clone()).filter(|g| !g.is_empty()))
+            .or_else(|| self.title.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// An item waiting to become a record.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub feed: Arc<FeedSpec>,
+    pub item: Item,
+    /// Fingerprint of the item as the feed showed it (to notice changed items).
+    pub item_hash: String,
+}
+
+/// How far processing got for a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The article page was fetched and yielded text.
+    Ok,
+    /// Built from the feed item alone; `error` says why.
+    FeedOnly,
+    /// Nothing usable.
+    Error,
+}
+
+/// The feed a record came from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FeedRef {
+    pub name: String,
+    pub url: String,
+    pub tags: Vec<String>,
+}
+
+/// The feed item as seen in the feed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ItemRef {
+    pub guid: String,
+    pub link: Option<String>,
+    pub title: Option<String>,
+    #[serde(serialize_with = "opt_time")]
+    pub published: Option<DateTime<Utc>>,
+    pub summary: Option<String>,
+}
+
+/// A direct quotation and who said it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Quote {
+    pub text: String,
+    pub speaker: Option<String>,
+}
+
+/// Named entities, each once, in order of importance.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Entities {
+    pub persons: Vec<String>,
+    pub organizations: Vec<String>,
+    pub locations: Vec<String>,
+}
+
+/// One output line (SPEC `newsd.article/1`). Field order is the SPEC's; every field is always
+/// serialized, `null` or empty where unknown.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Record {
+    pub schema: &'static str,
+    pub id: String,
+    pub revision: u32,
+    pub status: Status,
+    pub error: Option<String>,
+    pub feed: FeedRef,
+    pub item: ItemRef,
+    pub url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    #[serde(serialize_with = "opt_time")]
+    pub published_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "opt_time")]
+    pub updated_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "time")]
+    pub fetched_at: DateTime<Utc>,
+    pub language: Option<String>,
+    pub site_name: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub dateline: Option<String>,
+    pub agencies: Vec<String>,
+    pub text: String,
+    pub word_count: usize,
+    pub summary: String,
+    pub quotes: Vec<Quote>,
+    pub entities: Entities,
+    pub keywords: Vec<String>,
+    pub content_hash: String,
+    pub duplicate_of: Option<String>,
+}
+
+/// The schema tag of every record.
+pub const SCHEMA: &str = "newsd.article/1";
+
+/// RFC 3339 in UTC with a `Z`, seconds precision: `2025-08-16T01:05:00Z`.
+pub fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(t))
+}
+
+fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&rfc3339(t)),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,164 @@
+//! Builds the output [`Record`] from a feed entry and, when there is one, the extracted article
+//! and its news fields. The one place that decides `status`, `id` and the SPEC's field values.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::dedup::{article_id, canonical_url, content_hash};
+use crate::extract::Extracted;
+use crate::model::{Entry, FeedRef, ItemRef, Record, Status, SCHEMA};
+use crate::news::{self, NewsInput};
+
+/// The page as fetched and extracted, when that worked.
+pub struct Page {
+    pub final_url: Url,
+    pub extracted: Extracted,
+}
+
+/// Builds the record of one entry. `page` is the fetched article, `error` why there is none
+/// (or why it had no text).
+pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: DateTime<Utc>) -> Record {
+    let item = &entry.item;
+    let link = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let (final_url, ex) = match page {
+        Some(p) if !p.extracted.text.trim().is_empty() => (Some(p.final_url), Some(p.extracted)),
+        Some(p) => (Some(p.final_url), None),
+        None => (None, None),
+    };
+    let error = match (&ex, error) {
+        (Some(_), _) => None,
+        (None, Some(e)) => Some(e),
+        (None, None) if entry.feed.fetch_articles && link.is_some() => {
+            Some("article page has no text".into())
+        }
+        (None, None) if link.is_none() => Some("feed item has no link".into()),
+        (None, None) => Some("article fetching is off for this feed".into()),
+    };
+    // Identity: the page's canonical URL, else where the link led, else the link, else the GUID.
+    let canonical = ex
+        .as_ref()
+        .and_then(|e| e.canonical_url.as_deref())
+        .and_then(|c| Url::parse(c).ok())
+        .or_else(|| final_url.clone())
+        .or_else(|| link.clone())
+        .map(|u| canonical_url(&u));
+    let id = match &canonical {
+        Some(c) => article_id(c.as_str()),
+        None => article_id(&format!("{}\x1f{}", entry.feed.name, item.key())),
+    };
+    let ex = ex.unwrap_or_default();
+    let has_page_text = !ex.text.trim().is_empty();
+    let text = if has_page_text { ex.text.clone() } else { item.summary.clone().unwrap_or_default() };
+    let title = ex.title.clone().or_else(|| item.title.clone());
+    let status = if has_page_text {
+        Status::Ok
+    } else if title.is_some() || !text.is_empty() {
+        Status::FeedOnly
+    } else {
+        Status::Error
+    };
+    let authors = if ex.authors.is_empty() { item.authors.clone() } else { ex.authors.clone() };
+    let n = news::analyze(&NewsInput {
+        text: &text,
+        title: title.as_deref(),
+        authors: &authors,
+        language: ex.language.as_deref(),
+    });
+    Record {
+        schema: SCHEMA,
+        id,
+        revision: 0,
+        status,
+        error,
+        feed: FeedRef {
+            name: entry.feed.name.clone(),
+            url: entry.feed.url.to_string(),
+            tags: entry.feed.tags.clone(),
+        },
+        item: ItemRef {
+            guid: item.guid.clone(),
+            link: item.link.clone(),
+            title: item.title.clone(),
+            published: item.published,
+            summary: item.summary.clone(),
+        },
+        url: final_url.map(|u| u.to_string()).or_else(|| item.link.clone()),
+        canonical_url: canonical.map(|u| u.to_string()),
+        title,
+        authors,
+        published_at: ex.published_at.or(item.published),
+        updated_at: ex.updated_at.or(item.updated),
+        fetched_at: now,
+        language: ex.language,
+        site_name: ex.site_name,
+        description: ex.description,
+        image: ex.image,
+        dateline: n.dateline,
+        agencies: n.agencies,
+        word_count: text.split_whitespace().count(),
+        content_hash: content_hash(&text),
+        text,
+        summary: n.summary,
+        quotes: n.quotes,
+        entities: n.entities,
+        keywords: n.keywords,
+        duplicate_of: None,
+    }
+}
+
+/// `newsd extract`: the record of a saved page as one line, JSON (the record plus `"input"`) or
+/// text (the body with newlines escaped as `\n`).
+pub fn extract_line(bytes: &[u8], url: Option<&Url>, input: &str, json: bool) -> String {
+    let extracted = crate::extract::extract_bytes(bytes, None, url);
+    if !json {
+        return escape_text(&extracted.text);
+    }
+    let placeholder = Url::parse("file:///").expect("static URL");
+    let final_url = url.cloned().unwrap_or(placeholder);
+    let entry = offline_entry(url);
+    let mut record = build(&entry, Some(Page { final_url, extracted }), None, Utc::now());
+    if url.is_none() {
+        record.url = None;
+        if record.canonical_url.as_deref() == Some("file:///") {
+            record.canonical_url = None;
+        }
+    }
+    with_input(&record, input)
+}
+
+/// `newsd extract` for an input that could not be read.
+pub fn error_line(input: &str, error: &str, json: bool) -> String {
+    if !json {
+        return String::new();
+    }
+    let entry = offline_entry(None);
+    let mut record = build(&entry, None, Some(error.to_string()), Utc::now());
+    record.status = Status::Error;
+    with_input(&record, input)
+}
+
+fn with_input(record: &Record, input: &str) -> String {
+    let mut v = serde_json::to_value(record).expect("records serialize");
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("input".into(), serde_json::Value::String(input.to_string()));
+    }
+    v.to_string()
+}
+
+fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('\r', "").replace('\n', "\\n")
+}
+
+/// The feed-less entry of an offline extraction.
+fn offline_entry(url: Option<&Url>) -> Entry {
+    let feed = crate::config::FeedSpec {
+        name: String::new(),
+        url: Url::parse("file:///").expect("static URL"),
+        interval: std::time::Duration::from_secs(600),
+        fetch_articles: true,
+        adaptive: false,
+        tags: Vec::new(),
+    };
+    let item = crate::model::Item { link: url.map(|u| u.to_string()), ..Default::default() };
+    Entry { feed: std::sync::Arc::new(feed), item, item_hash: String::new() }
+}

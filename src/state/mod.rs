@@ -1,0 +1,197 @@
+//! The embedded store under `state.dir` (redb): per-feed poll state, the items already turned
+//! into records, the delivery checkpoint, and near-duplicate signatures. Also the daemon lock:
+//! one process per state dir.
+//!
+//! Each concern keeps its own tables in its own file: `feeds` here, `delivery` (emitted ids and
+//! seen items), `signatures` (near-duplicate index). Values are JSON, so adding a field to a
+//! state struct needs no migration (`#[serde(default)]`).
+
+mod delivery;
+mod signatures;
+
+pub use delivery::{Delivered, Emitted};
+pub use signatures::Signature;
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+/// Per-feed poll state, by feed name.
+const FEEDS: TableDefinition<&str, &[u8]> = TableDefinition::new("feeds");
+
+/// A store operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state dir {path} is locked by another newsd process (lock file {lock}); stop it first or use another state.dir")]
+    Locked { path: PathBuf, lock: PathBuf },
+    #[error("state dir {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("state store {path}: {source}")]
+    Db {
+        path: PathBuf,
+        #[source]
+        source: Box<redb::Error>,
+    },
+    #[error("state store: corrupt value for {key}: {source}")]
+    Corrupt {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// What the scheduler remembers about a feed between polls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct FeedState {
+    /// HTTP validators for conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_poll: Option<DateTime<Utc>>,
+    /// HTTP status of the last poll (0 when it failed before a response).
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub consecutive_errors: u32,
+    /// Items seen in the feed over its lifetime.
+    pub items_seen: u64,
+    /// Parked feeds (410 Gone) are not polled until the config changes.
+    pub parked: bool,
+    /// Publication times of recent new items, for adaptive polling (newest last, bounded).
+    pub recent_items: Vec<DateTime<Utc>>,
+}
+
+/// The store. Cheap to clone; all methods are synchronous and short (call them from
+/// `spawn_blocking` or accept a brief block: each is one small transaction).
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    dir: PathBuf,
+    /// Held for the life of the process; the OS releases it when the process dies, SIGKILL included.
+    _lock: File,
+}
+
+impl Store {
+    /// Opens or creates the store in `dir`, taking the daemon lock.
+    pub fn open(dir: &Path) -> Result<Store, StateError> {
+        let io = |source| StateError::Io { path: dir.to_path_buf(), source };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let lock_path = dir.join("newsd.lock");
+        let lock =
+            OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StateError::Locked { path: dir.to_path_buf(), lock: lock_path })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let db_path = dir.join("newsd.redb");
+        let db = Database::create(&db_path).map_err(|e| db_err(dir, e))?;
+        let store = Store { inner: Arc::new(Inner { db, dir: dir.to_path_buf(), _lock: lock }) };
+        store.create_tables()?;
+        Ok(store)
+    }
+
+    /// The state dir.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    fn create_tables(&self) -> Result<(), StateError> {
+        let txn = self.begin_write()?;
+        txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+        delivery::create_tables(self, &txn)?;
+        signatures::create_tables(self, &txn)?;
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StateError> {
+        self.inner.db.begin_write().map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn begin_read(&self) -> Result<redb::ReadTransaction, StateError> {
+        self.inner.db.begin_read().map_err(|e| self.err(e))
+    }
+
+    pub(crate) fn err(&self, e: impl Into<redb::Error>) -> StateError {
+        db_err(&self.inner.dir, e)
+    }
+
+    /// The saved state of one feed.
+    pub fn feed(&self, name: &str) -> Result<Option<FeedState>, StateError> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+        let value = table.get(name).map_err(|e| self.err(e))?;
+        value.map(|v| decode(name, v.value())).transpose()
+    }
+
+    /// Saves the state of one feed.
+    pub fn put_feed(&self, name: &str, state: &FeedState) -> Result<(), StateError> {
+        let bytes = serde_json::to_vec(state).expect("FeedState serializes");
+        let txn = self.begin_write()?;
+        {
+            let mut table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+            table.insert(name, bytes.as_slice()).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Every feed's saved state, by name.
+    pub fn feeds(&self) -> Result<Vec<(String, FeedState)>, StateError> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            out.push((k.value().to_string(), decode(k.value(), v.value())?));
+        }
+        Ok(out)
+    }
+}
+
+fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StateError {
+    StateError::Db { path: dir.to_path_buf(), source: Box::new(e.into()) }
+}
+
+pub(crate) fn decode<T: for<'de> Deserialize<'de>>(key: &str, bytes: &[u8]) -> Result<T, StateError> {
+    serde_json::from_slice(bytes).map_err(|source| StateError::Corrupt { key: key.to_string(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_state_round_trips_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = FeedState { etag: Some("\"x\"".into()), consecutive_errors: 2, ..Default::default() };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.put_feed("a", &st).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.feed("a").unwrap(), Some(st));
+        assert_eq!(store.feeds().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn second_open_is_refused_by_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        let e = Store::open(dir.path()).err().expect("second open must fail");
+        assert!(e.to_string().contains("newsd.lock"), "{e}");
+    }
+}
