@@ -9,6 +9,9 @@ use url::Url;
 
 use crate::config::FetchConfig;
 
+mod hosts;
+pub use hosts::Hosts;
+
 /// Why a request is made (limits and the `file://` rule differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -105,6 +108,7 @@ impl FetchError {
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: FetchConfig,
+    hosts: std::sync::Arc<Hosts>,
 }
 
 impl Fetcher {
@@ -117,7 +121,7 @@ impl Fetcher {
             .timeout(cfg.timeout)
             .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects as usize))
             .build()?;
-        Ok(Fetcher { client, cfg: cfg.clone() })
+        Ok(Fetcher { client, cfg: cfg.clone(), hosts: std::sync::Arc::new(Hosts::new(cfg)) })
     }
 
     /// Fetches one URL.
@@ -126,6 +130,7 @@ impl Fetcher {
         if req.url.scheme() == "file" {
             return self.get_file(req).await;
         }
+        let _permit = self.hosts.acquire(&req.url).await;
         let mut rb = self.client.get(req.url.clone());
         if let Some(e) = &req.etag {
             rb = rb.header(reqwest::header::IF_NONE_MATCH, e);
