@@ -30,12 +30,15 @@ impl Req {
     }
 }
 
+/// A handler that takes over the raw socket.
+pub type RawFn = Box<dyn FnOnce(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
 /// A scripted answer.
 pub enum Reply {
     /// A complete response.
     Full { status: u16, headers: Vec<(String, String)>, body: Vec<u8> },
     /// Takes over the socket: write anything, stall, close.
-    Raw(Box<dyn FnOnce(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>),
+    Raw(RawFn),
 }
 
 impl Reply {
