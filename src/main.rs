@@ -106,8 +106,11 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            tracing::error!(error = format!("{:#}", f.err), "newsd failed.");
-            eprintln!("newsd: {:#}", f.err);
+            // One message, in the format the operator asked for.
+            match cli.log_format {
+                LogFormat::Json => tracing::error!(error = format!("{:#}", f.err), "newsd failed."),
+                LogFormat::Text => eprintln!("newsd: {:#}", f.err),
+            }
             ExitCode::from(f.code)
         }
     }

@@ -340,3 +340,34 @@ fn extract_seed_page() {
     assert_eq!(stdout.lines().count(), 2);
     assert!(stdout.contains("\\n\\n"));
 }
+
+/// With `daemon.metrics_addr` set, `run` serves Prometheus counters that move with the work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_endpoint_counts_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = news_server(2).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let extra = format!("{}\n[daemon]\nmetrics_addr = \"127.0.0.1:{port}\"\n", file_output(dir.path()));
+    let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], &extra);
+    let mut child = tokio::process::Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = dir.path().join("out");
+    wait_for(|| read_records(&out).len() == 2).await;
+    let body = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut body = String::new();
+        s.read_to_string(&mut body).unwrap();
+        body
+    })
+    .await
+    .unwrap();
+    signal(&child, "TERM");
+    child.wait().await.unwrap();
+    assert!(body.contains("newsd_articles_ok_total 2"), "{body}");
+}
