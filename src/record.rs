@@ -124,7 +124,7 @@ fn plausible_canonical(canonical: &Url, page: Option<&Url>) -> bool {
             .fold(h, |h, p| h.strip_prefix(p).map(str::to_string).unwrap_or(h))
     };
     let root = |u: &Url| u.path().trim_end_matches('/').is_empty() && u.query().is_none();
-    site(canonical) == site(page) && !(root(canonical) && !root(page))
+    site(canonical) == site(page) && (root(page) || !root(canonical))
 }
 
 /// `newsd extract`: the record of a saved page as one line, JSON (the record plus `"input"`) or
