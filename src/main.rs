@@ -226,7 +226,7 @@ fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
 
 fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
-    let store = Store::open(&cfg.state.dir).context("cannot read the state store")?;
+    let store = Store::open_read_only(&cfg.state.dir).context("cannot read the state store")?;
     let states: std::collections::HashMap<_, _> =
         store.feeds().context("cannot read feed states")?.into_iter().collect();
     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {

@@ -371,3 +371,33 @@ async fn metrics_endpoint_counts_work() {
     child.wait().await.unwrap();
     assert!(body.contains("newsd_articles_ok_total 2"), "{body}");
 }
+
+/// `status` reads the store while the daemon holds it; a second daemon is refused by the lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_beside_a_running_daemon_and_second_daemon_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = news_server(1).await;
+    let cfg = write_config(dir.path(), &[("only", server.url("/feed.xml"))], &file_output(dir.path()));
+    let mut child = tokio::process::Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = dir.path().join("out");
+    wait_for(|| read_records(&out).len() == 1).await;
+    let cfg2 = cfg.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(table.lines().any(|l| l.starts_with("only") && l.contains("200")), "{table}");
+    let second = run_once(&cfg).await;
+    assert_eq!(second.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("newsd.lock"));
+    signal(&child, "TERM");
+    assert!(child.wait().await.unwrap().success());
+}

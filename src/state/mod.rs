@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ConcurrencyMode, Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 /// Per-feed poll state, by feed name.
@@ -40,6 +40,8 @@ pub enum StateError {
         #[source]
         source: Box<redb::Error>,
     },
+    #[error("state store {path} is open read-only")]
+    ReadOnly { path: PathBuf },
     #[error("state store: corrupt value for {key}: {source}")]
     Corrupt {
         key: String,
@@ -77,10 +79,24 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Database,
+    db: Db,
     dir: PathBuf,
     /// Held for the life of the process; the OS releases it when the process dies, SIGKILL included.
-    _lock: File,
+    /// `None` for a read-only view.
+    _lock: Option<File>,
+}
+
+/// The daemon's handle, or a read-only view opened beside it (`newsd status`).
+enum Db {
+    ReadWrite(Database),
+    ReadOnly(ReadOnlyDatabase),
+}
+
+/// One writer process, any number of read-only viewers (redb's byte-range locks).
+fn builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    b
 }
 
 impl Store {
@@ -99,10 +115,19 @@ impl Store {
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
         let db_path = dir.join("newsd.redb");
-        let db = Database::create(&db_path).map_err(|e| db_err(dir, e))?;
-        let store = Store { inner: Arc::new(Inner { db, dir: dir.to_path_buf(), _lock: lock }) };
+        let db = builder().create(&db_path).map_err(|e| db_err(dir, e))?;
+        let store = Store {
+            inner: Arc::new(Inner { db: Db::ReadWrite(db), dir: dir.to_path_buf(), _lock: Some(lock) }),
+        };
         store.create_tables()?;
         Ok(store)
+    }
+
+    /// Opens a read-only view of the store in `dir`, allowed while a daemon runs on it. Fails
+    /// when there is no store yet; writes through it fail.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StateError> {
+        let db = builder().open_read_only(dir.join("newsd.redb")).map_err(|e| db_err(dir, e))?;
+        Ok(Store { inner: Arc::new(Inner { db: Db::ReadOnly(db), dir: dir.to_path_buf(), _lock: None }) })
     }
 
     /// The state dir.
@@ -119,11 +144,17 @@ impl Store {
     }
 
     pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StateError> {
-        self.inner.db.begin_write().map_err(|e| self.err(e))
+        match &self.inner.db {
+            Db::ReadWrite(db) => db.begin_write().map_err(|e| self.err(e)),
+            Db::ReadOnly(_) => Err(StateError::ReadOnly { path: self.inner.dir.clone() }),
+        }
     }
 
     pub(crate) fn begin_read(&self) -> Result<redb::ReadTransaction, StateError> {
-        self.inner.db.begin_read().map_err(|e| self.err(e))
+        match &self.inner.db {
+            Db::ReadWrite(db) => db.begin_read().map_err(|e| self.err(e)),
+            Db::ReadOnly(db) => db.begin_read().map_err(|e| self.err(e)),
+        }
     }
 
     pub(crate) fn err(&self, e: impl Into<redb::Error>) -> StateError {
@@ -185,6 +216,16 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.feed("a").unwrap(), Some(st));
         assert_eq!(store.feeds().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn read_only_view_sees_commits_of_the_running_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Store::open(dir.path()).unwrap();
+        writer.put_feed("a", &FeedState { items_seen: 3, ..Default::default() }).unwrap();
+        let view = Store::open_read_only(dir.path()).unwrap();
+        assert_eq!(view.feed("a").unwrap().unwrap().items_seen, 3);
+        assert!(view.put_feed("b", &FeedState::default()).is_err());
     }
 
     #[test]
