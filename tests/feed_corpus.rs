@@ -139,3 +139,41 @@ fn realworld_items_at_least_feedparser() {
     let short: Vec<_> = rows.iter().filter(|(_, (g, w))| g < w).collect();
     assert!(short.is_empty(), "fewer items than feedparser: {short:?}");
 }
+
+/// Files of feedparser's suite whose expectation reads `entries[0]`: feedparser recovers at
+/// least one entry from each, and so must newsd.
+#[test]
+fn feedparser_suite_entries_recovered() {
+    count_feed_rs_panics();
+    let mut files = Vec::new();
+    files_under(&corpus().join("feedparser"), &mut files);
+    let (mut expected, mut missing) = (0, Vec::new());
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let expects_entry = text.lines().any(|l| l.contains("Expect:") && l.contains("entries[0]"));
+        if !expects_entry {
+            continue;
+        }
+        expected += 1;
+        let n = parse(&bytes, &base_of(path), None).map(|f| f.items.len()).unwrap_or(0);
+        if n == 0 {
+            missing.push(path.strip_prefix(corpus()).unwrap().display().to_string());
+        }
+    }
+    println!("feedparser suite: {} of {expected} files with an entry recovered", expected - missing.len());
+    for m in &missing {
+        println!("  no item: {m}");
+    }
+    assert!(expected > 1000, "{expected}");
+    assert!(missing.is_empty(), "{} files lost every entry", missing.len());
+}
+
+#[test]
+#[ignore]
+fn debug_one() {
+    let path = std::env::var("FEED").unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let r = parse(&bytes, &base_of(Path::new(&path)), None);
+    println!("{r:#?}");
+}

@@ -90,6 +90,9 @@ pub fn repair(text: &str, opts: Options) -> Repaired {
     // Whatever precedes the root (a PHP warning, a stray tag) is dropped.
     let body = &tokens.tokens[root_index(&tokens.tokens)..];
     w.dialect = Dialect::of(body);
+    if let Some(Token::Start { name, .. }) = body.first() {
+        w.rss_prefix = prefix(name).filter(|_| w.dialect == Dialect::Rss).map(str::to_string);
+    }
     w.undeclared = undeclared_prefixes(body);
     w.write_all(body);
     Repaired { text: w.out, fixes: w.fixes }
@@ -103,7 +106,7 @@ fn root_index(tokens: &[Token<'_>]) -> usize {
     let start = |pred: &dyn Fn(&str) -> bool| {
         tokens.iter().position(|t| matches!(t, Token::Start { name, .. } if pred(local(name))))
     };
-    start(&|n| matches!(n, "rss" | "RDF" | "feed" | "channel"))
+    start(&|n| matches!(n, "rss" | "RDF" | "feed" | "channel" | "CHANNEL"))
         .or_else(|| start(&|_| true))
         .unwrap_or(tokens.len())
 }
@@ -114,6 +117,8 @@ enum Dialect {
     Rss,
     /// `<channel>` as the root: wrapped in `<rss>`.
     BareChannel,
+    /// Microsoft's Channel Definition Format (`<CHANNEL><ITEM HREF=…>`): read as RSS 2.0.
+    Cdf,
     Rdf,
     Atom,
     Atom03,
@@ -131,6 +136,7 @@ impl Dialect {
         match local(name) {
             "rss" => Dialect::Rss,
             "channel" => Dialect::BareChannel,
+            "CHANNEL" => Dialect::Cdf,
             "RDF" => Dialect::Rdf,
             "feed" if atom03 => Dialect::Atom03,
             "feed" => Dialect::Atom,
@@ -203,6 +209,8 @@ struct Writer {
     stack: Vec<String>,
     /// The root element has been written (and maybe closed).
     root_seen: bool,
+    /// The namespace prefix of a prefixed `<rss>` root.
+    rss_prefix: Option<String>,
 }
 
 impl Writer {
@@ -215,6 +223,7 @@ impl Writer {
             undeclared: BTreeSet::new(),
             stack: Vec::new(),
             root_seen: false,
+            rss_prefix: None,
         }
     }
 
@@ -243,7 +252,17 @@ impl Writer {
                         i += skip;
                         continue;
                     }
-                    self.start(name, attrs, *self_closing);
+                    let missing_link = self.rdf_missing_link(tokens, i);
+                    self.start(name, attrs, *self_closing && missing_link.is_none());
+                    if let Some(link) = missing_link {
+                        self.fixes.insert(Fix::Namespace);
+                        self.out.push_str("<link>");
+                        self.escape(&link, false);
+                        self.out.push_str("</link>");
+                        if *self_closing {
+                            self.end(name);
+                        }
+                    }
                 }
                 Token::End(name) => self.end(name),
                 Token::Cdata(_) | Token::Comment | Token::Pi => {}
@@ -256,7 +275,7 @@ impl Writer {
         while let Some(open) = self.stack.pop() {
             self.close(&open);
         }
-        if self.dialect == Dialect::BareChannel && self.root_seen {
+        if matches!(self.dialect, Dialect::BareChannel | Dialect::Cdf) && self.root_seen {
             self.out.push_str("</rss>");
         }
     }
@@ -287,11 +306,11 @@ impl Writer {
     fn start(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
         let is_root = !self.root_seen;
         self.root_seen = true;
-        if is_root && self.dialect == Dialect::BareChannel {
+        if is_root && matches!(self.dialect, Dialect::BareChannel | Dialect::Cdf) {
             self.fixes.insert(Fix::RssVersion);
             self.out.push_str("<rss version=\"2.0\">");
         }
-        let name = self.rename(name);
+        let name = self.rename(name, self.stack.len());
         let void = !is_root && VOID.contains(&name.as_str());
         self.out.push('<');
         self.out.push_str(&name);
@@ -313,11 +332,33 @@ impl Writer {
         if is_root {
             self.root_extras(&name, attrs);
         }
-        if self_closing || void {
+        if self.dialect == Dialect::Cdf {
+            self.out.push('>');
+            self.cdf_children(attrs);
+            if self_closing {
+                self.close(&name);
+            } else {
+                self.stack.push(name);
+            }
+        } else if self_closing || void {
             self.out.push_str("/>");
         } else {
             self.out.push('>');
             self.stack.push(name);
+        }
+    }
+
+    /// CDF keeps an item's link and date in attributes; RSS in child elements.
+    fn cdf_children(&mut self, attrs: &[Attr<'_>]) {
+        for a in attrs {
+            let element = match a.name.to_ascii_lowercase().as_str() {
+                "href" => "link",
+                "lastmod" => "pubDate",
+                _ => continue,
+            };
+            self.out.push_str(&format!("<{element}>"));
+            self.escape(a.value.unwrap_or_default(), false);
+            self.out.push_str(&format!("</{element}>"));
         }
     }
 
@@ -423,8 +464,26 @@ impl Writer {
         mapped
     }
 
-    /// Atom 0.3 element names in Atom 1.0 terms.
-    fn rename(&mut self, name: &str) -> String {
+    /// An element name as feed-rs needs it; `depth` is the number of open elements around it
+    /// (1: a direct child of the root).
+    /// - RSS in a prefixed namespace (`<r:rss xmlns:r="…/rss2">`): the prefix goes, RSS has none;
+    /// - Atom with RSS-style `<item>` children: they are entries;
+    /// - Atom 0.3 names in Atom 1.0 terms.
+    fn rename(&mut self, name: &str, depth: usize) -> String {
+        if let (Some(root_prefix), Some(p)) = (&self.rss_prefix, prefix(name)) {
+            if root_prefix == p {
+                self.fixes.insert(Fix::Namespace);
+                return local(name).to_string();
+            }
+        }
+        if self.dialect == Dialect::Cdf {
+            let lower = name.to_ascii_lowercase();
+            return if lower == "abstract" { "description".to_string() } else { lower };
+        }
+        if self.dialect.is_atom() && depth == 1 && name == "item" {
+            self.fixes.insert(Fix::Namespace);
+            return "entry".to_string();
+        }
         if self.dialect != Dialect::Atom03 {
             return name.to_string();
         }
@@ -442,8 +501,33 @@ impl Writer {
         }
     }
 
+    /// RSS 1.0: feed-rs drops an `<item>` without `<link>`; the link to add (its `rdf:about`,
+    /// or a placeholder the item conversion discards) when the item at `i` has none.
+    fn rdf_missing_link(&self, tokens: &[Token<'_>], i: usize) -> Option<String> {
+        let Token::Start { name, attrs, self_closing } = &tokens[i] else { return None };
+        if self.dialect != Dialect::Rdf || self.stack.len() != 1 || local(name) != "item" {
+            return None;
+        }
+        let mut depth = 0usize;
+        for t in tokens[i + 1..].iter().take_while(|_| !*self_closing) {
+            match t {
+                Token::Start { name, self_closing, .. } => {
+                    if depth == 0 && local(name) == "link" {
+                        return None;
+                    }
+                    depth += usize::from(!*self_closing);
+                }
+                Token::End(_) if depth == 0 => break,
+                Token::End(_) => depth -= 1,
+                _ => {}
+            }
+        }
+        let about = attrs.iter().find(|a| local(a.name) == "about").and_then(|a| a.value);
+        Some(about.unwrap_or("urn:newsd:no-link").to_string())
+    }
+
     fn end(&mut self, name: &str) {
-        let name = self.rename(name);
+        let name = self.rename(name, self.stack.len().saturating_sub(1));
         let at = self.stack.iter().rposition(|open| *open == name).or_else(|| {
             // HTML in a description is often mixed-case: close the open one
             self.stack.iter().rposition(|open| open.eq_ignore_ascii_case(&name))
