@@ -113,8 +113,9 @@ fn attr_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[..rest.find(quote)?])
 }
 
-/// More well-formed multi-byte UTF-8 sequences than invalid bytes: a UTF-8 document with a few
-/// stray bytes (pasted Latin-1, a cut character), not a legacy encoding.
+/// At least as many well-formed multi-byte UTF-8 sequences as invalid ones: a UTF-8 document
+/// with a few stray bytes (pasted Latin-1, a cut character). In a legacy encoding nearly every
+/// non-ASCII byte is an invalid sequence and valid ones occur only by chance.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut good, mut bad) = (0usize, 0usize);
     let mut rest = bytes;
@@ -136,7 +137,7 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
             }
         }
     }
-    good > 2 * bad
+    good > 0 && good >= bad
 }
 
 /// Rewrites (or removes) the XML declaration's `encoding` so that it matches the UTF-8 text.
