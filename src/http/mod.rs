@@ -124,6 +124,11 @@ impl Fetcher {
         Ok(Fetcher { client, cfg: cfg.clone(), hosts: std::sync::Arc::new(Hosts::new(cfg)) })
     }
 
+    /// The `[fetch]` section this client was built from (the feed poll reads `max_feed_bytes`).
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+
     /// Fetches one URL.
     pub async fn get(&self, req: &Request) -> Result<Response, FetchError> {
         let url = req.url.to_string();
