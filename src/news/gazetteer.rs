@@ -118,7 +118,9 @@ impl Gazetteer {
             let (name, aliases) = line.split_once('|').unwrap_or((line, ""));
             let id = g.add(name, Kind::Agency, aliases);
             for spelling in std::iter::once(name).chain(aliases.split(',')).filter(|a| !a.is_empty()) {
-                g.agencies.insert(key(spelling), Phrase { entry: id, acronym: is_acronym(spelling) });
+                g.agencies
+                    .entry(key(spelling))
+                    .or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
             }
         }
         for t in lines(include_str!("data/titles.txt")) {
