@@ -30,6 +30,8 @@ static CREDITS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)"),
         format!(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{{4}}\s+)?{list}"),
         format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$"),
+        // "Associated Press writer Jane Doe contributed" / "Reuters correspondent X reported".
+        format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]"),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("credit patterns are valid"))

@@ -114,6 +114,16 @@ const ROLE_NOUNS: &[&str] = &[
 /// Words before an unknown name that make it a place.
 const PLACE_PREPOSITIONS: &[&str] = &["in", "near", "outside", "across", "to", "from"];
 
+/// Second halves of compounds built on a name ("US-backed", "Moscow-based").
+#[rustfmt::skip]
+const COMPOUND_TAILS: &[&str] = &[
+    "backed", "based", "led", "born", "owned", "run", "made", "style", "era", "controlled", "friendly",
+    "funded", "linked", "allied", "bound", "brokered", "sponsored", "aligned", "focused", "related", "inspired",
+    "affiliated", "centric", "specific", "wide", "like", "type", "held", "occupied", "appointed", "leaning",
+    "speaking", "registered", "listed", "headquartered", "centered", "centred", "dominated", "educated",
+    "American", "born", "bred", "area", "level", "class", "themed", "branded", "designed", "built",
+];
+
 /// Kinds of piece a capitalized run is cut into.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Piece {
@@ -137,6 +147,8 @@ struct Word<'t> {
     initial: bool,
     /// A possessive or hyphen suffix was cut: the run ends here.
     cut: bool,
+    /// A dot follows the word ("Gen.", "J.").
+    dot: bool,
 }
 
 /// Finds the entities of `text`. `skip` is the dateline prefix (handled by `dateline_place`).
@@ -199,9 +211,11 @@ fn after_opener(text: &str, start: usize) -> bool {
 fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
     let raw = t.text(text);
     let mut w = text::strip_possessive(raw);
-    // "US-backed" → "US"; "al-Assad" and "Port-au-Prince" stay whole.
+    // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
+    // "Sang-mok" (a Korean given name) stay whole.
     if let Some((head, tail)) = w.split_once('-') {
-        if !head.is_empty() && tail.chars().all(|c| c.is_lowercase() || c == '-') && is_capitalized(head) {
+        let compound = COMPOUND_TAILS.contains(&tail) || gazetteer::get().lookup(head).is_some();
+        if compound && is_capitalized(head) && tail.chars().all(|c| c.is_lowercase() || c == '-') {
             w = head;
         }
     }
@@ -216,6 +230,7 @@ fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
         cap: is_capitalized(w) || particle_name,
         initial,
         cut: w.len() != raw.len(),
+        dot: text[t.end..].starts_with('.'),
     }
 }
 
@@ -356,7 +371,7 @@ fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)>
             continue;
         }
         let phrase: String = join(&words[i..i + len]);
-        if g.is_title(&phrase) {
+        if g.is_title(&phrase) && (words[i + len - 1].dot || !g.title_needs_dot(&phrase)) {
             return Some((Piece::Title, len));
         }
         if let Some(e) = g.lookup(&phrase) {
@@ -443,10 +458,21 @@ fn classify_unknown(
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
+    // "Consiglio Giorgia Meloni", "Majority Leader Chuck Schumer": a given name inside a stretch
+    // starts the person's name; what comes before it is typed on its own.
+    let split_at = (r.start + 1..r.end.saturating_sub(1)).find(|&k| g.is_first_name(words[k].text));
+    if let Some(k) = split_at.filter(|_| !g.is_first_name(first) && prev != Some(Piece::Title)) {
+        classify_unknown(text, words, r.start..k, prev, lower, b, pending);
+        b.person(text, words, k..r.end);
+        return;
+    }
+    let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
     let person_context = prev == Some(Piece::Title)
         || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(&b)) && follows_lower_word)
         || (n >= 2 && g.is_first_name(first));
-    if person_context && n <= 4 && words[r.clone()].iter().all(|w| !is_all_caps(w.text) || w.text.len() == 1)
+    if person_context
+        && capitalized <= 4
+        && words[r.clone()].iter().all(|w| !is_all_caps(w.text) || w.text.len() == 1)
     {
         b.person(text, words, r);
         return;
@@ -701,19 +727,13 @@ impl Analysis {
         self.short_forms.get(&key(last)).map(|&id| self.entities[id].name.as_str())
     }
 
-    /// The entity mentioned at `pos` (a mention covering that byte), if any.
-    pub fn mention_at(&self, pos: usize) -> Option<&Entity> {
-        let i = self.mentions.partition_point(|m| m.end <= pos);
-        let m = self.mentions.get(i).filter(|m| m.start <= pos)?;
-        self.entities.get(m.entity)
-    }
-
-    /// Mentions that start inside `range`, in order.
+    /// Mentions inside `range`, in order.
     pub fn mentions_in(&self, range: Range<usize>) -> impl Iterator<Item = (&Mention, &Entity)> + '_ {
         let i = self.mentions.partition_point(|m| m.start < range.start);
         self.mentions[i..]
             .iter()
             .take_while(move |m| m.start < range.end)
+            .filter(move |m| m.end <= range.end)
             .map(|m| (m, &self.entities[m.entity]))
     }
 }

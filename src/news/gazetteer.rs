@@ -49,6 +49,8 @@ pub struct Gazetteer {
     /// State abbreviations ("ill", "nm"), trusted only right after "City, ".
     state_abbrevs: HashSet<String>,
     titles: HashSet<String>,
+    /// Titles only ever written abbreviated with a dot ("Gen.", "Sen."): "Gen Nakatani" has none.
+    dotted_titles: HashSet<String>,
     first_names: HashSet<&'static str>,
     stopwords: HashSet<&'static str>,
     common_caps: HashSet<String>,
@@ -83,6 +85,7 @@ impl Gazetteer {
             demonyms: HashMap::new(),
             state_abbrevs: HashSet::new(),
             titles: HashSet::new(),
+            dotted_titles: HashSet::new(),
             first_names: HashSet::new(),
             stopwords: HashSet::new(),
             common_caps: HashSet::new(),
@@ -125,7 +128,11 @@ impl Gazetteer {
         }
         for t in lines(include_str!("data/titles.txt")) {
             g.max_words = g.max_words.max(t.split_whitespace().count());
-            g.titles.insert(key(t));
+            if t.ends_with('.') {
+                g.dotted_titles.insert(key(t));
+            } else {
+                g.titles.insert(key(t));
+            }
         }
         g.first_names = lines(include_str!("data/first_names.txt")).flat_map(str::split_whitespace).collect();
         g.stopwords = lines(include_str!("data/stopwords.txt")).flat_map(str::split_whitespace).collect();
@@ -173,8 +180,16 @@ impl Gazetteer {
         self.demonyms.get(&key(surface)).and_then(|&i| self.entries.get(i as usize))
     }
 
+    /// A person title, abbreviated or not ("President", "Secretary of State", "Gen").
     pub fn is_title(&self, phrase: &str) -> bool {
-        self.titles.contains(&key(phrase))
+        let k = key(phrase);
+        self.titles.contains(&k) || self.dotted_titles.contains(&k)
+    }
+
+    /// A title that counts only when written with its dot ("Gen." but not the name "Gen").
+    pub fn title_needs_dot(&self, phrase: &str) -> bool {
+        let k = key(phrase);
+        !self.titles.contains(&k) && self.dotted_titles.contains(&k)
     }
 
     pub fn is_state_abbrev(&self, s: &str) -> bool {

@@ -46,6 +46,13 @@ pub struct News {
     pub keywords: Vec<String>,
 }
 
+/// The one spelling newsd uses for a place or organisation known to its gazetteer ("U.S." →
+/// "United States", "The Associated Press" → "AP"); other names are returned unchanged.
+pub fn canonical_name(name: &str) -> String {
+    let g = gazetteer::get();
+    g.agency(name).or_else(|| g.lookup(name).map(|e| e.canonical)).unwrap_or(name).to_string()
+}
+
 /// Computes every news field.
 pub fn analyze(input: &NewsInput<'_>) -> News {
     let text = input.text;

@@ -39,15 +39,18 @@ struct Span {
     inner: Range<usize>,
     /// Byte offset just after the closing mark (the paragraph end when unclosed).
     close_end: usize,
+    /// False for a quote that opens a paragraph and runs on into the next one.
+    closed: bool,
 }
 
 /// Finds the quotes of `text` and their speakers.
 pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
     let subjects = sentence_subjects(text, sentences, ents);
     let ctx = Ctx { text, sentences, ents, subjects: &subjects };
-    let mut out = Vec::new();
+    // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
+    let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
     let mut previous_para_speaker: Option<String> = None;
-    for para in paragraphs(text) {
+    for (pi, para) in paragraphs(text).into_iter().enumerate() {
         let mut last_speaker: Option<String> = None;
         let mut para_speaker = None;
         for span in spans(text, para.clone()) {
@@ -60,12 +63,21 @@ pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
                 last_speaker.clone_from(&q.speaker);
             }
             para_speaker.clone_from(&q.speaker);
-            out.push(q);
+            found.push((q, pi, span.open == para.start, !span.closed));
         }
         // A paragraph that ends without a quote breaks the chain of continued quotes.
         previous_para_speaker = para_speaker;
     }
-    out
+    // A quote running on into the next paragraph is attributed where it ends ("…" \n\n "…," X said).
+    for i in (0..found.len().saturating_sub(1)).rev() {
+        let (next_speaker, next_para, next_opens) =
+            (found[i + 1].0.speaker.clone(), found[i + 1].1, found[i + 1].2);
+        let (q, para, _, runs_on) = &mut found[i];
+        if *runs_on && q.speaker.is_none() && next_para == *para + 1 && next_opens {
+            q.speaker = next_speaker;
+        }
+    }
+    found.into_iter().map(|(q, ..)| q).collect()
 }
 
 /// The quoted spans of one paragraph, left to right, in one pass.
@@ -92,6 +104,7 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
             match open {
                 Some(o) if closing => {
                     out.push(Span {
+                        closed: true,
                         open: o,
                         inner: o + text[o..].chars().next().map_or(1, char::len_utf8)..at,
                         close_end: at + c.len_utf8(),
@@ -111,7 +124,7 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     // A quote that opens a paragraph and never closes runs on into the next one (press convention).
     if let Some(o) = open.filter(|&o| o == para.start) {
         let inner_start = o + text[o..].chars().next().map_or(1, char::len_utf8);
-        out.push(Span { open: o, inner: inner_start..para.end, close_end: para.end });
+        out.push(Span { open: o, inner: inner_start..para.end, close_end: para.end, closed: false });
     }
     out
 }
@@ -184,11 +197,38 @@ impl Ctx<'_> {
         }
         // A quote that opens its sentence continues the previous speaker: the one of this paragraph,
         // or of the previous paragraph when this quote opens the paragraph.
-        let inherited = last_in_para.or(if span.open == para_start { last_para } else { None });
+        let previous_sentence = si
+            .filter(|&i| i > 0 && self.sentences[i - 1].para == self.sentences[i].para)
+            .and_then(|i| self.sentence_speaker(i - 1));
+        let inherited = last_in_para.map(str::to_string).or(previous_sentence).or_else(|| {
+            if span.open == para_start {
+                last_para.map(str::to_string)
+            } else {
+                None
+            }
+        });
         if inherited.is_none() && words < 4 {
             return None;
         }
-        Some(Quote { text: quote_text.to_string(), speaker: inherited.map(str::to_string) })
+        Some(Quote { text: quote_text.to_string(), speaker: inherited })
+    }
+
+    /// The speaker a sentence attributes speech to ("…, he added." / "Smith said the plan works.").
+    fn sentence_speaker(&self, si: usize) -> Option<String> {
+        let r = self.sentences[si].range.clone();
+        // Only the end of a long sentence matters; keeps this bounded.
+        let start = floor_char(self.text, r.start.max(r.end.saturating_sub(BEFORE_WINDOW)));
+        let words = words_with_offsets(&self.text[start..r.end], start);
+        let v = (0..words.len()).rev().find(|&j| {
+            is_speech_verb(words[j].1) && !matches!(words[j].1, "according" | "called" | "described")
+        })?;
+        let from = v.saturating_sub(4);
+        (from..v)
+            .rev()
+            .find_map(|j| self.subject_at(&words[j..v]).filter(|(end, _)| j + end == v))
+            .map(|(_, s)| s)
+            .or_else(|| self.name_from(&words[v + 1..]))
+            .or_else(|| self.subject_before(si, words[v].0))
     }
 
     /// `," he said`, `," said Trump`, `," Smith, 45, told reporters`, `," according to X`.
@@ -201,7 +241,11 @@ impl Ctx<'_> {
         let first = words.first()?;
         // "according to X"
         if first.1 == "according" && words.get(1).is_some_and(|w| w.1 == "to") {
-            return self.name_from(&words[2..]);
+            // "according to X" or "according to a memo from X".
+            let end = words.len().min(10);
+            return (2..end).find_map(|j| {
+                (is_capitalized(words[j].1) || j == 2).then(|| self.name_from(&words[j..])).flatten()
+            });
         }
         // French and Spanish auxiliaries: «…», a déclaré X / ha dicho X.
         if matches!(first.1, "a" | "ha" | "hat") && words.get(1).is_some_and(|w| is_speech_verb(w.1)) {
@@ -211,8 +255,22 @@ impl Ctx<'_> {
         if is_speech_verb(first.1) {
             return self.name_from(&words[1..]);
         }
-        // Subject first: "he said", "Trump said", "Jane Doe, a spokeswoman, said", "he quickly added".
-        let (speaker_end, speaker) = self.subject_at(&words)?;
+        // Subject first: "he said", "Trump said", "Jane Doe, a spokeswoman, said", "he quickly added",
+        // also after role words: "union president Mark Tighe said", "Kremlin spokesman Dmitry Peskov told".
+        for j in 0..words.len().min(5) {
+            if j > 0 && is_speech_verb(words[j - 1].1) {
+                break;
+            }
+            if let Some(speaker) = self.subject_then_verb(&words[j..]) {
+                return Some(speaker);
+            }
+        }
+        None
+    }
+
+    /// A subject at the start of `words` followed (after an appositive or an adverb) by a speech verb.
+    fn subject_then_verb(&self, words: &[(usize, &str)]) -> Option<String> {
+        let (speaker_end, speaker) = self.subject_at(words)?;
         let mut k = speaker_end;
         // Skip an appositive between commas (", 45," / ", a spokeswoman for the ministry,").
         if self.text[words[k - 1].0 + words[k - 1].1.len()..].starts_with(',') {
@@ -322,12 +380,20 @@ impl Ctx<'_> {
         {
             first += 1;
         }
-        // Titles of more than one word ("Secretary of State").
-        let (pos, _) = words[first];
-        if let Some(e) = self.ents.mention_at(pos) {
-            if e.kind != EntityKind::Location {
-                return Some((n, self.ents.resolve_person(&e.name).unwrap_or(&e.name).to_string()));
+        // The entities mentioned in the run: the last person wins ("Senate Majority Leader Chuck
+        // Schumer"), else an organisation ("the Kremlin").
+        let span = words[0].0..words[n - 1].0 + words[n - 1].1.len();
+        let mut org = None;
+        let mut person = None;
+        for (_, e) in self.ents.mentions_in(span) {
+            match e.kind {
+                EntityKind::Person => person = Some(e),
+                EntityKind::Org if org.is_none() => org = Some(e),
+                _ => {}
             }
+        }
+        if let Some(e) = person.or(org) {
+            return Some((n, self.ents.resolve_person(&e.name).unwrap_or(&e.name).to_string()));
         }
         let name =
             words[first..n].iter().map(|w| super::text::strip_possessive(w.1)).collect::<Vec<_>>().join(" ");
