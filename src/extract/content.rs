@@ -52,6 +52,9 @@ impl Block {
         let ld = self.link_density();
         if ld > 0.5 {
             -(self.link_chars as f32) * 0.7
+        } else if self.tag == Tag::Tr {
+            // A table row: data, worth half its text.
+            chars * (1.0 - ld) * 0.5
         } else if self.chars < 30 && self.punct == 0 {
             -(chars * 0.4) - 3.0
         } else {
@@ -69,8 +72,9 @@ impl Block {
 /// Marks the nodes that cannot hold article text (`true` = pruned, with its whole subtree).
 pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
     let n = dom.nodes.len();
-    let chars = subtree_chars(dom);
-    let total = chars.first().copied().unwrap_or(0).max(1);
+    let st = stats(dom);
+    let total = st.first().map_or(1, |s| s.chars.max(1));
+    let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
     let mut pruned = vec![false; n];
     for i in 0..n {
         let node = &dom.nodes[i];
@@ -79,24 +83,86 @@ pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
             continue;
         }
         let Some(tag) = node.tag else { continue };
-        pruned[i] = prunes(dom, i as u32, tag, chars[i] as f32 / total as f32, mode);
+        pruned[i] = cards[i]
+            || prunes(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode)
+            || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
     }
     pruned
 }
 
-/// Non-space characters of text in every subtree.
-fn subtree_chars(dom: &Dom) -> Vec<u32> {
-    let mut chars = vec![0u32; dom.nodes.len()];
+/// Text statistics of a subtree.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    /// Non-space characters.
+    chars: u32,
+    /// Non-space characters inside links.
+    link_chars: u32,
+    /// Number of links.
+    links: u32,
+}
+
+/// [`Stats`] of every subtree, by one reverse pass over the arena.
+fn stats(dom: &Dom) -> Vec<Stats> {
+    let mut st = vec![Stats::default(); dom.nodes.len()];
     for i in (0..dom.nodes.len()).rev() {
-        if dom.nodes[i].tag.is_none() {
-            chars[i] = dom.node_text(i as u32).chars().filter(|c| !c.is_whitespace()).count() as u32;
+        match dom.nodes[i].tag {
+            None => {
+                st[i].chars = dom.node_text(i as u32).chars().filter(|c| !c.is_whitespace()).count() as u32
+            }
+            Some(Tag::A) => {
+                st[i].link_chars = st[i].chars;
+                st[i].links += 1;
+            }
+            _ => {}
         }
         let p = dom.nodes[i].parent;
         if p != NONE {
-            chars[p as usize] += chars[i];
+            let s = st[i];
+            let ps = &mut st[p as usize];
+            ps.chars += s.chars;
+            ps.link_chars += s.link_chars;
+            ps.links += s.links;
         }
     }
-    chars
+    st
+}
+
+/// Teaser cards (a linked sub-heading with a short blurb: "more stories" lists): for every
+/// h2–h6 that is all link, the largest ancestor still under [`CARD_CHARS`].
+fn teaser_cards(dom: &Dom, st: &[Stats]) -> Vec<bool> {
+    const CARD_CHARS: u32 = 350;
+    let mut cards = vec![false; dom.nodes.len()];
+    for (i, node) in dom.nodes.iter().enumerate() {
+        let heading = matches!(node.tag, Some(Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6));
+        if !heading || st[i].chars == 0 || (st[i].link_chars as f32) < 0.8 * st[i].chars as f32 {
+            continue;
+        }
+        let mut top = i as u32;
+        let mut p = node.parent;
+        while p != NONE
+            && st[p as usize].chars < CARD_CHARS
+            && !matches!(dom.tag(p), Some(Tag::Body | Tag::Html))
+        {
+            top = p;
+            p = dom.nodes[p as usize].parent;
+        }
+        cards[top as usize] = true;
+    }
+    cards
+}
+
+/// An inline element that is a cluster of links inside running text (a hover card, a list of
+/// "more about this person" links embedded in a paragraph).
+fn is_link_cluster(dom: &Dom, i: usize, tag: Tag, st: &[Stats]) -> bool {
+    let s = st[i];
+    let p = dom.nodes[i].parent;
+    !tag.is_block()
+        && tag != Tag::A
+        && s.links >= 2
+        && s.chars > 100
+        && s.link_chars as f32 > 0.9 * s.chars as f32
+        && p != NONE
+        && st[p as usize].chars as f32 > 1.5 * s.chars as f32
 }
 
 /// Whether element `i` is furniture; `share` is its part of the page's text.
@@ -164,7 +230,7 @@ pub fn segment(dom: &Dom, pruned: &[bool]) -> Vec<Block> {
             None => seg.push_text(dom.node_text(i), i < link_end),
             Some(Tag::Br) => seg.line_break(),
             Some(Tag::A) => link_end = link_end.max(node.end),
-            Some(Tag::Img) => seg.space = true,
+            Some(Tag::Img | Tag::Td | Tag::Th) => seg.space = true,
             Some(t) if t.is_block() && i > 0 => {
                 let owner = open.last().map_or(0, |&(o, _)| o);
                 seg.flush(dom, owner);
@@ -297,7 +363,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> St
             if b.link_density() > 0.5 && b.chars < 400 {
                 return false;
             }
-            if boiler::is_label(&b.text, b.chars as usize) {
+            if boiler::is_label(&b.text, b.chars as usize) || is_markup(&b.text) {
                 return false;
             }
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
@@ -327,6 +393,12 @@ fn trim_edges(kept: &mut Vec<&Block>) {
     while kept.last().is_some_and(|b| b.tag.is_heading() || (b.chars < 20 && b.punct == 0)) {
         kept.pop();
     }
+}
+
+/// Escaped markup shown as text (`<img src=...>` leaking from a broken template).
+fn is_markup(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with('<') && t.ends_with('>')
 }
 
 /// A comparison key: letters and digits, lower case.

@@ -148,10 +148,14 @@ impl Tag {
         }
     }
 
-    /// Elements that start a new block of text (a paragraph break before and after).
+    /// Elements that start a new block of text (a paragraph break before and after). Table
+    /// cells do not: a row is one block, its cells separated by spaces.
     pub fn is_block(self) -> bool {
         use Tag::*;
-        !matches!(self, A | Span | Img | Br | Input | Button | Select | Label | Option | Time | Other)
+        !matches!(
+            self,
+            A | Span | Img | Br | Input | Button | Select | Label | Option | Time | Td | Th | Other
+        )
     }
 
     /// h1–h6.
