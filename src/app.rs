@@ -62,7 +62,7 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
         tokio::spawn(scheduler::run(settings, control.feeds, fetcher, store, entry_tx, shutdown))
     };
     tokio::spawn(article::run(fetcher, cfg.fetch.concurrency, entry_rx, pending_tx, hard_stop_rx));
-    tokio::spawn(dedup::run(store.clone(), pending_rx, out_tx));
+    tokio::spawn(dedup::run(store.clone(), dedup::Settings::new(&cfg.state), pending_rx, out_tx));
     let grace = cfg.daemon.shutdown_grace;
     tokio::spawn(hard_stop_after_grace(control.shutdown, grace, hard_stop_tx));
 

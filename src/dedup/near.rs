@@ -1,0 +1,139 @@
+//! Near-duplicates: decides `duplicate_of` for each emitted text and keeps the index and its
+//! persistent copy (`state::signatures`) in step, within the retention window.
+//!
+//! The rule: a text of at least `MIN_WORDS` words is a duplicate of an earlier record when
+//! they share a MinHash band and their estimated Jaccard similarity over 3-word shingles is at
+//! least [`SIMILARITY`]. `duplicate_of` then names the *root* of that record's story (the first
+//! record of it, as remembered with each copy), so five outlets republishing one wire story all
+//! point to the first, even after the first's own signature left the retention window. A record is never a duplicate of itself or of its own copies (a new revision
+//! of an original stays the original).
+
+use std::time::Duration;
+
+use super::index::{Entry, Id, NearIndex};
+use super::sketch::Sketch;
+use crate::state::{Signature, StateError, Store};
+
+/// The least estimated Jaccard similarity for "same story" (chosen on `tests/near_dup.rs`).
+pub const SIMILARITY: f64 = 0.3;
+
+/// How often expired signatures are dropped while running.
+const EXPIRE_EVERY_SECS: i64 = 3600;
+
+/// The index, its store and the retention window.
+pub struct NearDups {
+    index: NearIndex,
+    store: Store,
+    retention_secs: i64,
+    last_expiry: i64,
+}
+
+impl NearDups {
+    /// Loads every signature within the window from the store (deleting older ones).
+    pub fn load(store: Store, retention: Duration, now: i64) -> Result<NearDups, StateError> {
+        let mut near = NearDups::empty(store, retention, now);
+        let cutoff = near.cutoff(now);
+        let mut index = NearIndex::new();
+        let deleted = near.store.load_signatures(cutoff, |id, sig| {
+            let (Some(id), Some(sketch)) = (parse_id(id), Sketch::from_bytes(&sig.sketch)) else {
+                return;
+            };
+            index.insert(Entry { id, root: sig.root, at: sig.at, sketch });
+        })?;
+        tracing::debug!(signatures = index.len(), expired = deleted, "Near-duplicate index loaded.");
+        near.index = index;
+        Ok(near)
+    }
+
+    /// An empty index over `store` (when loading failed: near-duplicates start afresh).
+    pub fn empty(store: Store, retention: Duration, now: i64) -> NearDups {
+        let retention_secs = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+        NearDups { index: NearIndex::new(), store, retention_secs, last_expiry: now }
+    }
+
+    /// Signatures held in memory.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when no signature is held.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// The id of the story this text duplicates, if any; then remembers the text (in memory
+    /// and in the store) for later records. Store failures are logged, not returned: the
+    /// record goes out either way.
+    pub fn assess(&mut self, id: &str, text: &str, now: i64) -> Option<String> {
+        self.expire_if_due(now);
+        let own = parse_id(id)?;
+        let sketch = Sketch::of(text)?;
+        let found = self.index.find(&sketch, SIMILARITY, &own);
+        let root = found.map_or(own, |m| m.entry.root);
+        // An identical copy adds nothing the index does not already find.
+        if found.is_some_and(|m| m.similarity >= 1.0) {
+            return Some(hex(&root));
+        }
+        self.index.insert(Entry { id: own, root, at: now, sketch });
+        let sig = Signature { at: now, root, sketch: sketch.to_bytes() };
+        if let Err(e) = self.store.put_signatures(&[(id, sig)]) {
+            tracing::warn!(id = %id, error = %e, "Could not store the near-duplicate signature.");
+        }
+        found.map(|_| hex(&root))
+    }
+
+    /// Drops signatures older than the window, from memory and from the store.
+    pub fn expire(&mut self, now: i64) {
+        self.last_expiry = now;
+        let cutoff = self.cutoff(now);
+        let gone: Vec<String> = self.index.expire(cutoff).iter().map(|id| hex(id)).collect();
+        if let Err(e) = self.store.delete_signatures_before(&gone, cutoff) {
+            tracing::warn!(error = %e, "Could not delete expired near-duplicate signatures.");
+        }
+        if !gone.is_empty() {
+            tracing::debug!(expired = gone.len(), "Near-duplicate signatures expired.");
+        }
+    }
+
+    fn expire_if_due(&mut self, now: i64) {
+        if now - self.last_expiry >= EXPIRE_EVERY_SECS {
+            self.expire(now);
+        }
+    }
+
+    fn cutoff(&self, now: i64) -> i64 {
+        now.saturating_sub(self.retention_secs)
+    }
+}
+
+/// The 16 bytes of a 32-hex-digit id; `None` for any other string (such a record takes no part
+/// in near-duplicate detection).
+fn parse_id(id: &str) -> Option<Id> {
+    if id.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(id.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_through_bytes() {
+        let id = "00ff10aa".repeat(4);
+        assert_eq!(parse_id(&id).map(|b| hex(&b)), Some(id));
+        assert_eq!(parse_id("xyz"), None);
+        assert_eq!(parse_id(&"zz".repeat(16)), None);
+        assert_eq!(parse_id(&"é".repeat(16)), None);
+    }
+}

@@ -1,0 +1,444 @@
+//! Issue 5 (identity and near-duplicates): `duplicate_of`, `revision` and their persistence,
+//! measured on an evaluation set built from the extraction corpus and driven through the real
+//! dedup stage with a real redb store on disk.
+//!
+//! The set: each of the 91 AEB articles (`articleBody`) as published by a first outlet, then
+//! five syndicated copies from other outlets, each with its own boilerplate (template) around
+//! the text, and one of: the same headline; a changed headline; 10 % of sentences rewritten;
+//! the tail cut (as syndication does) under a wire dateline; all of these together. Every
+//! article is a different story, and for each we also report its closest article by keywords
+//! ("same topic, different story"): none may be flagged. Variants are generated
+//! deterministically (seeded). Run with `-- --nocapture` to see the figures.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use newsd::dedup::near::NearDups;
+use newsd::dedup::sketch::Sketch;
+use newsd::dedup::{article_id, content_hash, run, Pending, Settings};
+use newsd::model::{Entities, FeedRef, ItemRef, Record, Status, SCHEMA};
+use newsd::state::Store;
+use tokio::sync::mpsc;
+
+/// `shared/` beside the repository (CI, main checkout), or beside the worktrees folder.
+fn shared_dir() -> PathBuf {
+    let beside = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
+    if beside.exists() {
+        return beside;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
+}
+
+/// (file stem, article body) of every AEB truth file, by name.
+fn corpus() -> Vec<(String, String)> {
+    let dir = shared_dir().join("corpus/extraction/aeb/truth");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+            let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (stem, v["articleBody"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// The outlets' (prefix, suffix) boilerplate.
+fn templates() -> Vec<(String, String)> {
+    let raw = include_str!("fixtures/dedup/templates.txt");
+    raw.split("\n--\n")
+        .map(|block| {
+            let line = |tag: &str| {
+                block.lines().find_map(|l| l.strip_prefix(tag)).expect("template line").trim().to_string()
+            };
+            (line("prefix "), line("suffix "))
+        })
+        .collect()
+}
+
+fn sentences(paragraph: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let words: Vec<&str> = paragraph.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(w);
+        let next_upper = words.get(i + 1).is_none_or(|n| n.starts_with(|c: char| c.is_uppercase()));
+        if w.ends_with(['.', '!', '?']) && next_upper {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// An article as paragraphs of sentences.
+type Doc = Vec<Vec<String>>;
+
+fn parse(body: &str) -> Doc {
+    body.split('\n').map(str::trim).filter(|p| !p.is_empty()).map(sentences).collect()
+}
+
+fn render(headline: &str, doc: &Doc, template: &(String, String)) -> String {
+    let mut parts = vec![template.0.clone(), headline.to_string()];
+    parts.extend(doc.iter().map(|p| p.join(" ")));
+    parts.push(template.1.clone());
+    parts.join("\n\n")
+}
+
+fn headline(doc: &Doc) -> String {
+    let first = doc.first().and_then(|p| p.first()).cloned().unwrap_or_default();
+    first.split_whitespace().take(10).collect::<Vec<_>>().join(" ")
+}
+
+fn changed_headline(doc: &Doc) -> String {
+    let last = doc.iter().flatten().last().cloned().unwrap_or_default();
+    let tail: Vec<&str> = last.split_whitespace().rev().take(8).collect();
+    format!("UPDATE 2-What we know: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" "))
+}
+
+/// Rewrites 10 % of the sentences (at least one): a third of their words replaced, one
+/// dropped, as a sub-editor would.
+fn edit_sentences(doc: &Doc, rng: &mut fastrand::Rng) -> Doc {
+    const SWAPS: &[&str] = &["reportedly", "officials", "said", "however", "recently", "major", "new"];
+    let total: usize = doc.iter().map(Vec::len).sum();
+    let n = total.div_ceil(10);
+    let picked: HashSet<usize> = rng.choose_multiple(0..total, n).into_iter().collect();
+    let mut k = 0;
+    doc.iter()
+        .map(|p| {
+            p.iter()
+                .map(|s| {
+                    k += 1;
+                    if !picked.contains(&(k - 1)) {
+                        return s.clone();
+                    }
+                    let mut w: Vec<String> = s.split_whitespace().map(String::from).collect();
+                    for (i, word) in w.iter_mut().enumerate() {
+                        if i % 3 == 1 {
+                            *word = SWAPS[rng.usize(..SWAPS.len())].to_string();
+                        }
+                    }
+                    if w.len() > 4 {
+                        w.remove(rng.usize(..w.len()));
+                    }
+                    w.join(" ")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Cuts the last 10–20 % of sentences, as syndication trims a story to length.
+fn truncate(doc: &Doc, rng: &mut fastrand::Rng) -> Doc {
+    let total: usize = doc.iter().map(Vec::len).sum();
+    let keep = total - (total * rng.usize(10..=20) / 100);
+    let mut k = 0;
+    doc.iter()
+        .map(|p| p.iter().filter(|_| (k += 1, k <= keep).1).cloned().collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// One text of the set: which story it tells, as which outlet.
+struct Item {
+    story: usize,
+    outlet: usize,
+    kind: &'static str,
+    text: String,
+}
+
+fn evaluation_set() -> (Vec<Item>, Vec<String>) {
+    let tpl = templates();
+    let mut items = Vec::new();
+    let mut bodies = Vec::new();
+    for (story, (_, body)) in corpus().iter().enumerate() {
+        let doc = parse(body);
+        let mut rng = fastrand::Rng::with_seed(story as u64);
+        let h = headline(&doc);
+        let o = |k: usize| (story + k) % tpl.len();
+        let edited = edit_sentences(&doc, &mut rng);
+        let cut = truncate(&doc, &mut rng);
+        let mut wire = cut.clone();
+        if let Some(first) = wire.first_mut().and_then(|p| p.first_mut()) {
+            *first = format!("LONDON (Reuters) - {first}");
+        }
+        let all = truncate(&edit_sentences(&doc, &mut rng), &mut rng);
+        let variants: [(&'static str, String); 6] = [
+            ("original", render(&h, &doc, &tpl[o(0)])),
+            ("template", render(&h, &doc, &tpl[o(1)])),
+            ("headline", render(&changed_headline(&doc), &doc, &tpl[o(2)])),
+            ("edited", render(&h, &edited, &tpl[o(3)])),
+            ("truncated", render(&h, &wire, &tpl[o(4)])),
+            ("combined", render(&changed_headline(&doc), &all, &tpl[o(5)])),
+        ];
+        for (outlet, (kind, text)) in variants.into_iter().enumerate() {
+            items.push(Item { story, outlet, kind, text });
+        }
+        bodies.push(body.clone());
+    }
+    (items, bodies)
+}
+
+fn record(id: &str, text: &str) -> Record {
+    Record {
+        schema: SCHEMA,
+        id: id.to_string(),
+        revision: 0,
+        status: Status::Ok,
+        error: None,
+        feed: FeedRef { name: "eval".into(), url: "file:///feed.xml".into(), tags: vec![] },
+        item: ItemRef { guid: id.into(), link: None, title: None, published: None, summary: None },
+        url: None,
+        canonical_url: None,
+        title: None,
+        authors: vec![],
+        published_at: None,
+        updated_at: None,
+        fetched_at: Utc::now(),
+        language: None,
+        site_name: None,
+        description: None,
+        image: None,
+        dateline: None,
+        agencies: vec![],
+        text: text.to_string(),
+        word_count: text.split_whitespace().count(),
+        summary: String::new(),
+        quotes: vec![],
+        entities: Entities::default(),
+        keywords: vec![],
+        content_hash: content_hash(text),
+        duplicate_of: None,
+    }
+}
+
+fn pending(id: &str, text: &str) -> Pending {
+    Pending { record: record(id, text), feed: "eval".into(), item_key: id.into(), item_hash: "h".into() }
+}
+
+/// Runs records through the real stage over `store`; returns what came out.
+async fn through_stage(store: &Store, records: Vec<Pending>) -> Vec<Record> {
+    let (in_tx, in_rx) = mpsc::channel(100);
+    let (out_tx, mut out_rx) = mpsc::channel(100);
+    let stage = tokio::spawn(run(store.clone(), Settings::default(), in_rx, out_tx));
+    let feeder = tokio::spawn(async move {
+        for p in records {
+            in_tx.send(p).await.unwrap();
+        }
+    });
+    let mut out = Vec::new();
+    while let Some(p) = out_rx.recv().await {
+        out.push(p.record);
+    }
+    feeder.await.unwrap();
+    stage.await.unwrap();
+    out
+}
+
+fn outlet_id(outlet: usize, story: usize) -> String {
+    article_id(&format!("https://outlet{outlet}.example/news/story-{story}"))
+}
+
+/// Keywords of a text: its words of 5+ letters that are not among the most common ones.
+fn keywords(text: &str) -> HashSet<String> {
+    newsd::dedup::text::words(text).filter(|w| w.chars().count() >= 5).collect()
+}
+
+/// For each story, the other story sharing the most keywords (Jaccard of keyword sets).
+fn same_topic_pairs(bodies: &[String]) -> Vec<(usize, usize, f64)> {
+    let kw: Vec<HashSet<String>> = bodies.iter().map(|b| keywords(b)).collect();
+    (0..kw.len())
+        .map(|i| {
+            let (j, s) = (0..kw.len())
+                .filter(|&j| j != i)
+                .map(|j| {
+                    let inter = kw[i].intersection(&kw[j]).count() as f64;
+                    (j, inter / kw[i].union(&kw[j]).count().max(1) as f64)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            (i, j, s)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_story_precision_and_recall_on_the_corpus() {
+    let (items, bodies) = evaluation_set();
+    // Publication order: shuffled, so the first record of a story is not always its original.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    fastrand::Rng::with_seed(5).shuffle(&mut order);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let ids: Vec<String> = items.iter().map(|it| outlet_id(it.outlet, it.story)).collect();
+    let story_of: HashMap<&str, usize> =
+        ids.iter().map(String::as_str).zip(items.iter().map(|i| i.story)).collect();
+    let input = order.iter().map(|&i| pending(&ids[i], &items[i].text)).collect();
+    let out = through_stage(&store, input).await;
+    assert_eq!(out.len(), items.len(), "every record passes (none is an exact repeat of its id)");
+
+    let (mut tp, mut fp, mut fn_, mut to_first) = (0, 0, 0, 0);
+    let mut first_of: HashMap<usize, &str> = HashMap::new();
+    let mut missed: HashMap<&str, usize> = HashMap::new();
+    for (&i, r) in order.iter().zip(&out) {
+        assert_eq!(r.id, ids[i]);
+        let story = items[i].story;
+        let earlier = first_of.get(&story).copied();
+        match (&r.duplicate_of, earlier) {
+            (Some(of), _) if story_of.get(of.as_str()) == Some(&story) => {
+                tp += 1;
+                to_first += usize::from(Some(of.as_str()) == earlier);
+            }
+            (Some(of), _) => {
+                fp += 1;
+                eprintln!(
+                    "false positive: {} ({}) flagged as a copy of story {:?}",
+                    story,
+                    items[i].kind,
+                    story_of.get(of.as_str())
+                );
+            }
+            (None, Some(_)) => {
+                fn_ += 1;
+                *missed.entry(items[i].kind).or_default() += 1;
+                eprintln!(
+                    "missed: story {story} ({}), {} words",
+                    items[i].kind,
+                    items[i].text.split_whitespace().count()
+                );
+            }
+            (None, None) => {}
+        }
+        first_of.entry(story).or_insert(&ids[i]);
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    println!(
+        "near-duplicates: {} texts, {} stories; precision {precision:.3} ({tp} TP, {fp} FP), recall {recall:.3} ({fn_} missed: {missed:?}); {to_first} of {tp} point to the story's first record",
+        items.len(),
+        bodies.len()
+    );
+
+    // Same topic, different story: the closest pairs by keywords, with their sketch similarity.
+    let sketches: Vec<Option<Sketch>> = items.iter().map(|it| Sketch::of(&it.text)).collect();
+    let originals: Vec<usize> = (0..items.len()).filter(|&i| items[i].kind == "original").collect();
+    let mut pairs = same_topic_pairs(&bodies);
+    pairs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let sim = |a: usize, b: usize| match (&sketches[originals[a]], &sketches[originals[b]]) {
+        (Some(x), Some(y)) => x.similarity(y),
+        _ => 0.0,
+    };
+    let topic_max = pairs.iter().map(|&(a, b, _)| sim(a, b)).fold(0.0, f64::max);
+    println!("same-topic pairs (keyword Jaccard, sketch similarity), closest five:");
+    for &(a, b, kj) in pairs.iter().take(5) {
+        println!("  story {a} vs {b}: keywords {kj:.2}, similarity {:.2}", sim(a, b));
+    }
+    // Same story: the similarity of each kind of copy to its original.
+    let mut by_kind: HashMap<&str, Vec<f64>> = HashMap::new();
+    for (i, it) in items.iter().enumerate() {
+        let orig = originals[it.story];
+        if let (Some(x), Some(y), false) = (&sketches[i], &sketches[orig], i == orig) {
+            by_kind.entry(it.kind).or_default().push(x.similarity(y));
+        }
+    }
+    let mut kinds: Vec<_> = by_kind.into_iter().collect();
+    kinds.sort_by_key(|k| k.0);
+    for (kind, mut v) in kinds {
+        v.sort_by(f64::total_cmp);
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        println!("  {kind:>9} vs original: min {:.2}, 5th pct {:.2}, mean {mean:.2}", v[0], v[v.len() / 20]);
+    }
+    println!("  max similarity of a same-topic different story: {topic_max:.2}");
+
+    assert!(precision >= 0.95, "precision {precision:.3}");
+    assert!(recall >= 0.9, "recall {recall:.3}");
+    assert!(topic_max < newsd::dedup::near::SIMILARITY, "a same-topic story would be flagged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicates_are_found_across_a_restart() {
+    let (items, _) = evaluation_set();
+    let dir = tempfile::tempdir().unwrap();
+    let original = &items[12];
+    let copy = &items[17];
+    assert_eq!((original.story, copy.story, copy.kind), (2, 2, "combined"));
+    let first_id = outlet_id(0, 2);
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let out = through_stage(&store, vec![pending(&first_id, &original.text)]).await;
+        assert_eq!(out[0].duplicate_of, None);
+        // The sink's durable commit (here: any durable write) makes the signature durable.
+        store.put_feed("eval", &Default::default()).unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let out = through_stage(&store, vec![pending(&outlet_id(9, 2), &copy.text)]).await;
+    assert_eq!(out[0].duplicate_of.as_deref(), Some(first_id.as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updated_article_gets_next_revision_and_is_not_its_own_duplicate() {
+    let (items, _) = evaluation_set();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let id = outlet_id(0, 1);
+    let v0 = pending(&id, &items[6].text);
+    let v1 = pending(&id, &items[6 + 3].text); // the same story, 10 % edited: an update
+    let repeat = pending(&id, &items[6 + 3].text);
+    let other = pending(&outlet_id(1, 1), &items[6 + 1].text);
+    let out = through_stage(&store, vec![v0, v1, repeat, other]).await;
+    let got: Vec<(u32, Option<&str>)> = out.iter().map(|r| (r.revision, r.duplicate_of.as_deref())).collect();
+    assert_eq!(got, vec![(0, None), (1, None), (0, Some(id.as_str()))], "the exact repeat is dropped");
+}
+
+#[test]
+fn short_texts_are_never_near_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut near = NearDups::empty(store, Duration::from_secs(86_400), 0);
+    let teaser = "Subscribe to read the full story. Our journalism is supported by readers like you. \
+                  Already a subscriber? Log in to continue reading this article.";
+    assert!(teaser.split_whitespace().count() < 50);
+    assert_eq!(near.assess(&outlet_id(0, 0), teaser, 0), None);
+    assert_eq!(near.assess(&outlet_id(1, 0), teaser, 1), None);
+    assert!(near.is_empty(), "short texts are not indexed");
+}
+
+#[test]
+fn signatures_expire_after_the_retention_window() {
+    let (items, _) = evaluation_set();
+    let dir = tempfile::tempdir().unwrap();
+    let day = 86_400;
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let mut near = NearDups::empty(store.clone(), Duration::from_secs(30 * day as u64), 0);
+        // Story 2 (not story 0: a 42-word paywall stub) first, then an outlet's copy of it.
+        let first = outlet_id(0, 2);
+        assert_eq!(near.assess(&first, &items[12].text, 0), None);
+        assert_eq!(near.assess(&outlet_id(1, 2), &items[13].text, 29 * day).as_deref(), Some(first.as_str()));
+        // 31 days on, the first has left the window (the copy stored on day 29 is still there).
+        assert_eq!(near.assess(&outlet_id(2, 2), &items[14].text, 31 * day).as_deref(), Some(first.as_str()));
+        assert_eq!(near.len(), 2);
+        assert_eq!(near.assess(&outlet_id(2, 3), &items[18].text, 31 * day), None);
+        assert_eq!(near.len(), 3);
+        store.put_feed("eval", &Default::default()).unwrap();
+    }
+    // Reloading applies the window too, and deletes what fell out of it.
+    let store = Store::open(dir.path()).unwrap();
+    let near = NearDups::load(store.clone(), Duration::from_secs(30 * day as u64), 62 * day).unwrap();
+    assert!(near.is_empty());
+    let mut left = 0;
+    store.load_signatures(0, |_, _| left += 1).unwrap();
+    assert_eq!(left, 0);
+}
