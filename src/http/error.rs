@@ -189,10 +189,16 @@ fn status_category(status: u16) -> Category {
 }
 
 fn network_category(e: &reqwest::Error) -> Category {
+    // reqwest reports every body error as "decode" once decompression is built in, so look
+    // for the transport's own error first: only a body without one failed to decode.
     if find::<rustls::Error>(e).is_some() {
         Category::Tls
-    } else if e.is_decode() {
-        Category::Decode
+    } else if let Some(h) = find::<hyper::Error>(e) {
+        if h.is_parse() || h.is_parse_status() || h.is_incomplete_message() {
+            Category::Protocol
+        } else {
+            Category::Network
+        }
     } else if e.is_connect() {
         // hyper-util reports resolver failures as connect errors whose message says so.
         if chain(e).any(|c| c.to_string().starts_with("dns error")) {
@@ -200,9 +206,9 @@ fn network_category(e: &reqwest::Error) -> Category {
         } else {
             Category::Connect
         }
-    } else if find::<hyper::Error>(e).is_some_and(|h| h.is_parse() || h.is_incomplete_message())
-        || e.is_body()
-    {
+    } else if e.is_decode() {
+        Category::Decode
+    } else if e.is_body() {
         Category::Protocol
     } else {
         Category::Network

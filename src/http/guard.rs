@@ -206,6 +206,9 @@ impl Guard {
         let ip = match url.host() {
             Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
             Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
+            Some(Host::Domain(d)) if is_localhost_name(d) && !self.allows(url) => {
+                return Err(Refused { host: d.to_string(), reason: LOCALHOST.into() });
+            }
             Some(Host::Domain(_)) => return Ok(()),
             None => return Err(Refused { host: String::new(), reason: "URL has no host".into() }),
         };
@@ -221,6 +224,16 @@ impl Guard {
     pub fn resolver(&self, permissive: bool) -> GuardResolver {
         GuardResolver { guard: self.clone(), permissive }
     }
+}
+
+/// Reason given for `localhost` names.
+const LOCALHOST: &str = "localhost name (RFC 6761)";
+
+/// `localhost` and `*.localhost`, with or without the trailing dot: loopback by definition
+/// (RFC 6761), refused without asking DNS, which may not know "localhost." at all.
+fn is_localhost_name(name: &str) -> bool {
+    let n = normalize_name(name);
+    n == "localhost" || n.ends_with(".localhost")
 }
 
 /// "127.0.0.1", or "::ffff:127.0.0.1 (127.0.0.1)" for an IPv6 spelling of an IPv4 address.
@@ -246,6 +259,10 @@ impl Resolve for GuardResolver {
         let host = name.as_str().to_string();
         let open = self.permissive && self.guard.allow.names_host(&host);
         Box::pin(async move {
+            if !open && is_localhost_name(&host) {
+                let reason = LOCALHOST.to_string();
+                return Err(Box::new(Refused { host, reason }) as Box<dyn std::error::Error + Send + Sync>);
+            }
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let (kept, reason) = filter(addrs, open);
             if kept.is_empty() {
@@ -376,8 +393,11 @@ mod tests {
             assert!(guard.check_url(&Url::parse(u).unwrap()).is_err(), "{u} must be refused");
         }
         assert!(guard.check_url(&Url::parse("http://93.184.216.34/").unwrap()).is_ok());
-        // Named hosts are the resolver's job.
-        assert!(guard.check_url(&Url::parse("http://localhost./").unwrap()).is_ok());
+        // localhost names are refused without DNS; other names are the resolver's job.
+        for u in ["http://localhost./", "http://LOCALHOST:8080/", "http://a.b.localhost/"] {
+            assert!(guard.check_url(&Url::parse(u).unwrap()).is_err(), "{u} must be refused");
+        }
+        assert!(guard.check_url(&Url::parse("http://localhostx.example/").unwrap()).is_ok());
     }
 
     #[test]
