@@ -289,8 +289,15 @@ async fn read_body(url: &str, resp: reqwest::Response, limit: u64) -> Result<Vec
     let mut stream = resp.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| FetchError::from_reqwest(url, e))?;
-        if body.len() as u64 + chunk.len() as u64 > limit {
+        let needed = body.len() + chunk.len();
+        if needed as u64 > limit {
             return Err(FetchError::TooLarge { url: url.to_string(), limit });
+        }
+        if needed > body.capacity() {
+            // Grow geometrically but never past the cap: a body just under it costs the cap,
+            // not twice the cap.
+            let target = needed.max(body.capacity() * 2).min(usize::try_from(limit).unwrap_or(usize::MAX));
+            body.reserve_exact(target - body.len());
         }
         body.extend_from_slice(&chunk);
     }
