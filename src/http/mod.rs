@@ -130,7 +130,7 @@ impl Fetcher {
         if req.url.scheme() == "file" {
             return self.get_file(req).await;
         }
-        let _permit = self.hosts.acquire(&req.url).await;
+        let _permit = self.admit(req).await?; // robots.txt (articles), then the per-host gate
         let mut rb = self.client.get(req.url.clone());
         if let Some(e) = &req.etag {
             rb = rb.header(reqwest::header::IF_NONE_MATCH, e);
@@ -140,6 +140,7 @@ impl Fetcher {
         }
         let resp = rb.send().await.map_err(|e| classify(&url, e))?;
         let status = resp.status().as_u16();
+        self.hosts.observe(&req.url, status, resp.headers()); // 429/503/challenge → pause host
         let header = |n: reqwest::header::HeaderName| {
             resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string)
         };
