@@ -248,3 +248,54 @@ async fn wait_for_state(dir: &Path, name: &str) -> FeedState {
     }
     panic!("state store still locked");
 }
+
+/// A crash (SIGKILL) while a new item is still on its way to the output must not hide that item
+/// behind a 304 on restart: the saved state has no validators until the item is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue4_kill_before_delivery_refetches_the_whole_feed_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(None).await;
+    let feed = rss("T", &links(&server, &["/a/1.html"]));
+    server.route("/feed.xml", move |req| {
+        if req.header("if-none-match") == Some("\"v1\"") {
+            return Reply::status(304);
+        }
+        Reply::ok("application/rss+xml", feed.clone()).with_header("ETag", "\"v1\"")
+    });
+    // The article stalls, so the record cannot be written before the kill.
+    server.route("/a/1.html", |_| {
+        Reply::Raw(Box::new(|sock| {
+            Box::pin(async move {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                drop(sock);
+            })
+        }))
+    });
+    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &output_section(dir.path()));
+    let mut daemon =
+        Command::new(newsd_bin()).args(["run", "--config"]).arg(&cfg).spawn().expect("start newsd");
+    // Long enough for the poll and at least one batched state write.
+    for _ in 0..100 {
+        if server.hits("/a/1.html") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(newsd::scheduler::FLUSH_EVERY * 2).await;
+    daemon.kill().expect("SIGKILL");
+    let _ = daemon.wait();
+    assert_eq!(read_records(&dir.path().join("out")).len(), 0);
+    let st = feed_state(dir.path(), "f");
+    assert!(st.unconfirmed && st.etag.is_none(), "saved without validators: {st:?}");
+
+    let page = article_html("Story", &["A paragraph long enough to be the body of a story.".into()]);
+    server.route("/a/1.html", move |_| Reply::ok("text/html", page.clone()));
+    once(&cfg).await;
+    let polls: Vec<Req> = server.requests().into_iter().filter(|r| r.path == "/feed.xml").collect();
+    assert_eq!(polls.len(), 2);
+    assert_eq!(polls[1].header("if-none-match"), None, "restart refetches the whole document");
+    let records = read_records(&dir.path().join("out"));
+    assert_eq!(records.len(), 1, "the item is not lost");
+    assert_eq!(records[0]["status"], "ok");
+    assert!(!feed_state(dir.path(), "f").unconfirmed);
+}

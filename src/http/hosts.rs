@@ -120,9 +120,11 @@ impl Hosts {
             st.next_start = start + self.delay.max(st.crawl_delay);
             start
         };
-        tokio::time::sleep_until(start).await;
-        // The breaker may have tripped while we waited.
-        gate.check_open(url, &key)?;
+        if start > Instant::now() {
+            tokio::time::sleep_until(start).await;
+            // The breaker may have tripped while we waited.
+            gate.check_open(url, &key)?;
+        }
         Ok(HostPermit { _permit: permit })
     }
 
@@ -318,8 +320,9 @@ impl Fetcher {
         })
     }
 
-    /// Fetches and reads robots.txt: 2xx → its rules; 4xx → no rules; 5xx, 429, network
-    /// errors → nothing allowed for a while (RFC 9309 §2.3.1).
+    /// Fetches and reads robots.txt: 2xx → its rules; 4xx → no rules; 5xx, network errors →
+    /// nothing allowed for a while (RFC 9309 §2.3.1); 429/503 or a paused host → nothing
+    /// allowed this time (the breaker does the waiting).
     async fn fetch_robots(&self, url: &Url) -> (Robots, Duration) {
         let Ok(robots_url) = url.join("/robots.txt") else { return (Robots::allow_all(), ROBOTS_TTL) };
         let req = Request::new(robots_url, Purpose::Feed);
@@ -332,6 +335,12 @@ impl Fetcher {
                 (Robots::allow_all(), ROBOTS_TTL)
             }
             Err(FetchError::TooLarge { .. }) => (Robots::allow_all(), ROBOTS_TTL),
+            // Refused before asking (host paused, address guard) or told to slow down: deny
+            // for now, but ask again next time instead of caching the refusal.
+            Err(e @ (FetchError::Blocked { .. } | FetchError::Status { status: 429 | 503, .. })) => {
+                tracing::debug!(error = %e, "robots.txt not available now; the article waits.");
+                (Robots::deny_all(), Duration::ZERO)
+            }
             Err(e) => {
                 tracing::info!(error = %e, "robots.txt unreachable; the host's articles wait.");
                 (Robots::deny_all(), ROBOTS_RETRY)

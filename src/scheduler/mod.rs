@@ -38,6 +38,10 @@ use task::{Ctx, Done, Next};
 /// How often dirty feed states are written to the store.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
+/// `once` waits at most this long, after its last poll, for its items to be delivered
+/// before saving the feeds' states (the process cannot exit before they are anyway).
+const ONCE_DELIVERY_WAIT: Duration = Duration::from_secs(60);
+
 /// One pass over every feed, or polling forever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -98,6 +102,9 @@ pub async fn run(
     }
     // Unfinished polls are dropped: their feeds keep their old state and are polled again.
     s.tasks.shutdown().await;
+    if s.mode == Mode::Once {
+        s.await_delivery(ONCE_DELIVERY_WAIT).await;
+    }
     s.flush(true).await;
     // Dropping `s` drops the last `output` sender: the article stage's input closes.
 }
@@ -127,6 +134,9 @@ struct Scheduler {
     host_busy: HashMap<String, usize>,
     host_wait: HashMap<String, VecDeque<String>>,
     flushing: Option<tokio::task::JoinHandle<()>>,
+    /// New items handed on but not yet seen in the delivery records, by feed (see
+    /// `FeedState::unconfirmed`).
+    undelivered: HashMap<String, Vec<(String, String)>>,
 }
 
 impl Scheduler {
@@ -152,6 +162,7 @@ impl Scheduler {
             host_busy: HashMap::new(),
             host_wait: HashMap::new(),
             flushing: None,
+            undelivered: HashMap::new(),
         }
     }
 
@@ -243,7 +254,11 @@ impl Scheduler {
             (Some(done), Some(spec)) if done.state.url.as_deref() != Some(spec.url.as_str()) => {
                 self.queue.schedule(&name, Instant::now());
             }
-            (Some(done), Some(_)) => {
+            (Some(mut done), Some(_)) => {
+                if !done.handed_on.is_empty() {
+                    done.state.unconfirmed = true;
+                    self.undelivered.entry(name.clone()).or_default().extend(done.handed_on);
+                }
                 self.states.insert(name.clone(), done.state);
                 self.dirty.insert(name.clone());
                 if let (Mode::Daemon, Next::After(d)) = (self.mode, done.next) {
@@ -317,6 +332,7 @@ impl Scheduler {
             Some(u) if u != spec.url.as_str() => {
                 tracing::info!(feed = %name, url = %spec.url, "Feed URL changed; its poll state starts afresh.");
                 task::reset_for_url(state, spec.url.as_str());
+                self.undelivered.remove(name);
                 self.dirty.insert(name.to_string());
             }
             Some(_) => {}
@@ -330,7 +346,7 @@ impl Scheduler {
             tracing::warn!(feed = %name, url = %spec.url, "Feed is parked (HTTP 410 Gone); change its URL to poll it again.");
             return;
         }
-        let delay = match (self.mode, url_changed) {
+        let delay = match (self.mode, url_changed || state.unconfirmed) {
             (Mode::Once, _) | (_, true) => Duration::ZERO,
             (Mode::Daemon, false) => task::initial_delay(state, self.ctx.bounds, Utc::now()),
         };
@@ -339,7 +355,8 @@ impl Scheduler {
     }
 
     /// Writes dirty feed states in one transaction, off the async threads. A periodic flush is
-    /// skipped while the previous one still runs; the final one (`last`) waits for it.
+    /// skipped while the previous one still runs; the final one (`last`) waits for it. States
+    /// whose new items are not all delivered yet are written without their validators.
     async fn flush(&mut self, last: bool) {
         if let Some(prev) = &self.flushing {
             if !last && !prev.is_finished() {
@@ -349,11 +366,12 @@ impl Scheduler {
         if let Some(prev) = self.flushing.take() {
             let _ = prev.await;
         }
+        self.confirm_delivered();
         if self.dirty.is_empty() {
             return;
         }
         let batch: Vec<(String, FeedState)> =
-            self.dirty.drain().filter_map(|n| self.states.get(&n).map(|s| (n, s.clone()))).collect();
+            self.dirty.drain().filter_map(|n| self.states.get(&n).map(|s| (n, durable(s)))).collect();
         let store = self.ctx.store.clone();
         let write = tokio::task::spawn_blocking(move || {
             let n = batch.len();
@@ -367,4 +385,47 @@ impl Scheduler {
             self.flushing = Some(write);
         }
     }
+
+    /// Checks which handed-on items have reached the delivery records; a feed whose items all
+    /// have is confirmed (and saved again, now with its validators). Small reads: only feeds
+    /// with new items since the last check are looked at.
+    fn confirm_delivered(&mut self) {
+        let store = &self.ctx.store;
+        self.undelivered.retain(|name, items| {
+            items.retain(|(key, hash)| {
+                store.item_hash(name, key).ok().flatten().as_deref() != Some(hash.as_str())
+            });
+            if !items.is_empty() {
+                return true;
+            }
+            if let Some(st) = self.states.get_mut(name) {
+                st.unconfirmed = false;
+                self.dirty.insert(name.clone());
+            }
+            false
+        });
+    }
+
+    /// `once`: gives the pipeline up to `wait` to deliver the items of this pass, so that
+    /// their feeds' validators can be saved (else the next pass refetches those documents).
+    async fn await_delivery(&mut self, wait: Duration) {
+        let until = Instant::now() + wait;
+        loop {
+            self.confirm_delivered();
+            if self.undelivered.is_empty() || Instant::now() >= until {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What goes to disk: an unconfirmed state without its validators (see `FeedState::unconfirmed`).
+fn durable(state: &FeedState) -> FeedState {
+    let mut s = state.clone();
+    if s.unconfirmed {
+        s.etag = None;
+        s.last_modified = None;
+    }
+    s
 }

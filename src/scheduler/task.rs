@@ -42,6 +42,8 @@ pub(super) enum Next {
 pub(super) struct Done {
     pub state: FeedState,
     pub next: Next,
+    /// (item key, fingerprint) of each new item handed on, to see them delivered.
+    pub handed_on: Vec<(String, String)>,
 }
 
 /// Polls `spec` once, starting from its saved `state`.
@@ -49,8 +51,9 @@ pub(super) async fn poll_feed(ctx: Ctx, spec: Arc<FeedSpec>, mut state: FeedStat
     let jitter = fastrand::f64() * 2.0 - 1.0;
     state.last_poll = Some(Utc::now());
     let result = feed::poll(&ctx.fetcher, &ctx.store, &spec, &state).await;
+    let mut handed_on = Vec::new();
     let next = match result {
-        Ok(polled) => Next::After(on_success(&ctx, &spec, &mut state, polled, jitter).await),
+        Ok(polled) => Next::After(on_success(&ctx, &spec, &mut state, polled, &mut handed_on, jitter).await),
         Err(e) => on_error(&ctx, &spec, &mut state, e, jitter),
     };
     match next {
@@ -60,7 +63,7 @@ pub(super) async fn poll_feed(ctx: Ctx, spec: Arc<FeedSpec>, mut state: FeedStat
         }
         Next::Parked => state.next_due = None,
     }
-    Done { state, next }
+    Done { state, next, handed_on }
 }
 
 async fn on_success(
@@ -68,6 +71,7 @@ async fn on_success(
     spec: &Arc<FeedSpec>,
     state: &mut FeedState,
     polled: Polled,
+    handed_on: &mut Vec<(String, String)>,
     jitter: f64,
 ) -> Duration {
     let now = Utc::now();
@@ -87,10 +91,16 @@ async fn on_success(
     state.items_seen += fresh as u64;
     for (item, item_hash) in polled.new_items {
         state.recent_items.push(item.published.unwrap_or(now));
+        let key = (item.key(), item_hash.clone());
         let entry = Entry { feed: spec.clone(), item, item_hash };
         if ctx.output.send(entry).await.is_err() {
-            break; // shutting down
+            // Shutting down with items not handed on: forget the validators so that the next
+            // poll fetches the whole document again.
+            state.etag = None;
+            state.last_modified = None;
+            break;
         }
+        handed_on.push(key);
     }
     let excess = state.recent_items.len().saturating_sub(RECENT_ITEMS);
     state.recent_items.drain(..excess);

@@ -74,6 +74,11 @@ pub struct FeedState {
     pub hints: PublisherHints,
     /// The delay chosen after the last poll, in seconds (what `status` shows as "every").
     pub last_delay_secs: Option<u64>,
+    /// The last poll handed on new items that were not yet in the output when this state was
+    /// saved. Such a state is saved without its validators, and the feed is due at once after
+    /// a restart: the full document comes again and delivery filters what was written, so a
+    /// crash or a dropped item never hides behind a 304.
+    pub unconfirmed: bool,
 }
 
 /// What a feed document said about its own schedule, kept between polls.
