@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -272,8 +272,12 @@ async fn issue4_kill_before_delivery_refetches_the_whole_feed_on_restart() {
         }))
     });
     let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &output_section(dir.path()));
-    let mut daemon =
-        Command::new(newsd_bin()).args(["run", "--config"]).arg(&cfg).spawn().expect("start newsd");
+    let mut daemon = Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start newsd");
     // Long enough for the poll and at least one batched state write.
     for _ in 0..100 {
         if server.hits("/a/1.html") > 0 {

@@ -1,9 +1,10 @@
 //! `bench-feeds`: the synthetic feed server behind `scripts/bench-scale`. Serves N RSS feeds
 //! at `/f/<i>.xml` on a loopback address with strong ETags and 304s; a few feeds (`--changing`
-//! percent) gain a new item every `--period` seconds, the rest never change. `/stats` returns
+//! percent, default 5) gain a new item every `--period` seconds (default 300), the rest never
+//! change and have no items. `/stats` returns
 //! request counters as JSON. Benchmark tooling only: not part of the daemon.
 //!
-//! Usage: `bench-feeds --feeds 100000 [--listen 127.0.0.1:0] [--changing 5] [--period 60]`.
+//! Usage: `bench-feeds --feeds 100000 [--listen 127.0.0.1:0] [--changing 5] [--period 300]`.
 //! Prints its base URL (`http://127.0.0.1:PORT`) as the first line of stdout.
 
 use std::io::Write;
@@ -34,7 +35,7 @@ struct Stats {
 
 fn main() -> std::process::ExitCode {
     let mut args = std::env::args().skip(1);
-    let mut opts = Opts { feeds: 1000, changing: 5, period: 60 };
+    let mut opts = Opts { feeds: 1000, changing: 5, period: 300 };
     let mut listen = "127.0.0.1:0".to_string();
     while let Some(a) = args.next() {
         let v = args.next().unwrap_or_default();
@@ -146,7 +147,7 @@ fn respond(head: &[u8], opts: Opts, stats: &Stats) -> Vec<u8> {
         return reply("304 Not Modified", &format!("ETag: {etag}\r\n"), b"");
     }
     stats.ok.fetch_add(1, Ordering::Relaxed);
-    let body = feed_xml(i, version);
+    let body = feed_xml(i, version, i % 100 < opts.changing);
     reply("200 OK", &format!("Content-Type: application/rss+xml\r\nETag: {etag}\r\n"), body.as_bytes())
 }
 
@@ -159,13 +160,15 @@ fn version(i: u64, opts: Opts) -> u64 {
     (now + i) / opts.period
 }
 
-/// A small RSS document with the feed's last (up to) three items.
-fn feed_xml(i: u64, version: u64) -> String {
+/// A small RSS document: a changing feed shows its last three items, a static one none (so
+/// the warm-up pass is not dominated by writing 100k records).
+fn feed_xml(i: u64, version: u64, changing: bool) -> String {
     let mut s = format!(
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {i}</title>\
          <link>http://bench.invalid/{i}</link><description>synthetic</description>"
     );
-    for k in version.saturating_sub(2)..=version {
+    let items = if changing { version.saturating_sub(2)..=version } else { 1..=0 };
+    for k in items {
         s.push_str(&format!(
             "<item><title>Feed {i} item {k}</title><link>http://bench.invalid/a/{i}/{k}</link>\
              <guid>http://bench.invalid/a/{i}/{k}</guid><description>Item {k} of feed {i}.</description></item>"

@@ -122,9 +122,9 @@ impl Hosts {
         };
         if start > Instant::now() {
             tokio::time::sleep_until(start).await;
-            // The breaker may have tripped while we waited.
-            gate.check_open(url, &key)?;
         }
+        // The breaker may have tripped while we waited for the slot or the gap.
+        gate.check_open(url, &key)?;
         Ok(HostPermit { _permit: permit })
     }
 
