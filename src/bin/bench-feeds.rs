@@ -167,8 +167,8 @@ fn feed_xml(i: u64, version: u64, changing: bool) -> String {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {i}</title>\
          <link>http://bench.invalid/{i}</link><description>synthetic</description>"
     );
-    let items = if changing { version.saturating_sub(2)..=version } else { 1..=0 };
-    for k in items {
+    let first = if changing { version.saturating_sub(2) } else { version + 1 };
+    for k in first..=version {
         s.push_str(&format!(
             "<item><title>Feed {i} item {k}</title><link>http://bench.invalid/a/{i}/{k}</link>\
              <guid>http://bench.invalid/a/{i}/{k}</guid><description>Item {k} of feed {i}.</description></item>"
