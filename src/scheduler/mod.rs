@@ -77,6 +77,7 @@ pub async fn run(
 ) {
     let mut s = Scheduler::new(settings, fetcher, store, output);
     s.apply_feeds(feeds.borrow_and_update().clone());
+    let mut signalled = false;
     let mut flush = tokio::time::interval(FLUSH_EVERY);
     flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -96,13 +97,15 @@ pub async fn run(
             }
             _ = shutdown.changed() => {
                 tracing::info!(in_flight = s.polling.len(), "Shutdown: polling stopped.");
+                signalled = true;
                 break;
             }
         }
     }
     // Unfinished polls are dropped: their feeds keep their old state and are polled again.
     s.tasks.shutdown().await;
-    if s.mode == Mode::Once {
+    // A finished `once` pass waits for its records (a signal means: stop now).
+    if s.mode == Mode::Once && !signalled {
         s.await_delivery(ONCE_DELIVERY_WAIT).await;
     }
     s.flush(true).await;
