@@ -245,6 +245,7 @@ async fn run_reloads_on_sighup_and_stops_on_sigterm() {
         .args(["run", "--config"])
         .arg(&cfg)
         .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let out = dir.path().join("out");
@@ -353,6 +354,7 @@ async fn metrics_endpoint_counts_work() {
         .args(["run", "--config"])
         .arg(&cfg)
         .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let out = dir.path().join("out");
@@ -382,19 +384,28 @@ async fn status_beside_a_running_daemon_and_second_daemon_refused() {
         .args(["run", "--config"])
         .arg(&cfg)
         .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let out = dir.path().join("out");
     wait_for(|| read_records(&out).len() == 1).await;
-    let cfg2 = cfg.clone();
-    let status = tokio::task::spawn_blocking(move || {
-        Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
-    })
-    .await
-    .unwrap();
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    let table = String::from_utf8_lossy(&status.stdout);
-    assert!(table.lines().any(|l| l.starts_with("only") && l.contains("200")), "{table}");
+    // Feed states are flushed to the store about once a second: poll `status` until it shows the poll.
+    let mut table = String::new();
+    for _ in 0..100 {
+        let cfg2 = cfg.clone();
+        let status = tokio::task::spawn_blocking(move || {
+            Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
+        })
+        .await
+        .unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        table = String::from_utf8_lossy(&status.stdout).into_owned();
+        if table.lines().any(|l| l.starts_with("only") && l.contains(" 200 ")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(table.lines().any(|l| l.starts_with("only") && l.contains(" 200 ")), "{table}");
     let second = run_once(&cfg).await;
     assert_eq!(second.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&second.stderr).contains("newsd.lock"));

@@ -36,6 +36,8 @@ fn config(allow: Vec<String>) -> FetchConfig {
         max_body_bytes: CAP,
         max_redirects: 5,
         per_host_concurrency: 64,
+        // robots.txt has its own tests (tests/politeness.rs); here every request is the attack.
+        robots_txt: false,
         allow_private: allow,
         ..FetchConfig::default()
     }
@@ -140,15 +142,17 @@ async fn error_statuses_and_retry_after() {
         let e = env.fails(&format!("/status/{code}"), cat).await;
         assert_eq!((e.status(), e.retry_after()), (Some(code), None));
     }
-    let e = env.fails("/status/503-seconds", Category::ServerError).await;
+    // A 429/503 pauses the host in the fetcher's politeness gate (tests/politeness.rs), so each
+    // of these gets a fresh fetcher.
+    let e = Env::start().await.fails("/status/503-seconds", Category::ServerError).await;
     assert_eq!(e.retry_after(), Some(Duration::from_secs(120)));
-    let e = env.fails("/status/429-date", Category::TooManyRequests).await;
+    let e = Env::start().await.fails("/status/429-date", Category::TooManyRequests).await;
     let ra = e.retry_after().expect("HTTP-date parsed");
     assert!(ra > Duration::from_secs(3500) && ra <= Duration::from_secs(3600), "{ra:?}");
-    let e = env.fails("/status/429-garbage", Category::TooManyRequests).await;
+    let e = Env::start().await.fails("/status/429-garbage", Category::TooManyRequests).await;
     assert_eq!(e.retry_after(), None);
     for path in ["/status/503-huge", "/status/429-far-date"] {
-        let e = env.fails(path, e_cat(path)).await;
+        let e = Env::start().await.fails(path, e_cat(path)).await;
         assert_eq!(e.retry_after(), Some(newsd::http::MAX_RETRY_AFTER), "{path}");
     }
 }

@@ -125,7 +125,7 @@ impl Fetcher {
         if req.url.scheme() == "file" {
             return self.get_file(req).await;
         }
-        let _permit = self.hosts.acquire(&req.url).await;
+        let _permit = self.admit(req).await?; // robots.txt (articles), then the per-host gate
         match tokio::time::timeout(self.cfg.timeout, self.follow(req)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout { url: shown(&req.url) }),
@@ -140,6 +140,8 @@ impl Fetcher {
         let mut redirects = 0u32;
         loop {
             let resp = self.send(&url, req).await?;
+            // Every hop's answer reaches its host's gate: 429/503/challenge → pause that host.
+            self.hosts.observe(&url, resp.status().as_u16(), resp.headers());
             if !is_redirect(resp.status().as_u16()) {
                 return self.finish(url, resp, req.purpose).await;
             }

@@ -69,6 +69,32 @@ pub struct FeedState {
     pub parked: bool,
     /// Publication times of recent new items, for adaptive polling (newest last, bounded).
     pub recent_items: Vec<DateTime<Utc>>,
+    /// The feed URL this state belongs to: when the config gives the feed another URL, the
+    /// validators, the backoff and the parking no longer apply.
+    pub url: Option<String>,
+    /// Scheduling hints from the last full feed document (a 304 carries none).
+    pub hints: PublisherHints,
+    /// The delay chosen after the last poll, in seconds (what `status` shows as "every").
+    pub last_delay_secs: Option<u64>,
+    /// The last poll handed on new items that were not yet in the output when this state was
+    /// saved. Such a state is saved without its validators, and the feed is due at once after
+    /// a restart: the full document comes again and delivery filters what was written, so a
+    /// crash or a dropped item never hides behind a 304.
+    pub unconfirmed: bool,
+}
+
+/// What a feed document said about its own schedule, kept between polls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct PublisherHints {
+    /// RSS `<ttl>`, seconds.
+    pub ttl_secs: Option<u64>,
+    /// `sy:updatePeriod`/`sy:updateFrequency` as one period, seconds.
+    pub update_period_secs: Option<u64>,
+    /// RSS `skipHours` (0–23, UTC).
+    pub skip_hours: Vec<u8>,
+    /// RSS `skipDays`, as days from Monday (0 = Monday … 6 = Sunday).
+    pub skip_days: Vec<u8>,
 }
 
 /// The store. Cheap to clone; all methods are synchronous and short (call them from
@@ -180,6 +206,23 @@ impl Store {
         txn.commit().map_err(|e| self.err(e))
     }
 
+    /// Saves many feeds' states in one transaction (one fsync): the scheduler batches its
+    /// writes so that a poll does not cost a durable commit of its own.
+    pub fn put_feeds<'a>(
+        &self,
+        batch: impl IntoIterator<Item = (&'a str, &'a FeedState)>,
+    ) -> Result<(), StateError> {
+        let txn = self.begin_write()?;
+        {
+            let mut table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+            for (name, state) in batch {
+                let bytes = serde_json::to_vec(state).expect("FeedState serializes");
+                table.insert(name, bytes.as_slice()).map_err(|e| self.err(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
     /// Every feed's saved state, by name.
     pub fn feeds(&self) -> Result<Vec<(String, FeedState)>, StateError> {
         let txn = self.begin_read()?;
@@ -226,6 +269,28 @@ mod tests {
         let view = Store::open_read_only(dir.path()).unwrap();
         assert_eq!(view.feed("a").unwrap().unwrap().items_seen, 3);
         assert!(view.put_feed("b", &FeedState::default()).is_err());
+    }
+
+    #[test]
+    fn feed_states_are_saved_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = FeedState { url: Some("https://e.org/a".into()), parked: true, ..Default::default() };
+        let b = FeedState {
+            hints: PublisherHints { ttl_secs: Some(60), ..Default::default() },
+            ..Default::default()
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.put_feeds([("a", &a), ("b", &b)]).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.feeds().unwrap(), vec![("a".to_string(), a), ("b".to_string(), b)]);
+    }
+
+    #[test]
+    fn old_feed_state_without_new_fields_still_reads() {
+        let old: FeedState = serde_json::from_str(r#"{"etag":"x","parked":true}"#).unwrap();
+        assert!(old.parked && old.url.is_none() && old.hints == PublisherHints::default());
     }
 
     #[test]
