@@ -35,7 +35,8 @@ pub enum FetchError {
     /// A redirect without a usable `Location`.
     #[error("{url}: bad redirect: {reason}")]
     BadRedirect { url: String, reason: String },
-    #[error("{url}: {}", escape(&.source.to_string()))]
+    /// Any other transport failure; the message names the root cause.
+    #[error("{url}: {}", summary(.source))]
     Network {
         url: String,
         #[source]
@@ -194,8 +195,9 @@ fn network_category(e: &reqwest::Error) -> Category {
     if find::<rustls::Error>(e).is_some() {
         Category::Tls
     } else if let Some(h) = find::<hyper::Error>(e) {
-        if h.is_parse() || h.is_parse_status() || h.is_incomplete_message() {
-            Category::Protocol
+        let eof = find::<std::io::Error>(h).is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+        if h.is_parse() || h.is_parse_status() || h.is_incomplete_message() || eof {
+            Category::Protocol // malformed head, or a body cut short of its announced length
         } else {
             Category::Network
         }
@@ -213,6 +215,21 @@ fn network_category(e: &reqwest::Error) -> Category {
     } else {
         Category::Network
     }
+}
+
+/// "what went wrong: root cause", e.g. "malformed response: message head is too large".
+/// reqwest's own top-level messages repeat the URL and hide the cause, so they are skipped.
+fn summary(e: &reqwest::Error) -> String {
+    let what = match network_category(e) {
+        Category::Tls => "TLS failed",
+        Category::Protocol => "malformed response",
+        Category::Dns => "name resolution failed",
+        Category::Connect => "connect failed",
+        Category::Decode => "body does not decode as its Content-Encoding says",
+        _ => "connection failed",
+    };
+    let root = chain(e).last().map(|c| c.to_string()).unwrap_or_default();
+    escape(&format!("{what}: {root}")).into_owned()
 }
 
 /// The error and its sources, looking inside `io::Error`s too (their `source()` skips the

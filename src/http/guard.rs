@@ -19,7 +19,7 @@ use url::{Host, Url};
 /// Why a connection was refused. Travels through reqwest's error chain from the resolver,
 /// where [`super::error`] finds it again and reports a `Blocked` error.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{host} resolves only to refused addresses ({reason})")]
+#[error("{host}: {reason}")]
 pub struct Refused {
     pub host: String,
     pub reason: String,
@@ -266,7 +266,10 @@ impl Resolve for GuardResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let (kept, reason) = filter(addrs, open);
             if kept.is_empty() {
-                let reason = reason.unwrap_or("no addresses").to_string();
+                let reason = match reason {
+                    Some(r) => format!("resolves only to refused addresses ({r})"),
+                    None => "resolves to no address".to_string(),
+                };
                 return Err(Box::new(Refused { host, reason }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(kept.into_iter()) as Addrs)
