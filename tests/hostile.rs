@@ -372,3 +372,27 @@ fn extract_on_small_stack(r: Response) -> std::thread::Result<newsd::extract::Ex
         .expect("thread")
         .join()
 }
+
+/// A listener whose accept queue is full drops new SYNs, so a connect hangs: the connect
+/// timeout (1 s here) must end it long before the overall deadline (3 s).
+#[tokio::test]
+async fn connect_timeout_ends_a_hanging_connect() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap(); // never accepted
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        let c = tokio::time::timeout(Duration::from_millis(200), tokio::net::TcpStream::connect(addr)).await;
+        if let Ok(Ok(c)) = c {
+            fillers.push(c);
+        }
+    }
+    let fetcher = Fetcher::new(&config(vec![addr.to_string()])).unwrap();
+    let req = Request::new(Url::parse(&format!("http://{addr}/")).unwrap(), Purpose::Feed);
+    let start = Instant::now();
+    let e = fetcher.get(&req).await.unwrap_err();
+    assert_eq!(e.category(), Category::Timeout, "{e}");
+    assert!(start.elapsed() < Duration::from_millis(2500), "took {:?}", start.elapsed());
+    assert!(!fillers.is_empty());
+}

@@ -129,6 +129,14 @@ impl AllowList {
         AllowList { entries: raw.iter().filter_map(|s| parse_entry(s)).collect() }
     }
 
+    /// Why an entry cannot be used, for config validation (`None`: it is fine).
+    pub fn entry_error(raw: &str) -> Option<&'static str> {
+        match parse_entry(raw) {
+            Some(_) => None,
+            None => Some("expected \"host\", \"host:port\", \"[ipv6]\" or \"[ipv6]:port\""),
+        }
+    }
+
     /// Whether `url`'s host and port match an entry ("host" matches any port).
     pub fn allows(&self, url: &Url) -> bool {
         let (Some(host), Some(port)) = (url.host().map(host_key), url.port_or_known_default()) else {
@@ -425,6 +433,10 @@ mod tests {
         assert!(!ok("http://2130706433:8081/"));
         assert!(ok("http://2130706433:8080/"), "same host, other spelling");
         assert!(!list.names_host("127.0.0.2"));
+        assert!(AllowList::entry_error("nope:notaport").is_some());
+        assert!(AllowList::entry_error("[::1]x").is_some());
+        assert!(AllowList::entry_error("").is_some());
+        assert!(AllowList::entry_error("127.0.0.1:8080").is_none());
         assert!(list.names_host("LOCALHOST"));
     }
 

@@ -316,7 +316,7 @@ fn next_hop(url: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
     let raw = headers.get(header::LOCATION).ok_or_else(|| bad("no Location header".into()))?;
     // Location is ASCII by spec; tolerate raw UTF-8 the way browsers do.
     let loc = std::str::from_utf8(raw.as_bytes()).map_err(|_| bad("Location is not UTF-8".into()))?;
-    url.join(loc.trim()).map_err(|e| bad(format!("Location {loc:?}: {e}")))
+    url.join(loc.trim()).map_err(|e| bad(format!("Location {:?}: {e}", clip(loc, MAX_SHOWN))))
 }
 
 /// A header as text, if present and visible ASCII.
@@ -332,8 +332,21 @@ fn without_fragment(url: &Url) -> String {
 }
 
 /// A URL as shown in errors and logs.
+/// A URL as shown in errors and logs: escaped, and clipped so a 400 KB `Location` cannot
+/// flood a log line.
 fn shown(url: &Url) -> String {
-    escape(url.as_str()).into_owned()
+    clip(&escape(url.as_str()), MAX_SHOWN)
+}
+
+/// Longest URL or server-supplied text an error message quotes, in characters.
+const MAX_SHOWN: usize = 512;
+
+/// `s`, cut at `max` characters with a note of how much was left out.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} more bytes)", &s[..cut], s.len() - cut),
+        None => s.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -359,6 +372,15 @@ mod tests {
             next_hop(&Url::parse("http://a/").unwrap(), &HeaderMap::new()),
             Err(FetchError::BadRedirect { .. })
         ));
+    }
+
+    #[test]
+    fn long_urls_are_clipped_in_messages() {
+        let long = format!("http://a.example/{}", "x".repeat(100_000));
+        let shown = shown(&Url::parse(&long).unwrap());
+        assert!(shown.chars().count() < MAX_SHOWN + 40 && shown.ends_with("more bytes)"), "{shown}");
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("ééé", 2), "éé… (2 more bytes)");
     }
 
     #[test]
