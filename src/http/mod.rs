@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use reqwest::header::{self, HeaderMap, HeaderName};
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 use crate::config::FetchConfig;
@@ -229,19 +230,19 @@ impl Fetcher {
             .to_file_path()
             .map_err(|_| FetchError::Blocked { url: url.clone(), reason: "not a local file path".into() })?;
         let limit = self.limit(req.purpose);
-        // Check the size first: a huge or endless file (a FIFO, /dev/zero) is never read whole.
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|source| FetchError::File { url: url.clone(), source })?;
+        let io = |source| FetchError::File { url: url.clone(), source };
+        // Look before opening: opening a FIFO would block, and a device may never end.
+        let meta = tokio::fs::metadata(&path).await.map_err(io)?;
         if !meta.is_file() {
-            let source = std::io::Error::other("not a regular file");
-            return Err(FetchError::File { url, source });
+            return Err(io(std::io::Error::other("not a regular file")));
         }
         if meta.len() > limit {
             return Err(FetchError::TooLarge { url, limit });
         }
-        let body =
-            tokio::fs::read(&path).await.map_err(|source| FetchError::File { url: url.clone(), source })?;
+        // Read at most one byte past the cap, so a file that grew since is still caught.
+        let file = tokio::fs::File::open(&path).await.map_err(io)?;
+        let mut body = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.take(limit.saturating_add(1)).read_to_end(&mut body).await.map_err(io)?;
         if body.len() as u64 > limit {
             return Err(FetchError::TooLarge { url, limit });
         }
