@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use newsd::config::FetchConfig;
 use newsd::http::{Category, FetchError, Fetcher, Purpose, Request, Response};
-use support::hostile::{self, internal_targets};
+use support::hostile::{self, internal_targets, Canary};
 use support::Server;
 use url::Url;
 
@@ -25,7 +25,7 @@ const CAP: u64 = 2 * 1024 * 1024;
 /// "127.0.0.1:<hostile port>".
 struct Env {
     server: Server,
-    canary: Server,
+    canary: Canary,
     fetcher: Fetcher,
 }
 
@@ -47,9 +47,9 @@ impl Env {
     }
 
     async fn with(tweak: impl FnOnce(&mut FetchConfig)) -> Env {
-        let canary = Server::start(None).await;
+        let canary = Canary::start().await;
         let server = Server::start(None).await;
-        hostile::install(&server, canary.addr.port());
+        hostile::install(&server, canary.port);
         let mut cfg = config(vec![format!("127.0.0.1:{}", server.addr.port())]);
         tweak(&mut cfg);
         let fetcher = Fetcher::new(&cfg).expect("client");
@@ -66,7 +66,7 @@ impl Env {
         let result = self.fetcher.get(&req).await;
         let took = start.elapsed();
         assert!(took < TIMEOUT + SLACK, "{url} took {took:?}");
-        assert_eq!(self.canary.requests().len(), 0, "{url} reached the canary");
+        assert_eq!(self.canary.connections(), 0, "{url} reached the canary");
         result
     }
 
@@ -88,17 +88,26 @@ fn assert_single_line(e: &FetchError) {
     assert!(!msg.chars().any(char::is_control), "control characters in {msg:?}");
 }
 
-/// Control: the canary counts hits, so "zero hits" below means something; and an allow entry
-/// for another port does not open it.
+/// Control: the canary counts connections on both loopback families, so "zero" below means
+/// something; and an allow entry for another port does not open it.
 #[tokio::test]
-async fn canary_counts_hits_when_explicitly_allowed() {
+async fn canary_counts_connections_when_explicitly_allowed() {
     let env = Env::start().await;
     let url = env.canary.url("/");
     assert_eq!(env.get(&url).await.unwrap_err().category(), Category::Blocked);
-    let allowed = Fetcher::new(&config(vec![format!("127.0.0.1:{}", env.canary.addr.port())])).unwrap();
-    let err = allowed.get(&Request::new(Url::parse(&url).unwrap(), Purpose::Article)).await.unwrap_err();
-    assert_eq!(err.status(), Some(404), "the canary answers 404 to everything");
-    assert_eq!(env.canary.requests().len(), 1);
+    let port = env.canary.port;
+    let mut allow = vec![format!("127.0.0.1:{port}")];
+    let mut urls = vec![url];
+    if env.canary.v6 {
+        allow.push(format!("[::1]:{port}"));
+        urls.push(format!("http://[::1]:{port}/"));
+    }
+    let allowed = Fetcher::new(&config(allow)).unwrap();
+    for u in &urls {
+        let err = allowed.get(&Request::new(Url::parse(u).unwrap(), Purpose::Article)).await.unwrap_err();
+        assert_eq!(err.status(), Some(404), "{u}: the canary answers 404 to everything");
+    }
+    assert_eq!(env.canary.connections(), urls.len());
 }
 
 #[tokio::test]
@@ -275,7 +284,7 @@ async fn a_50_hop_chain_completes_when_allowed() {
 #[tokio::test]
 async fn redirects_to_internal_addresses_are_refused_in_every_spelling() {
     let env = Env::start().await;
-    let targets = internal_targets(env.server.addr.port(), env.canary.addr.port());
+    let targets = internal_targets(env.server.addr.port(), env.canary.port);
     for (name, _) in &targets {
         let e = env.fails(&format!("/to/{name}"), Category::Blocked).await;
         assert!(e.to_string().contains("refused"), "{name}: {e}");
@@ -287,7 +296,7 @@ async fn redirects_to_internal_addresses_are_refused_in_every_spelling() {
 #[tokio::test]
 async fn internal_addresses_are_refused_as_first_urls() {
     let env = Env::start().await;
-    for (name, target) in internal_targets(env.server.addr.port(), env.canary.addr.port()) {
+    for (name, target) in internal_targets(env.server.addr.port(), env.canary.port) {
         let Ok(url) = Url::parse(&target) else {
             continue; // scheme-relative: not a URL on its own
         };

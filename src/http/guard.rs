@@ -411,6 +411,27 @@ mod tests {
         assert!(guard.check_url(&Url::parse("http://localhostx.example/").unwrap()).is_ok());
     }
 
+    /// The URL parser turns every odd spelling of 127.0.0.1 into the IP literal, so none of
+    /// them reaches DNS (and the hostile tests that use them never leave the machine).
+    #[test]
+    fn odd_spellings_parse_to_ip_literals() {
+        for u in [
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://0x7f.0.0.01/",
+            "http://%31%32%37.0.0.1/",
+            "http://\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}/",
+            "http://127.0.0.1./",
+            "http://evil@127.0.0.1/",
+        ] {
+            assert_eq!(Url::parse(u).unwrap().host(), Some(Host::Ipv4(Ipv4Addr::LOCALHOST)), "{u}");
+        }
+        let v6 = Url::parse("http://[0:0:0:0:0:ffff:127.0.0.1]/").unwrap();
+        assert!(matches!(v6.host(), Some(Host::Ipv6(_))));
+    }
+
     #[test]
     fn allow_list_matches_host_or_host_and_port() {
         let list = AllowList::new(&[

@@ -147,6 +147,7 @@ impl Fetcher {
             if !visited.insert(without_fragment(&next)) {
                 return Err(FetchError::RedirectLoop { url: shown(&next) });
             }
+            tracing::debug!(from = %shown(&url), to = %shown(&next), hop = redirects, "Following redirect.");
             url = next;
         }
     }
