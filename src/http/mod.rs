@@ -27,11 +27,13 @@ use crate::config::FetchConfig;
 mod error;
 mod guard;
 mod hosts;
+mod ranges;
 mod retry_after;
 
 pub use error::{escape, Category, FetchError};
-pub use guard::{refusal, AllowList, Guard};
+pub use guard::{AllowList, Guard};
 pub use hosts::Hosts;
+pub use ranges::refusal;
 pub use retry_after::MAX_RETRY_AFTER;
 
 /// Longest wait for the response head (status line and headers) of one hop; `fetch.timeout`
