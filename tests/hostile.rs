@@ -409,3 +409,73 @@ async fn connect_timeout_ends_a_hanging_connect() {
     assert!(start.elapsed() < Duration::from_millis(2500), "took {:?}", start.elapsed());
     assert!(!fillers.is_empty());
 }
+
+/// The real binary, one `once` pass over a feed whose links are hostile routes and a feed that
+/// is an entity bomb: it finishes, writes one record per link with a one-line error where the
+/// page could not be fetched, and never reaches the canary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_survives_a_feed_of_hostile_links() {
+    let env = Env::start().await;
+    let paths = [
+        "/bomb/gzip",
+        "/bomb/brotli",
+        "/huge/chunked",
+        "/html-50mb",
+        "/drip-body",
+        "/headers-5000",
+        "/loop/a",
+        "/status/503-seconds",
+        "/to/canary",
+        "/to/decimal",
+        "/to/mapped",
+        "/to/localhost-dot",
+        "/forged-log",
+        "/html/binary",
+        "/html/malformed",
+    ];
+    let links: Vec<(String, String)> =
+        paths.iter().map(|p| (format!("link {p}"), env.server.url(p))).collect();
+    let feed = support::rss("Hostile", &links);
+    env.server.route("/feed.xml", move |_| support::Reply::ok("application/rss+xml", feed.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let config = format!(
+        "[state]\ndir = \"{}\"\n\n[output]\nkind = \"file\"\npath = \"{}\"\n\n\
+         [fetch]\nallow_private = [\"127.0.0.1:{}\"]\ntimeout = \"3s\"\nper_host_concurrency = 32\n\n\
+         [[feeds]]\nname = \"hostile\"\nurl = \"{}\"\n\n[[feeds]]\nname = \"laughs\"\nurl = \"{}\"\n",
+        dir.path().join("state").display(),
+        out.join("articles.jsonl").display(),
+        env.server.addr.port(),
+        env.server.url("/feed.xml"),
+        env.server.url("/xml/billion-laughs"),
+    );
+    let cfg = dir.path().join("newsd.toml");
+    std::fs::write(&cfg, config).unwrap();
+    let start = Instant::now();
+    let run = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(support::newsd_bin())
+            .args(["once", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    });
+    let output = tokio::time::timeout(Duration::from_secs(60), run).await.expect("once finished").unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(start.elapsed() < Duration::from_secs(30), "once took {:?}", start.elapsed());
+    let records = support::read_records(&out);
+    for p in paths {
+        let url = env.server.url(p);
+        let r = records
+            .iter()
+            .find(|r| r["item"]["link"] == url.as_str())
+            .unwrap_or_else(|| panic!("no record for {p}"));
+        eprintln!("{p:24} {} {}", r["status"], r["error"]);
+        if p.starts_with("/html/") {
+            continue; // fetched fine; whatever extraction made of it
+        }
+        let error = r["error"].as_str().unwrap_or_else(|| panic!("{p}: no error in {r}"));
+        assert_ne!(r["status"], "ok", "{p}: {r}");
+        assert!(!error.chars().any(char::is_control), "{p}: {error:?}");
+    }
+    assert_eq!(env.canary.connections(), 0);
+}

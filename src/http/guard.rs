@@ -21,7 +21,7 @@ use super::ranges::refusal;
 /// Why a connection was refused. Travels through reqwest's error chain from the resolver,
 /// where [`super::error`] finds it again and reports a `Blocked` error.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{host}: {reason}")]
+#[error("{host}: {reason}, not in fetch.allow_private")]
 pub struct Refused {
     pub host: String,
     pub reason: String,
