@@ -479,3 +479,44 @@ async fn once_survives_a_feed_of_hostile_links() {
     }
     assert_eq!(env.canary.connections(), 0);
 }
+
+/// https to servers that do not speak TLS: one answers the ClientHello with plain HTTP (a TLS
+/// error), one says nothing (the handshake is part of connecting, so the connect timeout ends
+/// it).
+#[tokio::test]
+async fn broken_tls_servers_fail_as_tls_or_timeout() {
+    let plain = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (plain_addr, silent_addr) = (plain.local_addr().unwrap(), silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = plain.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                drop(sock)
+            });
+        }
+    });
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = silent.accept().await {
+            held.push(sock);
+        }
+    });
+    let fetcher = Fetcher::new(&config(vec![plain_addr.to_string(), silent_addr.to_string()])).unwrap();
+    let get = |addr| {
+        let req = Request::new(Url::parse(&format!("https://{addr}/")).unwrap(), Purpose::Article);
+        let fetcher = fetcher.clone();
+        async move {
+            let start = Instant::now();
+            (fetcher.get(&req).await.unwrap_err(), start.elapsed())
+        }
+    };
+    let (e, _) = get(plain_addr).await;
+    assert_eq!(e.category(), Category::Tls, "{e}");
+    assert!(e.to_string().contains("TLS"), "{e}");
+    let (e, took) = get(silent_addr).await;
+    assert_eq!(e.category(), Category::Timeout, "{e}");
+    assert!(took < Duration::from_millis(2500), "connect timeout is 1 s; took {took:?}");
+}

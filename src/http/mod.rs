@@ -137,6 +137,7 @@ impl Fetcher {
         let mut visited = HashSet::from([without_fragment(&url)]);
         let mut redirects = 0u32;
         loop {
+            // Every hop's status and headers are what per-host politeness should observe.
             let resp = self.send(&url, req).await?;
             if !is_redirect(resp.status().as_u16()) {
                 return self.finish(url, resp, req.purpose).await;
