@@ -277,6 +277,23 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A URL as shown in errors and logs: escaped, and clipped so a 400 KB `Location` cannot
+/// flood a log line.
+pub(crate) fn shown(url: &url::Url) -> String {
+    clip(&escape(url.as_str()), MAX_SHOWN)
+}
+
+/// Longest URL or server-supplied text an error message quotes, in characters.
+pub(crate) const MAX_SHOWN: usize = 512;
+
+/// `s`, cut at `max` characters with a note of how much was left out.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} more bytes)", &s[..cut], s.len() - cut),
+        None => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +326,14 @@ mod tests {
         let inner = Refused { host: "h".into(), reason: "loopback".into() };
         let io = std::io::Error::other(inner);
         assert!(find::<Refused>(&io).is_some());
+    }
+
+    #[test]
+    fn long_urls_are_clipped_in_messages() {
+        let long = format!("http://a.example/{}", "x".repeat(100_000));
+        let shown = shown(&url::Url::parse(&long).unwrap());
+        assert!(shown.chars().count() < MAX_SHOWN + 40 && shown.ends_with("more bytes)"), "{shown}");
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("ééé", 2), "éé… (2 more bytes)");
     }
 }

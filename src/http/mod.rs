@@ -28,12 +28,15 @@ mod error;
 mod guard;
 mod hosts;
 mod ranges;
+mod redirect;
 mod retry_after;
 
+use error::shown;
 pub use error::{escape, Category, FetchError};
 pub use guard::{AllowList, Guard};
 pub use hosts::Hosts;
 pub use ranges::refusal;
+use redirect::{is_redirect, next_hop, without_fragment};
 pub use retry_after::MAX_RETRY_AFTER;
 
 /// Longest wait for the response head (status line and headers) of one hop; `fetch.timeout`
@@ -309,99 +312,7 @@ async fn read_body(url: &str, resp: reqwest::Response, limit: u64) -> Result<Vec
     Ok(body)
 }
 
-/// The statuses that carry a `Location` to follow (not 300, 304 or 305).
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// The target of a redirect, resolved against the current URL.
-fn next_hop(url: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
-    let bad =
-        |reason: String| FetchError::BadRedirect { url: shown(url), reason: escape(&reason).into_owned() };
-    let raw = headers.get(header::LOCATION).ok_or_else(|| bad("no Location header".into()))?;
-    // Location is ASCII by spec; tolerate raw UTF-8 the way browsers do.
-    let loc = std::str::from_utf8(raw.as_bytes()).map_err(|_| bad("Location is not UTF-8".into()))?;
-    url.join(loc.trim()).map_err(|e| bad(format!("Location {:?}: {e}", clip(loc, MAX_SHOWN))))
-}
-
 /// A header as text, if present and visible ASCII.
 fn text(headers: &HeaderMap, name: HeaderName) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-}
-
-/// Redirect-loop identity of a URL: the fragment never reaches the server.
-fn without_fragment(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    u.into()
-}
-
-/// A URL as shown in errors and logs.
-/// A URL as shown in errors and logs: escaped, and clipped so a 400 KB `Location` cannot
-/// flood a log line.
-fn shown(url: &Url) -> String {
-    clip(&escape(url.as_str()), MAX_SHOWN)
-}
-
-/// Longest URL or server-supplied text an error message quotes, in characters.
-const MAX_SHOWN: usize = 512;
-
-/// `s`, cut at `max` characters with a note of how much was left out.
-fn clip(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}… ({} more bytes)", &s[..cut], s.len() - cut),
-        None => s.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn loc(base: &str, location: &[u8]) -> Result<Url, FetchError> {
-        let mut h = HeaderMap::new();
-        h.insert(header::LOCATION, header::HeaderValue::from_bytes(location).unwrap());
-        next_hop(&Url::parse(base).unwrap(), &h)
-    }
-
-    #[test]
-    fn redirect_targets_resolve_against_the_current_url() {
-        assert_eq!(loc("http://a.example/x/y", b"../z").unwrap().as_str(), "http://a.example/z");
-        assert_eq!(loc("http://a.example/", b"//b.example/p").unwrap().as_str(), "http://b.example/p");
-        assert_eq!(loc("http://a.example/", b"http://2130706433/").unwrap().host_str(), Some("127.0.0.1"));
-        assert!(matches!(loc("http://a.example/", b"http://[::1"), Err(FetchError::BadRedirect { .. })));
-        // A C1 control (NEL, U+0085) is a legal header byte sequence but must not reach a log.
-        let e = loc("http://a.example/", b"http://[\xc2\x85x").unwrap_err().to_string();
-        assert!(!e.chars().any(char::is_control) && e.contains("\\u{85}"), "{e}");
-        assert!(matches!(
-            next_hop(&Url::parse("http://a/").unwrap(), &HeaderMap::new()),
-            Err(FetchError::BadRedirect { .. })
-        ));
-    }
-
-    #[test]
-    fn long_urls_are_clipped_in_messages() {
-        let long = format!("http://a.example/{}", "x".repeat(100_000));
-        let shown = shown(&Url::parse(&long).unwrap());
-        assert!(shown.chars().count() < MAX_SHOWN + 40 && shown.ends_with("more bytes)"), "{shown}");
-        assert_eq!(clip("short", 10), "short");
-        assert_eq!(clip("ééé", 2), "éé… (2 more bytes)");
-    }
-
-    #[test]
-    fn only_real_redirects_are_followed() {
-        for s in [301, 302, 303, 307, 308] {
-            assert!(is_redirect(s));
-        }
-        for s in [200, 300, 304, 305, 306, 399] {
-            assert!(!is_redirect(s));
-        }
-    }
-
-    #[test]
-    fn fragments_do_not_defeat_loop_detection() {
-        let a = Url::parse("http://a.example/p#one").unwrap();
-        let b = Url::parse("http://a.example/p#two").unwrap();
-        assert_eq!(without_fragment(&a), without_fragment(&b));
-    }
 }
