@@ -121,6 +121,9 @@ async fn ok_response_carries_validators_and_cache_headers() {
     assert_eq!(r.expires.as_deref(), Some("Thu, 01 Dec 2039 16:00:00 GMT"));
     assert_eq!(r.content_type.as_deref(), Some("text/html; charset=utf-8"));
     assert!(String::from_utf8_lossy(&r.body).contains("fine"));
+    let asked = env.server.requests();
+    let accept = asked.last().and_then(|q| q.header("accept")).unwrap_or("");
+    assert!(accept.starts_with("text/html"), "{accept}");
 }
 
 #[tokio::test]
@@ -134,6 +137,7 @@ async fn a_304_has_an_empty_body_even_when_the_server_sends_one() {
     assert!(r.body.is_empty());
     let seen = env.server.requests();
     assert_eq!(seen.last().and_then(|q| q.header("if-none-match")), Some("\"v1\""));
+    assert!(seen.last().and_then(|q| q.header("accept")).is_some_and(|a| a.contains("rss")));
 }
 
 #[tokio::test]

@@ -170,7 +170,7 @@ impl Fetcher {
         // The allow list matches host *and* port, which the resolver cannot see: pick the
         // client here, per hop.
         let client = if self.guard.allows(url) { &self.open } else { &self.strict };
-        let mut rb = client.get(url.clone());
+        let mut rb = client.get(url.clone()).header(header::ACCEPT, accept(req.purpose));
         if let Some(e) = &req.etag {
             rb = rb.header(header::IF_NONE_MATCH, e);
         }
@@ -263,6 +263,17 @@ impl Fetcher {
             expires: None,
             body,
         })
+    }
+}
+
+/// What we ask for: some servers answer a bare `*/*` with an error page or a challenge.
+fn accept(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Feed => {
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, \
+             text/xml;q=0.9, */*;q=0.8"
+        }
+        Purpose::Article => "text/html, application/xhtml+xml;q=0.9, */*;q=0.8",
     }
 }
 
