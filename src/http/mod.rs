@@ -44,6 +44,8 @@ pub use retry_after::MAX_RETRY_AFTER;
 pub const MAX_TIME_TO_HEADERS: Duration = Duration::from_secs(15);
 /// Longest silence while reading a response before the read fails.
 pub const MAX_IDLE_READ: Duration = Duration::from_secs(10);
+/// How long an idle pooled connection is kept.
+const POOL_IDLE: Duration = Duration::from_secs(30);
 /// Response header count limit (HTTP/1; hyper also caps the head at about 400 KB).
 pub const MAX_RESPONSE_HEADERS: usize = 100;
 /// Response header list limit for HTTP/2, in bytes.
@@ -291,6 +293,9 @@ fn build_client(
         .no_proxy()
         .referer(false)
         .dns_resolver(resolver)
+        // Thousands of hosts, most visited every few minutes: keep few idle sockets, briefly.
+        .pool_max_idle_per_host(cfg.per_host_concurrency.max(1))
+        .pool_idle_timeout(POOL_IDLE)
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .http2_max_header_list_size(MAX_H2_HEADER_LIST)
         .build()
