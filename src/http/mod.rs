@@ -5,8 +5,9 @@
 //! Every fetch URL is chosen by a third party, so the client assumes the server is hostile:
 //! - redirects are followed here, not by reqwest, so each hop is checked (scheme, address
 //!   guard, count, loops);
-//! - the [`guard`] checks IP-literal hosts before sending and filters DNS answers inside the
-//!   resolver, so the connection goes only to an address that was checked;
+//! - the address guard (`guard.rs`, `ranges.rs`) checks IP-literal hosts before sending and
+//!   filters DNS answers inside the resolver, so the connection goes only to an address that
+//!   was checked; `localhost` names are refused without asking DNS; proxies are not used;
 //! - time is bounded three ways: connect, time to headers, and `fetch.timeout` over the whole
 //!   fetch (a 1-byte-per-second drip cannot keep it alive);
 //! - the body cap counts decoded bytes as they stream in (compression bombs stop at the cap)
