@@ -524,3 +524,52 @@ async fn broken_tls_servers_fail_as_tls_or_timeout() {
     assert_eq!(e.category(), Category::Timeout, "{e}");
     assert!(took < Duration::from_millis(2500), "connect timeout is 1 s; took {took:?}");
 }
+
+/// DNS as an attacker runs it, with a scripted name table (only loopback answers, so nothing
+/// can leave the machine): a name that points at an allowed address is still refused (the
+/// allow list is by name), mixed answers are refused whole, a name on the allow list is
+/// resolved once and connected to at that address, and a failed lookup is a DNS error.
+#[tokio::test]
+async fn dns_answers_are_filtered_and_used_once() {
+    let env = Env::start().await;
+    let port = env.server.addr.port();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    let lookup: newsd::http::Lookup = std::sync::Arc::new(move |host: String| {
+        log.lock().unwrap().push(host.clone());
+        Box::pin(async move {
+            let ips: &[&str] = match host.as_str() {
+                "rebind.example" | "allowed.example" => &["127.0.0.1"],
+                "mixed.example" => &["127.0.0.2", "::1", "::ffff:127.0.0.1", "0.0.0.0"],
+                _ => return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such host")),
+            };
+            Ok(ips.iter().map(|s| s.parse().unwrap()).collect())
+        })
+    });
+    let cfg = config(vec![format!("127.0.0.1:{port}"), format!("allowed.example:{port}")]);
+    let fetcher = Fetcher::with_lookup(&cfg, lookup).unwrap();
+    let get = |url: String| {
+        let fetcher = fetcher.clone();
+        async move { fetcher.get(&Request::new(Url::parse(&url).unwrap(), Purpose::Article)).await }
+    };
+    for name in ["rebind.example", "mixed.example"] {
+        let e = get(format!("http://{name}:{port}/ok")).await.unwrap_err();
+        assert_eq!(e.category(), Category::Blocked, "{e}");
+        assert!(e.to_string().contains("resolves only to refused addresses"), "{e}");
+    }
+    let canary = env.canary.port;
+    let e = get(format!("http://allowed.example:{canary}/")).await.unwrap_err();
+    assert_eq!(e.category(), Category::Blocked, "allowed name, other port: {e}");
+    assert_eq!(env.server.hits("/ok"), 0);
+    assert_eq!(env.canary.connections(), 0);
+
+    let r = get(format!("http://allowed.example:{port}/ok")).await.expect("allowed by name and port");
+    assert_eq!(r.status, 200);
+    assert_eq!(env.server.hits("/ok"), 1, "connected to the address the lookup gave");
+    let lookups = asked.lock().unwrap().iter().filter(|h| *h == "allowed.example").count();
+    assert_eq!(lookups, 2, "one lookup per connection: the refused one and the allowed one");
+
+    let e = get(format!("http://nx.example:{port}/")).await.unwrap_err();
+    assert_eq!(e.category(), Category::Dns, "{e}");
+    assert!(e.to_string().contains("name resolution failed"), "{e}");
+}

@@ -10,7 +10,9 @@
 //! called on every hop before a request is sent. Schemes and redirects are not handled here.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
@@ -110,15 +112,35 @@ fn host_key(host: Host<&str>) -> String {
     }
 }
 
+/// Name → addresses: the system resolver in production; tests substitute a table.
+pub type Lookup = Arc<dyn Fn(String) -> LookupFuture + Send + Sync>;
+/// What a [`Lookup`] returns.
+pub type LookupFuture = Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
+
+/// The system resolver (getaddrinfo on a blocking thread, through tokio).
+pub fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(
+            async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) },
+        )
+    })
+}
+
 /// The guard shared by the fetcher and its resolvers.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct Guard {
     allow: Arc<AllowList>,
+    lookup: Lookup,
 }
 
 impl Guard {
     pub fn new(allow_private: &[String]) -> Guard {
-        Guard { allow: Arc::new(AllowList::new(allow_private)) }
+        Guard::with_lookup(allow_private, system_lookup())
+    }
+
+    /// A guard whose resolvers ask `lookup` instead of the system resolver.
+    pub fn with_lookup(allow_private: &[String], lookup: Lookup) -> Guard {
+        Guard { allow: Arc::new(AllowList::new(allow_private)), lookup }
     }
 
     /// Whether `url` is on the allow list (may reach non-public addresses).
@@ -173,8 +195,8 @@ fn describe(ip: IpAddr) -> String {
     }
 }
 
-/// Resolves with the system resolver and keeps only the addresses the guard accepts.
-#[derive(Debug, Clone)]
+/// Resolves once per connection and keeps only the addresses the guard accepts.
+#[derive(Clone)]
 pub struct GuardResolver {
     guard: Guard,
     permissive: bool,
@@ -184,12 +206,16 @@ impl Resolve for GuardResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
         let open = self.permissive && self.guard.allow.names_host(&host);
+        let lookup = self.guard.lookup.clone();
         Box::pin(async move {
             if !open && is_localhost_name(&host) {
                 let reason = LOCALHOST.to_string();
                 return Err(Box::new(Refused { host, reason }) as Box<dyn std::error::Error + Send + Sync>);
             }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            // The one lookup for this connection: what survives the filter is exactly what
+            // reqwest connects to, so a changed answer later cannot redirect this connection.
+            let addrs: Vec<SocketAddr> =
+                lookup(host.clone()).await?.into_iter().map(|ip| (ip, 0).into()).collect();
             let (kept, reason) = filter(addrs, open);
             if kept.is_empty() {
                 let reason = match reason {

@@ -34,7 +34,7 @@ mod retry_after;
 
 use error::shown;
 pub use error::{escape, Category, FetchError};
-pub use guard::{AllowList, Guard};
+pub use guard::{system_lookup, AllowList, Guard, Lookup, LookupFuture};
 pub use hosts::Hosts;
 pub use ranges::refusal;
 use redirect::{is_redirect, next_hop, without_fragment};
@@ -113,8 +113,14 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client from `[fetch]`.
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, reqwest::Error> {
+        Fetcher::with_lookup(cfg, system_lookup())
+    }
+
+    /// Builds the client with its own name lookup in place of the system resolver (tests use
+    /// a table; the guard filters whatever it answers).
+    pub fn with_lookup(cfg: &FetchConfig, lookup: Lookup) -> Result<Fetcher, reqwest::Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let guard = Guard::new(&cfg.allow_private);
+        let guard = Guard::with_lookup(&cfg.allow_private, lookup);
         Ok(Fetcher {
             strict: build_client(cfg, guard.resolver(false))?,
             open: build_client(cfg, guard.resolver(true))?,
