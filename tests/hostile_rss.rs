@@ -43,9 +43,9 @@ const MIB: u64 = 1024 * 1024;
 fn peak_memory_stays_bounded_under_every_heavy_route() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(async {
-        let canary = Server::start(None).await;
+        let canary = hostile::Canary::start().await;
         let server = Server::start(None).await;
-        hostile::install(&server, canary.addr.port());
+        hostile::install(&server, canary.port);
         // The shipped defaults (10 MiB cap, 20 s deadline), allowing only the hostile server.
         let cfg = FetchConfig {
             allow_private: vec![format!("127.0.0.1:{}", server.addr.port())],
@@ -95,6 +95,6 @@ fn peak_memory_stays_bounded_under_every_heavy_route() {
             results.iter().filter(|r| r.as_ref().is_err_and(|e| e.category() == Category::TooLarge));
         assert_eq!(too_large.count(), 2 * 8, "every over-cap route ends in too_large");
         assert!(start.elapsed() < cfg.timeout + Duration::from_secs(2));
-        assert_eq!(canary.requests().len(), 0);
+        assert_eq!(canary.connections(), 0);
     });
 }

@@ -35,7 +35,8 @@ pub enum FetchError {
     /// A redirect without a usable `Location`.
     #[error("{url}: bad redirect: {reason}")]
     BadRedirect { url: String, reason: String },
-    #[error("{url}: {}", escape(&.source.to_string()))]
+    /// Any other transport failure; the message names the root cause.
+    #[error("{url}: {}", summary(.source))]
     Network {
         url: String,
         #[source]
@@ -194,8 +195,9 @@ fn network_category(e: &reqwest::Error) -> Category {
     if find::<rustls::Error>(e).is_some() {
         Category::Tls
     } else if let Some(h) = find::<hyper::Error>(e) {
-        if h.is_parse() || h.is_parse_status() || h.is_incomplete_message() {
-            Category::Protocol
+        let eof = find::<std::io::Error>(h).is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+        if h.is_parse() || h.is_parse_status() || h.is_incomplete_message() || eof {
+            Category::Protocol // malformed head, or a body cut short of its announced length
         } else {
             Category::Network
         }
@@ -213,6 +215,21 @@ fn network_category(e: &reqwest::Error) -> Category {
     } else {
         Category::Network
     }
+}
+
+/// "what went wrong: root cause", e.g. "malformed response: message head is too large".
+/// reqwest's own top-level messages repeat the URL and hide the cause, so they are skipped.
+fn summary(e: &reqwest::Error) -> String {
+    let what = match network_category(e) {
+        Category::Tls => "TLS failed",
+        Category::Protocol => "malformed response",
+        Category::Dns => "name resolution failed",
+        Category::Connect => "connect failed",
+        Category::Decode => "body does not decode as its Content-Encoding says",
+        _ => "connection failed",
+    };
+    let root = chain(e).last().map(|c| c.to_string()).unwrap_or_default();
+    escape(&format!("{what}: {root}")).into_owned()
 }
 
 /// The error and its sources, looking inside `io::Error`s too (their `source()` skips the
@@ -260,6 +277,23 @@ fn needs_escape(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// A URL as shown in errors and logs: escaped, and clipped so a 400 KB `Location` cannot
+/// flood a log line.
+pub(crate) fn shown(url: &url::Url) -> String {
+    clip(&escape(url.as_str()), MAX_SHOWN)
+}
+
+/// Longest URL or server-supplied text an error message quotes, in characters.
+pub(crate) const MAX_SHOWN: usize = 512;
+
+/// `s`, cut at `max` characters with a note of how much was left out.
+pub(crate) fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}… ({} more bytes)", &s[..cut], s.len() - cut),
+        None => s.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,5 +326,14 @@ mod tests {
         let inner = Refused { host: "h".into(), reason: "loopback".into() };
         let io = std::io::Error::other(inner);
         assert!(find::<Refused>(&io).is_some());
+    }
+
+    #[test]
+    fn long_urls_are_clipped_in_messages() {
+        let long = format!("http://a.example/{}", "x".repeat(100_000));
+        let shown = shown(&url::Url::parse(&long).unwrap());
+        assert!(shown.chars().count() < MAX_SHOWN + 40 && shown.ends_with("more bytes)"), "{shown}");
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("ééé", 2), "éé… (2 more bytes)");
     }
 }

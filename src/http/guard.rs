@@ -1,8 +1,8 @@
 //! The address guard: which hosts and addresses a fetch may connect to.
 //!
-//! Owns three things: the deny table (a pure classification of IP addresses), the parsed
-//! `fetch.allow_private` list, and the DNS resolver that reqwest consults for every
-//! connection to a named host. The resolver resolves, drops every address the guard refuses
+//! Owns the parsed `fetch.allow_private` list, the per-URL check, and the DNS resolver that
+//! reqwest consults for every connection to a named host (which addresses are public is
+//! [`super::ranges`]). The resolver resolves, drops every address the guard refuses
 //! and hands reqwest only the addresses it checked, so a DNS answer that changes between the
 //! check and the connect (rebinding) cannot slip through: there is no second lookup.
 //!
@@ -10,103 +10,23 @@
 //! called on every hop before a request is sent. Schemes and redirects are not handled here.
 
 use std::collections::HashSet;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
+use super::ranges::refusal;
+
 /// Why a connection was refused. Travels through reqwest's error chain from the resolver,
 /// where [`super::error`] finds it again and reports a `Blocked` error.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{host} resolves only to refused addresses ({reason})")]
+#[error("{host}: {reason}, not in fetch.allow_private")]
 pub struct Refused {
     pub host: String,
     pub reason: String,
-}
-
-/// Classifies an address: `None` for a public unicast address, else why it is refused.
-///
-/// IPv6 is allowed only inside global unicast 2000::/3, minus the ranges below that embed
-/// IPv4 addresses or are reserved; everything outside it (`::`, `::1`, IPv4-mapped and
-/// -compatible, NAT64, unique-local, link-local, multicast) is refused.
-pub fn refusal(ip: IpAddr) -> Option<&'static str> {
-    match ip {
-        IpAddr::V4(v4) => refusal_v4(v4),
-        IpAddr::V6(v6) => refusal_v6(v6),
-    }
-}
-
-/// The IPv4 deny table: (network, prefix length, reason).
-const V4_DENY: &[([u8; 4], u8, &str)] = &[
-    ([0, 0, 0, 0], 8, "\"this\" network (0.0.0.0/8)"),
-    ([10, 0, 0, 0], 8, "private (10/8)"),
-    ([100, 64, 0, 0], 10, "shared address space / CGNAT (100.64/10)"),
-    ([127, 0, 0, 0], 8, "loopback (127/8)"),
-    ([169, 254, 0, 0], 16, "link-local / cloud metadata (169.254/16)"),
-    ([172, 16, 0, 0], 12, "private (172.16/12)"),
-    ([192, 0, 0, 0], 24, "IETF protocol assignments (192.0.0/24)"),
-    ([192, 0, 2, 0], 24, "documentation (192.0.2/24)"),
-    ([192, 88, 99, 0], 24, "6to4 relay anycast (192.88.99/24)"),
-    ([192, 168, 0, 0], 16, "private (192.168/16)"),
-    ([198, 18, 0, 0], 15, "benchmarking (198.18/15)"),
-    ([198, 51, 100, 0], 24, "documentation (198.51.100/24)"),
-    ([203, 0, 113, 0], 24, "documentation (203.0.113/24)"),
-    ([224, 0, 0, 0], 4, "multicast (224/4)"),
-    ([240, 0, 0, 0], 4, "reserved or broadcast (240/4)"),
-];
-
-/// Ranges inside 2000::/3 that are refused: (network, prefix length, reason).
-const V6_DENY: &[([u16; 8], u8, &str)] = &[
-    ([0x2001, 0, 0, 0, 0, 0, 0, 0], 32, "Teredo (2001::/32)"),
-    ([0x2001, 0x0002, 0, 0, 0, 0, 0, 0], 48, "benchmarking (2001:2::/48)"),
-    ([0x2001, 0x0010, 0, 0, 0, 0, 0, 0], 28, "ORCHID (2001:10::/28)"),
-    ([0x2001, 0x0db8, 0, 0, 0, 0, 0, 0], 32, "documentation (2001:db8::/32)"),
-    ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "6to4 (2002::/16)"),
-    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "documentation (3fff::/20)"),
-];
-
-fn refusal_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    let bits = u32::from(ip);
-    V4_DENY.iter().find(|(net, len, _)| in_prefix(bits, u32::from_be_bytes(*net), *len)).map(|d| d.2)
-}
-
-fn refusal_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    let bits = u128::from(ip);
-    // Name the common non-global cases precisely; they are what an attacker spells.
-    let named: Option<&'static str> = match ip.segments() {
-        [0, 0, 0, 0, 0, 0, 0, 0] => Some("unspecified (::)"),
-        [0, 0, 0, 0, 0, 0, 0, 1] => Some("loopback (::1)"),
-        [0, 0, 0, 0, 0, 0xffff, _, _] => Some("IPv4-mapped IPv6 (::ffff:0:0/96)"),
-        [0, 0, 0, 0, 0, 0, _, _] => Some("IPv4-compatible IPv6 (::/96)"),
-        [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some("NAT64 (64:ff9b::/96)"),
-        [0x64, 0xff9b, 1, ..] => Some("local NAT64 (64:ff9b:1::/48)"),
-        [s, ..] if s & 0xfe00 == 0xfc00 => Some("unique-local (fc00::/7)"),
-        [s, ..] if s & 0xffc0 == 0xfe80 => Some("link-local (fe80::/10)"),
-        [s, ..] if s & 0xffc0 == 0xfec0 => Some("site-local (fec0::/10)"),
-        [s, ..] if s & 0xff00 == 0xff00 => Some("multicast (ff00::/8)"),
-        _ => None,
-    };
-    if named.is_some() {
-        return named;
-    }
-    if !in_prefix128(bits, 0x2000 << 112, 3) {
-        return Some("not global unicast (outside 2000::/3)");
-    }
-    V6_DENY
-        .iter()
-        .find(|(net, len, _)| in_prefix128(bits, u128::from(Ipv6Addr::from(*net)), *len))
-        .map(|d| d.2)
-}
-
-fn in_prefix(addr: u32, net: u32, len: u8) -> bool {
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
-    addr & mask == net & mask
-}
-
-fn in_prefix128(addr: u128, net: u128, len: u8) -> bool {
-    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
-    addr & mask == net & mask
 }
 
 /// One `fetch.allow_private` entry: a host, and optionally the only port it applies to.
@@ -127,6 +47,14 @@ impl AllowList {
     /// cannot be parsed allow nothing (config validation is the place to reject them).
     pub fn new(raw: &[String]) -> AllowList {
         AllowList { entries: raw.iter().filter_map(|s| parse_entry(s)).collect() }
+    }
+
+    /// Why an entry cannot be used, for config validation (`None`: it is fine).
+    pub fn entry_error(raw: &str) -> Option<&'static str> {
+        match parse_entry(raw) {
+            Some(_) => None,
+            None => Some("expected \"host\", \"host:port\", \"[ipv6]\" or \"[ipv6]:port\""),
+        }
     }
 
     /// Whether `url`'s host and port match an entry ("host" matches any port).
@@ -184,15 +112,35 @@ fn host_key(host: Host<&str>) -> String {
     }
 }
 
+/// Name → addresses: the system resolver in production; tests substitute a table.
+pub type Lookup = Arc<dyn Fn(String) -> LookupFuture + Send + Sync>;
+/// What a [`Lookup`] returns.
+pub type LookupFuture = Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
+
+/// The system resolver (getaddrinfo on a blocking thread, through tokio).
+pub fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(
+            async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) },
+        )
+    })
+}
+
 /// The guard shared by the fetcher and its resolvers.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct Guard {
     allow: Arc<AllowList>,
+    lookup: Lookup,
 }
 
 impl Guard {
     pub fn new(allow_private: &[String]) -> Guard {
-        Guard { allow: Arc::new(AllowList::new(allow_private)) }
+        Guard::with_lookup(allow_private, system_lookup())
+    }
+
+    /// A guard whose resolvers ask `lookup` instead of the system resolver.
+    pub fn with_lookup(allow_private: &[String], lookup: Lookup) -> Guard {
+        Guard { allow: Arc::new(AllowList::new(allow_private)), lookup }
     }
 
     /// Whether `url` is on the allow list (may reach non-public addresses).
@@ -247,8 +195,8 @@ fn describe(ip: IpAddr) -> String {
     }
 }
 
-/// Resolves with the system resolver and keeps only the addresses the guard accepts.
-#[derive(Debug, Clone)]
+/// Resolves once per connection and keeps only the addresses the guard accepts.
+#[derive(Clone)]
 pub struct GuardResolver {
     guard: Guard,
     permissive: bool,
@@ -258,15 +206,22 @@ impl Resolve for GuardResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_string();
         let open = self.permissive && self.guard.allow.names_host(&host);
+        let lookup = self.guard.lookup.clone();
         Box::pin(async move {
             if !open && is_localhost_name(&host) {
                 let reason = LOCALHOST.to_string();
                 return Err(Box::new(Refused { host, reason }) as Box<dyn std::error::Error + Send + Sync>);
             }
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            // The one lookup for this connection: what survives the filter is exactly what
+            // reqwest connects to, so a changed answer later cannot redirect this connection.
+            let addrs: Vec<SocketAddr> =
+                lookup(host.clone()).await?.into_iter().map(|ip| (ip, 0).into()).collect();
             let (kept, reason) = filter(addrs, open);
             if kept.is_empty() {
-                let reason = reason.unwrap_or("no addresses").to_string();
+                let reason = match reason {
+                    Some(r) => format!("resolves only to refused addresses ({r})"),
+                    None => "resolves to no address".to_string(),
+                };
                 return Err(Box::new(Refused { host, reason }) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(kept.into_iter()) as Addrs)
@@ -298,71 +253,6 @@ fn filter(addrs: Vec<SocketAddr>, open: bool) -> (Vec<SocketAddr>, Option<&'stat
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn refused(s: &str) -> bool {
-        refusal(s.parse().unwrap()).is_some()
-    }
-
-    #[test]
-    fn ipv4_deny_table_covers_every_special_range() {
-        for ip in [
-            "0.0.0.0",
-            "0.1.2.3",
-            "10.1.2.3",
-            "100.64.0.1",
-            "100.127.255.254",
-            "127.0.0.1",
-            "127.255.255.255",
-            "169.254.169.254",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.0.0.8",
-            "192.0.2.1",
-            "192.88.99.1",
-            "192.168.1.1",
-            "198.18.0.1",
-            "198.19.255.255",
-            "198.51.100.7",
-            "203.0.113.9",
-            "224.0.0.1",
-            "239.255.255.250",
-            "240.0.0.1",
-            "255.255.255.255",
-        ] {
-            assert!(refused(ip), "{ip} must be refused");
-        }
-        for ip in ["1.1.1.1", "8.8.8.8", "100.63.255.255", "100.128.0.0", "172.32.0.1", "93.184.216.34"] {
-            assert!(!refused(ip), "{ip} is public");
-        }
-    }
-
-    #[test]
-    fn ipv6_refuses_everything_but_global_unicast() {
-        for ip in [
-            "::",
-            "::1",
-            "::ffff:127.0.0.1",
-            "::ffff:8.8.8.8",
-            "::127.0.0.1",
-            "64:ff9b::7f00:1",
-            "64:ff9b:1::1",
-            "2002:7f00:1::1",
-            "2001::1",
-            "2001:db8::1",
-            "3fff::1",
-            "fc00::1",
-            "fd12:3456::1",
-            "fe80::1",
-            "fec0::1",
-            "ff02::1",
-            "100::1",
-        ] {
-            assert!(refused(ip), "{ip} must be refused");
-        }
-        for ip in ["2606:4700:4700::1111", "2a00:1450:4001::200e", "2001:4860:4860::8888"] {
-            assert!(!refused(ip), "{ip} is public");
-        }
-    }
 
     #[test]
     fn mapped_loopback_is_named_with_its_ipv4_form() {
@@ -400,6 +290,27 @@ mod tests {
         assert!(guard.check_url(&Url::parse("http://localhostx.example/").unwrap()).is_ok());
     }
 
+    /// The URL parser turns every odd spelling of 127.0.0.1 into the IP literal, so none of
+    /// them reaches DNS (and the hostile tests that use them never leave the machine).
+    #[test]
+    fn odd_spellings_parse_to_ip_literals() {
+        for u in [
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://127.1/",
+            "http://0x7f.0.0.01/",
+            "http://%31%32%37.0.0.1/",
+            "http://\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}/",
+            "http://127.0.0.1./",
+            "http://evil@127.0.0.1/",
+        ] {
+            assert_eq!(Url::parse(u).unwrap().host(), Some(Host::Ipv4(std::net::Ipv4Addr::LOCALHOST)), "{u}");
+        }
+        let v6 = Url::parse("http://[0:0:0:0:0:ffff:127.0.0.1]/").unwrap();
+        assert!(matches!(v6.host(), Some(Host::Ipv6(_))));
+    }
+
     #[test]
     fn allow_list_matches_host_or_host_and_port() {
         let list = AllowList::new(&[
@@ -422,6 +333,10 @@ mod tests {
         assert!(!ok("http://2130706433:8081/"));
         assert!(ok("http://2130706433:8080/"), "same host, other spelling");
         assert!(!list.names_host("127.0.0.2"));
+        assert!(AllowList::entry_error("nope:notaport").is_some());
+        assert!(AllowList::entry_error("[::1]x").is_some());
+        assert!(AllowList::entry_error("").is_some());
+        assert!(AllowList::entry_error("127.0.0.1:8080").is_none());
         assert!(list.names_host("LOCALHOST"));
     }
 

@@ -5,8 +5,9 @@
 //! Every fetch URL is chosen by a third party, so the client assumes the server is hostile:
 //! - redirects are followed here, not by reqwest, so each hop is checked (scheme, address
 //!   guard, count, loops);
-//! - the [`guard`] checks IP-literal hosts before sending and filters DNS answers inside the
-//!   resolver, so the connection goes only to an address that was checked;
+//! - the address guard (`guard.rs`, `ranges.rs`) checks IP-literal hosts before sending and
+//!   filters DNS answers inside the resolver, so the connection goes only to an address that
+//!   was checked; `localhost` names are refused without asking DNS; proxies are not used;
 //! - time is bounded three ways: connect, time to headers, and `fetch.timeout` over the whole
 //!   fetch (a 1-byte-per-second drip cannot keep it alive);
 //! - the body cap counts decoded bytes as they stream in (compression bombs stop at the cap)
@@ -19,6 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::StreamExt;
 use reqwest::header::{self, HeaderMap, HeaderName};
+use tokio::io::AsyncReadExt;
 use url::Url;
 
 use crate::config::FetchConfig;
@@ -26,11 +28,16 @@ use crate::config::FetchConfig;
 mod error;
 mod guard;
 mod hosts;
+mod ranges;
+mod redirect;
 mod retry_after;
 
+use error::shown;
 pub use error::{escape, Category, FetchError};
-pub use guard::{refusal, AllowList, Guard};
+pub use guard::{system_lookup, AllowList, Guard, Lookup, LookupFuture};
 pub use hosts::Hosts;
+pub use ranges::refusal;
+use redirect::{is_redirect, next_hop, without_fragment};
 pub use retry_after::MAX_RETRY_AFTER;
 
 /// Longest wait for the response head (status line and headers) of one hop; `fetch.timeout`
@@ -38,6 +45,8 @@ pub use retry_after::MAX_RETRY_AFTER;
 pub const MAX_TIME_TO_HEADERS: Duration = Duration::from_secs(15);
 /// Longest silence while reading a response before the read fails.
 pub const MAX_IDLE_READ: Duration = Duration::from_secs(10);
+/// How long an idle pooled connection is kept.
+const POOL_IDLE: Duration = Duration::from_secs(30);
 /// Response header count limit (HTTP/1; hyper also caps the head at about 400 KB).
 pub const MAX_RESPONSE_HEADERS: usize = 100;
 /// Response header list limit for HTTP/2, in bytes.
@@ -104,8 +113,14 @@ pub struct Fetcher {
 impl Fetcher {
     /// Builds the client from `[fetch]`.
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, reqwest::Error> {
+        Fetcher::with_lookup(cfg, system_lookup())
+    }
+
+    /// Builds the client with its own name lookup in place of the system resolver (tests use
+    /// a table; the guard filters whatever it answers).
+    pub fn with_lookup(cfg: &FetchConfig, lookup: Lookup) -> Result<Fetcher, reqwest::Error> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let guard = Guard::new(&cfg.allow_private);
+        let guard = Guard::with_lookup(&cfg.allow_private, lookup);
         Ok(Fetcher {
             strict: build_client(cfg, guard.resolver(false))?,
             open: build_client(cfg, guard.resolver(true))?,
@@ -139,6 +154,7 @@ impl Fetcher {
         let mut visited = HashSet::from([without_fragment(&url)]);
         let mut redirects = 0u32;
         loop {
+            // Every hop's status and headers are what per-host politeness should observe.
             let resp = self.send(&url, req).await?;
             // Every hop's answer reaches its host's gate: 429/503/challenge → pause that host.
             self.hosts.observe(&url, resp.status().as_u16(), resp.headers());
@@ -153,6 +169,7 @@ impl Fetcher {
             if !visited.insert(without_fragment(&next)) {
                 return Err(FetchError::RedirectLoop { url: shown(&next) });
             }
+            tracing::debug!(from = %shown(&url), to = %shown(&next), hop = redirects, "Following redirect.");
             url = next;
         }
     }
@@ -169,7 +186,7 @@ impl Fetcher {
         // The allow list matches host *and* port, which the resolver cannot see: pick the
         // client here, per hop.
         let client = if self.guard.allows(url) { &self.open } else { &self.strict };
-        let mut rb = client.get(url.clone());
+        let mut rb = client.get(url.clone()).header(header::ACCEPT, accept(req.purpose));
         if let Some(e) = &req.etag {
             rb = rb.header(header::IF_NONE_MATCH, e);
         }
@@ -236,19 +253,19 @@ impl Fetcher {
             .to_file_path()
             .map_err(|_| FetchError::Blocked { url: url.clone(), reason: "not a local file path".into() })?;
         let limit = self.limit(req.purpose);
-        // Check the size first: a huge or endless file (a FIFO, /dev/zero) is never read whole.
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|source| FetchError::File { url: url.clone(), source })?;
+        let io = |source| FetchError::File { url: url.clone(), source };
+        // Look before opening: opening a FIFO would block, and a device may never end.
+        let meta = tokio::fs::metadata(&path).await.map_err(io)?;
         if !meta.is_file() {
-            let source = std::io::Error::other("not a regular file");
-            return Err(FetchError::File { url, source });
+            return Err(io(std::io::Error::other("not a regular file")));
         }
         if meta.len() > limit {
             return Err(FetchError::TooLarge { url, limit });
         }
-        let body =
-            tokio::fs::read(&path).await.map_err(|source| FetchError::File { url: url.clone(), source })?;
+        // Read at most one byte past the cap, so a file that grew since is still caught.
+        let file = tokio::fs::File::open(&path).await.map_err(io)?;
+        let mut body = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.take(limit.saturating_add(1)).read_to_end(&mut body).await.map_err(io)?;
         if body.len() as u64 > limit {
             return Err(FetchError::TooLarge { url, limit });
         }
@@ -262,6 +279,17 @@ impl Fetcher {
             expires: None,
             body,
         })
+    }
+}
+
+/// What we ask for: some servers answer a bare `*/*` with an error page or a challenge.
+fn accept(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Feed => {
+            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, \
+             text/xml;q=0.9, */*;q=0.8"
+        }
+        Purpose::Article => "text/html, application/xhtml+xml;q=0.9, */*;q=0.8",
     }
 }
 
@@ -279,6 +307,9 @@ fn build_client(
         .no_proxy()
         .referer(false)
         .dns_resolver(resolver)
+        // Thousands of hosts, most visited every few minutes: keep few idle sockets, briefly.
+        .pool_max_idle_per_host(cfg.per_host_concurrency.max(1))
+        .pool_idle_timeout(POOL_IDLE)
         .http1_max_headers(MAX_RESPONSE_HEADERS)
         .http2_max_header_list_size(MAX_H2_HEADER_LIST)
         .build()
@@ -311,77 +342,7 @@ async fn read_body(url: &str, resp: reqwest::Response, limit: u64) -> Result<Vec
     Ok(body)
 }
 
-/// The statuses that carry a `Location` to follow (not 300, 304 or 305).
-fn is_redirect(status: u16) -> bool {
-    matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// The target of a redirect, resolved against the current URL.
-fn next_hop(url: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
-    let bad =
-        |reason: String| FetchError::BadRedirect { url: shown(url), reason: escape(&reason).into_owned() };
-    let raw = headers.get(header::LOCATION).ok_or_else(|| bad("no Location header".into()))?;
-    // Location is ASCII by spec; tolerate raw UTF-8 the way browsers do.
-    let loc = std::str::from_utf8(raw.as_bytes()).map_err(|_| bad("Location is not UTF-8".into()))?;
-    url.join(loc.trim()).map_err(|e| bad(format!("Location {loc:?}: {e}")))
-}
-
 /// A header as text, if present and visible ASCII.
 fn text(headers: &HeaderMap, name: HeaderName) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-}
-
-/// Redirect-loop identity of a URL: the fragment never reaches the server.
-fn without_fragment(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_fragment(None);
-    u.into()
-}
-
-/// A URL as shown in errors and logs.
-fn shown(url: &Url) -> String {
-    escape(url.as_str()).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn loc(base: &str, location: &[u8]) -> Result<Url, FetchError> {
-        let mut h = HeaderMap::new();
-        h.insert(header::LOCATION, header::HeaderValue::from_bytes(location).unwrap());
-        next_hop(&Url::parse(base).unwrap(), &h)
-    }
-
-    #[test]
-    fn redirect_targets_resolve_against_the_current_url() {
-        assert_eq!(loc("http://a.example/x/y", b"../z").unwrap().as_str(), "http://a.example/z");
-        assert_eq!(loc("http://a.example/", b"//b.example/p").unwrap().as_str(), "http://b.example/p");
-        assert_eq!(loc("http://a.example/", b"http://2130706433/").unwrap().host_str(), Some("127.0.0.1"));
-        assert!(matches!(loc("http://a.example/", b"http://[::1"), Err(FetchError::BadRedirect { .. })));
-        // A C1 control (NEL, U+0085) is a legal header byte sequence but must not reach a log.
-        let e = loc("http://a.example/", b"http://[\xc2\x85x").unwrap_err().to_string();
-        assert!(!e.chars().any(char::is_control) && e.contains("\\u{85}"), "{e}");
-        assert!(matches!(
-            next_hop(&Url::parse("http://a/").unwrap(), &HeaderMap::new()),
-            Err(FetchError::BadRedirect { .. })
-        ));
-    }
-
-    #[test]
-    fn only_real_redirects_are_followed() {
-        for s in [301, 302, 303, 307, 308] {
-            assert!(is_redirect(s));
-        }
-        for s in [200, 300, 304, 305, 306, 399] {
-            assert!(!is_redirect(s));
-        }
-    }
-
-    #[test]
-    fn fragments_do_not_defeat_loop_detection() {
-        let a = Url::parse("http://a.example/p#one").unwrap();
-        let b = Url::parse("http://a.example/p#two").unwrap();
-        assert_eq!(without_fragment(&a), without_fragment(&b));
-    }
 }

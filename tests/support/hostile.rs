@@ -8,11 +8,12 @@
 
 use std::future::Future;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 use super::{Reply, Server};
 
@@ -22,6 +23,59 @@ pub const TWO_GB: u64 = 2 * 1024 * 1024 * 1024;
 const HANG: Duration = Duration::from_secs(3600);
 const CHUNK: usize = 64 * 1024;
 const MIB: u64 = 1024 * 1024;
+
+/// The internal service that must never be reached. It counts accepted *connections* (not
+/// requests, so a TLS handshake or a half-sent request counts too), on 127.0.0.1 and, where
+/// the host has IPv6, on [::1] with the same port, so `[::1]` and `[::]` spellings are
+/// caught as well. It answers anything with a 404.
+pub struct Canary {
+    pub port: u16,
+    /// Whether the [::1] listener is up.
+    pub v6: bool,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Canary {
+    pub async fn start() -> Canary {
+        let v4 = TcpListener::bind("127.0.0.1:0").await.expect("bind canary");
+        let port = v4.local_addr().expect("canary addr").port();
+        let v6 = TcpListener::bind(("::1", port)).await.ok();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let has_v6 = v6.is_some();
+        for listener in std::iter::once(v4).chain(v6) {
+            let accepted = accepted.clone();
+            tokio::spawn(async move {
+                while let Ok((sock, _)) = listener.accept().await {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(answer_404(sock));
+                }
+            });
+        }
+        Canary { port, v6: has_v6, accepted }
+    }
+
+    /// Connections accepted so far, on either listener.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// Reads a request head (bounded) and answers 404.
+async fn answer_404(mut sock: TcpStream) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 64 * 1024 {
+        match tokio::time::timeout(Duration::from_secs(5), sock.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return,
+        }
+    }
+    let _ = sock.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+}
 
 /// A route that takes over the socket.
 pub fn raw<F, Fut>(f: F) -> Reply
@@ -405,11 +459,17 @@ pub fn internal_targets(me: u16, canary: u16) -> Vec<(&'static str, String)> {
         ("hex", format!("http://0x7f000001:{canary}/")),
         ("octal", format!("http://0177.0.0.1:{canary}/")),
         ("short", format!("http://127.1:{canary}/")),
+        ("mixed-radix", format!("http://0x7f.0.0.01:{canary}/")),
+        ("percent", format!("http://%31%32%37.0.0.1:{canary}/")),
+        ("fullwidth", format!("http://\u{ff11}\u{ff12}\u{ff17}.\u{ff10}.\u{ff10}.\u{ff11}:{canary}/")),
+        ("trailing-dot", format!("http://127.0.0.1.:{canary}/")),
         ("mapped", format!("http://[::ffff:127.0.0.1]:{canary}/")),
         ("mapped-hex", format!("http://[::ffff:7f00:1]:{canary}/")),
         ("compatible", format!("http://[::127.0.0.1]:{canary}/")),
         ("v6-loopback", format!("http://[::1]:{canary}/")),
         ("v6-unspecified", format!("http://[::]:{canary}/")),
+        ("v6-long", format!("http://[0:0:0:0:0:0:0:1]:{canary}/")),
+        ("mapped-long", format!("http://[0:0:0:0:0:ffff:127.0.0.1]:{canary}/")),
         ("zeros", format!("http://0.0.0.0:{canary}/")),
         ("zero", format!("http://0:{canary}/")),
         ("localhost", format!("http://localhost:{canary}/")),
