@@ -54,9 +54,10 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
     tokio::spawn(article::run(fetcher, cfg.fetch.concurrency, entry_rx, pending_tx, hard_stop_rx));
     tokio::spawn(dedup::run(store.clone(), pending_rx, out_tx));
     let grace = cfg.daemon.shutdown_grace;
+    let sink_shutdown = control.shutdown.clone();
     tokio::spawn(hard_stop_after_grace(control.shutdown, grace, hard_stop_tx));
 
-    let written = sink::run(cfg.output.clone(), store, out_rx).await;
+    let written = sink::run(cfg.output.clone(), store, out_rx, sink_shutdown).await;
     sched.abort();
     match written {
         Ok(n) => Ok(n),

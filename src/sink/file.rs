@@ -1,113 +1,360 @@
-//! The JSON Lines file sink: appends whole lines to the live file, rotates by renaming it to a
-//! sequence-numbered name beside it and opening a new live file (so `tail -F` follows), and
-//! commits each written id to the state store after the line is durable per `output.fsync`.
+//! The JSON Lines file sink and its delivery protocol. Each (id, revision) reaches the files
+//! exactly once, across restarts, SIGKILL at any moment, rotation and write errors.
+//!
+//! Per batch of records (whatever is waiting in the channel, up to `MAX_BATCH`):
+//! 1. journal: append each record's feed item to the sidecar journal (see `journal`);
+//! 2. write: append the whole lines with one `write` to the live file;
+//! 3. sync: `fsync` the live file per `output.fsync`;
+//! 4. commit: one redb transaction stores the ids, the seen items and the checkpoint (the live
+//!    file's length, now fully committed); then the journal is emptied.
+//!
+//! A crash after 2 leaves lines that are written but not committed: start-up reconciliation
+//! (`recover`) finds them past the checkpoint and commits them, so they are not produced again.
+//! A crash during 2 leaves a torn last line, which start-up truncates. A record is never
+//! committed before its line is written, so nothing is lost either.
+//!
+//! Rotation (when the next batch would push the live file past `rotate_bytes`), with every
+//! written line already committed: fsync the live file, rename it to the next sequence number,
+//! fsync the folder, commit the checkpoint `{seq + 1, offset 0}`, create the new live file. A
+//! crash between rename and checkpoint is recognised at start by a rotated file numbered above
+//! the checkpoint's `seq` (see `recover`).
+//!
+//! A failed step (disk full, `ulimit -f`, I/O error) stalls the sink: the partial write is cut
+//! back, nothing is committed, no new record is taken (the bounded channel pushes back on the
+//! pipeline, nothing fetched is dropped), and the step is retried with backoff until it works.
+//! The stall is logged at ERROR and counted in [`SinkMetrics`](super::SinkMetrics). A shutdown
+//! during a stall gives up: the records held are not committed, so the next start redoes them.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use super::{delivered, to_line, SinkError};
+use super::hooks::Hooks;
+use super::journal::{self, Journal};
+use super::metrics::{self, metrics};
+use super::{delivered, recover, rotate, to_line, SinkError};
 use crate::config::{FsyncPolicy, OutputConfig};
 use crate::dedup::Pending;
-use crate::state::Store;
+use crate::state::{FileCheckpoint, Store};
+
+/// Most records written and committed together (one `write`, one fsync, one redb commit).
+const MAX_BATCH: usize = 512;
+/// The `interval` fsync policy's bound.
+const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+/// First and longest wait between retries of a failed step.
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// A record and its serialized line.
+struct Line {
+    pending: Pending,
+    bytes: Vec<u8>,
+}
 
 /// The open file sink.
 pub struct FileSink {
+    /// The live file.
     path: PathBuf,
+    /// The checkpoint's key in the store: the live file's absolute path.
+    key: String,
     file: File,
+    /// Length of the live file: whole lines only (a partial write is cut back to this).
     size: u64,
+    /// True when the live file may hold bytes past `size` (a failed write not yet cut back).
+    torn: bool,
+    /// What the store has committed for this sink.
+    checkpoint: FileCheckpoint,
+    /// A rotation renamed the live file to this sequence number but has not finished.
+    renamed: Option<u64>,
     rotate_bytes: u64,
+    max_files: u32,
+    max_age: Option<Duration>,
     fsync: FsyncPolicy,
+    /// Written since the last fsync.
+    dirty: bool,
     last_sync: Instant,
+    journal: Journal,
     store: Store,
+    hooks: Hooks,
+    /// Lines written by this process (for the test hooks).
+    written: u64,
+    rotations: u64,
 }
 
 impl FileSink {
-    /// Opens (creates) the live file for appending.
+    /// Opens the sink: reconciles the files with the store (see `recover`), then opens the live
+    /// file for appending and applies retention.
     pub fn open(cfg: &OutputConfig, store: Store) -> Result<FileSink, SinkError> {
         let path = cfg.path.clone();
-        let io = |source| SinkError::Io { path: path.clone(), source };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let file = OpenOptions::new().create(true).append(true).open(&path).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| SinkError::Io { path: p, source }
+        };
+        std::fs::create_dir_all(rotate::dir_of(&path)).map_err(io(&path))?;
+        let key = std::path::absolute(&path).map_err(io(&path))?.display().to_string();
+        let mut journal = Journal::open(store.dir()).map_err(io(&store.dir().join(journal::FILE_NAME)))?;
+        let recovered = recover::reconcile(&path, &key, &store, &mut journal)?;
+        let file = open_live(&path).map_err(io(&path))?;
+        let size = file.metadata().map_err(io(&path))?.len();
+        tracing::info!(path = %path.display(), bytes = size, rotated_seq = recovered.checkpoint.seq,
+            reconciled = recovered.committed, "Output file opened.");
+        let removed = rotate::apply_retention(&path, cfg.max_files, cfg.max_age);
+        metrics::add(&metrics().files_removed, removed);
         Ok(FileSink {
-            path: path.clone(),
+            path,
+            key,
             file,
             size,
+            torn: false,
+            checkpoint: recovered.checkpoint,
+            renamed: None,
             rotate_bytes: cfg.rotate_bytes,
+            max_files: cfg.max_files,
+            max_age: cfg.max_age,
             fsync: cfg.fsync,
+            dirty: false,
             last_sync: Instant::now(),
+            journal,
             store,
+            hooks: Hooks::from_env(),
+            written: 0,
+            rotations: 0,
         })
     }
 
-    /// Writes records until the input closes, then syncs the file.
-    pub async fn run(mut self, mut input: mpsc::Receiver<Pending>) -> Result<u64, SinkError> {
+    /// Writes records until the input closes, then syncs the file. Returns how many were written.
+    pub async fn run(
+        mut self,
+        mut input: mpsc::Receiver<Pending>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<u64, SinkError> {
+        let mut tick = tokio::time::interval(SYNC_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut n = 0;
-        while let Some(p) = input.recv().await {
-            let line = to_line(&p);
-            tokio::task::block_in_place(|| self.write(&line))?;
-            self.store.commit_delivered(&[delivered(&p)])?;
-            n += 1;
+        loop {
+            let first = tokio::select! {
+                p = input.recv() => match p { Some(p) => p, None => break },
+                // Under "interval", an idle sink still syncs its last records within ~1 s.
+                _ = tick.tick(), if self.dirty => {
+                    if let Err(e) = tokio::task::block_in_place(|| self.sync()) {
+                        tracing::error!(path = %self.path.display(), error = %e, "Output fsync failed.");
+                    }
+                    continue;
+                }
+            };
+            let mut batch = vec![Line::new(first)];
+            while batch.len() < MAX_BATCH {
+                match input.try_recv() {
+                    Ok(p) => batch.push(Line::new(p)),
+                    Err(_) => break,
+                }
+            }
+            n += self.deliver(&batch, &mut shutdown).await?;
         }
-        self.file.sync_all().map_err(|source| SinkError::Io { path: self.path.clone(), source })?;
+        tokio::task::block_in_place(|| self.sync())?;
         Ok(n)
     }
 
-    fn write(&mut self, line: &[u8]) -> Result<(), SinkError> {
-        if self.size > 0 && self.size + line.len() as u64 > self.rotate_bytes {
-            self.rotate()?;
+    /// Writes and commits one batch, rotating where needed.
+    async fn deliver(
+        &mut self,
+        batch: &[Line],
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<u64, SinkError> {
+        let mut rest = batch;
+        while !rest.is_empty() {
+            if self.size > 0 && self.size + rest[0].bytes.len() as u64 > self.rotate_bytes {
+                self.retry(shutdown, rest.len(), |s| s.rotate()).await?;
+            }
+            let n = self.hooks.limit(self.fitting(rest), self.written);
+            let (segment, tail) = rest.split_at(n);
+            self.retry(shutdown, rest.len(), |s| s.write(segment)).await?;
+            self.hooks.after_write(self.written);
+            self.retry(shutdown, rest.len(), |s| s.commit(segment)).await?;
+            rest = tail;
         }
-        let path = self.path.clone();
-        let io = |source| SinkError::Io { path: path.clone(), source };
-        self.file.write_all(line).map_err(io)?;
-        self.size += line.len() as u64;
-        let sync = match self.fsync {
+        Ok(batch.len() as u64)
+    }
+
+    /// How many of `lines` fit in the live file before it must rotate (at least one).
+    fn fitting(&self, lines: &[Line]) -> usize {
+        let mut size = self.size;
+        let mut n = 0;
+        for line in lines {
+            let next = size + line.bytes.len() as u64;
+            if n > 0 && next > self.rotate_bytes {
+                break;
+            }
+            size = next;
+            n += 1;
+        }
+        n
+    }
+
+    /// Runs `step` until it succeeds, waiting with backoff between attempts; gives up (with
+    /// nothing committed that was not written) if shutdown is signalled meanwhile.
+    async fn retry(
+        &mut self,
+        shutdown: &mut watch::Receiver<bool>,
+        held: usize,
+        mut step: impl FnMut(&mut Self) -> Result<(), SinkError>,
+    ) -> Result<(), SinkError> {
+        let mut wait = BACKOFF_MIN;
+        let mut failures = 0u32;
+        loop {
+            let err = match tokio::task::block_in_place(|| step(self)) {
+                Ok(()) => break,
+                Err(e) => e,
+            };
+            failures += 1;
+            let counter = match err {
+                SinkError::State(_) => &metrics().commit_errors,
+                _ => &metrics().write_errors,
+            };
+            metrics::add(counter, 1);
+            metrics().stalled.store(1, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(path = %self.path.display(), error = %err, attempt = failures, retry_in = ?wait,
+                records_held = held, write_errors = metrics().write_errors.load(std::sync::atomic::Ordering::Relaxed),
+                "Output stalled: cannot write; taking no new records until it works again.");
+            if *shutdown.borrow() {
+                return Err(SinkError::Stopped { path: self.path.clone(), held, source: Box::new(err) });
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.wait_for(|s| *s) => {}
+            }
+            wait = (wait * 2).min(BACKOFF_MAX);
+        }
+        if failures > 0 {
+            metrics().stalled.store(0, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(path = %self.path.display(), failures, "Output writable again; sink resumed.");
+        }
+        Ok(())
+    }
+
+    /// Steps 1–3: journal, write, sync. On failure the live file is cut back to whole lines.
+    fn write(&mut self, segment: &[Line]) -> Result<(), SinkError> {
+        self.cut_back()?;
+        let entries = segment.iter().map(|l| journal::Entry {
+            id: l.pending.record.id.clone(),
+            rev: l.pending.record.revision,
+            feed: l.pending.feed.clone(),
+            key: l.pending.item_key.clone(),
+            hash: l.pending.item_hash.clone(),
+        });
+        self.journal
+            .append(entries)
+            .map_err(|source| SinkError::Io { path: self.journal.path().into(), source })?;
+        let buf: Vec<u8> = segment.iter().flat_map(|l| l.bytes.iter().copied()).collect();
+        if let Err(source) = self.file.write_all(&buf) {
+            self.torn = true;
+            let _ = self.cut_back();
+            return Err(self.io(source));
+        }
+        let before = self.size;
+        self.size += buf.len() as u64;
+        self.dirty = true;
+        let due = match self.fsync {
             FsyncPolicy::Always => true,
-            FsyncPolicy::Interval => self.last_sync.elapsed() >= Duration::from_secs(1),
+            FsyncPolicy::Interval => self.last_sync.elapsed() >= SYNC_INTERVAL,
             FsyncPolicy::Never => false,
         };
-        if sync {
-            self.file.sync_data().map_err(io)?;
+        if due {
+            if let Err(e) = self.sync() {
+                // After a failed fsync the written pages' fate is unknown: take them back and
+                // write them again on the next attempt.
+                self.size = before;
+                self.torn = true;
+                let _ = self.cut_back();
+                return Err(e);
+            }
+        }
+        self.written += segment.len() as u64;
+        metrics::add(&metrics().bytes_written, buf.len() as u64);
+        Ok(())
+    }
+
+    /// Step 4: commit the segment and the checkpoint that now covers it.
+    fn commit(&mut self, segment: &[Line]) -> Result<(), SinkError> {
+        let batch: Vec<_> = segment.iter().map(|l| delivered(&l.pending)).collect();
+        let checkpoint = FileCheckpoint { seq: self.checkpoint.seq, offset: self.size };
+        self.store.commit_file_batch(&self.key, &batch, checkpoint)?;
+        self.checkpoint = checkpoint;
+        metrics::add(&metrics().records_written, segment.len() as u64);
+        if let Err(e) = self.journal.clear() {
+            tracing::warn!(path = %self.journal.path().display(), error = %e, "Cannot empty the delivery journal.");
+        }
+        Ok(())
+    }
+
+    /// Cuts the live file back to its whole lines after a failed write.
+    fn cut_back(&mut self) -> Result<(), SinkError> {
+        if self.torn {
+            self.file.set_len(self.size).map_err(|e| self.io(e))?;
+            self.torn = false;
+        }
+        Ok(())
+    }
+
+    /// fsyncs the live file if anything was written since the last time.
+    fn sync(&mut self) -> Result<(), SinkError> {
+        if self.dirty {
+            self.file.sync_data().map_err(|e| self.io(e))?;
+            self.dirty = false;
             self.last_sync = Instant::now();
         }
         Ok(())
     }
 
-    /// Renames the live file to the next free sequence number and opens a new live file.
+    /// Renames the live file to the next sequence number and opens a new one. Every line in it
+    /// is committed already. Each step may be retried: a finished rename is remembered.
     fn rotate(&mut self) -> Result<(), SinkError> {
-        let io = |source| SinkError::Io { path: self.path.clone(), source };
-        self.file.sync_all().map_err(io)?;
-        let target = next_rotated_name(&self.path).map_err(io)?;
-        std::fs::rename(&self.path, &target).map_err(io)?;
-        self.file = OpenOptions::new().create(true).append(true).open(&self.path).map_err(io)?;
+        let seq = match self.renamed {
+            Some(seq) => seq,
+            None => {
+                self.file.sync_all().map_err(|e| self.io(e))?;
+                self.dirty = false;
+                let seq = self.checkpoint.seq + 1;
+                let target = rotate::rotated_name(&self.path, seq);
+                std::fs::rename(&self.path, &target).map_err(|e| self.io(e))?;
+                self.renamed = Some(seq);
+                self.rotations += 1;
+                self.hooks.after_rename(self.rotations);
+                seq
+            }
+        };
+        rotate::sync_dir(&self.path).map_err(|e| self.io(e))?;
+        let checkpoint = FileCheckpoint { seq, offset: 0 };
+        self.store.commit_file_batch(&self.key, &[], checkpoint)?;
+        self.checkpoint = checkpoint;
+        self.file = open_live(&self.path).map_err(|e| self.io(e))?;
+        rotate::sync_dir(&self.path).map_err(|e| self.io(e))?;
         self.size = 0;
-        tracing::info!(path = %self.path.display(), rotated = %target.display(), "Output file rotated.");
+        self.renamed = None;
+        metrics::add(&metrics().rotations, 1);
+        let rotated = rotate::rotated_name(&self.path, seq);
+        tracing::info!(path = %self.path.display(), rotated = %rotated.display(), "Output file rotated.");
+        let removed = rotate::apply_retention(&self.path, self.max_files, self.max_age);
+        metrics::add(&metrics().files_removed, removed);
         Ok(())
+    }
+
+    fn io(&self, source: std::io::Error) -> SinkError {
+        SinkError::Io { path: self.path.clone(), source }
     }
 }
 
-/// `articles.jsonl` → `articles-000001.jsonl`, one past the highest existing number. Rotated
-/// names sort before the live file, so `cat out/*.jsonl` is the stream in order.
-pub fn next_rotated_name(live: &Path) -> std::io::Result<PathBuf> {
-    let dir = live.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let stem = live.file_stem().and_then(|s| s.to_str()).unwrap_or("articles");
-    let ext = live.extension().and_then(|s| s.to_str()).unwrap_or("jsonl");
-    let prefix = format!("{stem}-");
-    let mut max = 0u64;
-    for entry in std::fs::read_dir(dir)? {
-        let name = entry?.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if let Some(num) = name.strip_prefix(&prefix).and_then(|r| r.strip_suffix(&format!(".{ext}"))) {
-            if let Ok(n) = num.parse::<u64>() {
-                max = max.max(n);
-            }
-        }
+impl Line {
+    fn new(pending: Pending) -> Line {
+        let bytes = to_line(&pending);
+        Line { pending, bytes }
     }
-    Ok(dir.join(format!("{stem}-{:06}.{ext}", max + 1)))
+}
+
+/// Opens (creates) the live file for appending.
+fn open_live(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
 }

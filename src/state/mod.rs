@@ -9,7 +9,7 @@
 mod delivery;
 mod signatures;
 
-pub use delivery::{Delivered, Emitted};
+pub use delivery::{Delivered, Emitted, FileCheckpoint};
 pub use signatures::Signature;
 
 use std::fs::{File, OpenOptions};
