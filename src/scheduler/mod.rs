@@ -203,8 +203,13 @@ async fn poll_task(ctx: Ctx, spec: Arc<FeedSpec>) -> (String, Option<Duration>) 
             let fresh = polled.new_items.len();
             tracing::info!(feed = %spec.name, status = polled.status, items = polled.total_items, new = fresh, "Feed polled.");
             state.last_status = Some(polled.status);
-            state.etag = polled.etag;
-            state.last_modified = polled.last_modified;
+            // Keep the old validators while new items are still on their way to the sink: if
+            // newsd stops before they are committed, the next poll must get the document again
+            // (a 304 would hide them for good). A later poll with nothing new stores these.
+            if fresh == 0 {
+                state.etag = polled.etag;
+                state.last_modified = polled.last_modified;
+            }
             state.consecutive_errors = 0;
             state.last_error = None;
             state.items_seen += fresh as u64;
