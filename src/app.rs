@@ -40,6 +40,9 @@ pub struct Control {
 /// Runs the pipeline until done (`Once`) or shut down. Returns the number of records written.
 pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppError> {
     let store = Store::open(&cfg.state.dir)?;
+    // The sink opens first: its start-up reconciliation commits what the last run wrote but
+    // did not commit, before the scheduler and dedup look up which items and ids are done.
+    let sink = sink::open(&cfg.output, store.clone())?;
     let fetcher = Fetcher::new(&cfg.fetch)?;
     let (entry_tx, entry_rx) = mpsc::channel(CHANNEL);
     let (pending_tx, pending_rx) = mpsc::channel(CHANNEL);
@@ -57,7 +60,7 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
     let sink_shutdown = control.shutdown.clone();
     tokio::spawn(hard_stop_after_grace(control.shutdown, grace, hard_stop_tx));
 
-    let written = sink::run(cfg.output.clone(), store, out_rx, sink_shutdown).await;
+    let written = sink.run(out_rx, sink_shutdown).await;
     sched.abort();
     match written {
         Ok(n) => Ok(n),

@@ -28,6 +28,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, watch};
@@ -38,7 +39,7 @@ use super::metrics::{self, metrics};
 use super::{delivered, recover, rotate, to_line, SinkError};
 use crate::config::{FsyncPolicy, OutputConfig};
 use crate::dedup::Pending;
-use crate::state::{FileCheckpoint, Store};
+use crate::state::{Delivered, FileCheckpoint, Store};
 
 /// Most records written and committed together (one `write`, one fsync, one redb commit).
 const MAX_BATCH: usize = 512;
@@ -165,15 +166,23 @@ impl FileSink {
         shutdown: &mut watch::Receiver<bool>,
     ) -> Result<u64, SinkError> {
         let mut rest = batch;
+        // Lines per write; halved after each failed write so a nearly full disk still takes
+        // what fits, back to the whole batch after a success.
+        let mut most = rest.len();
         while !rest.is_empty() {
             if self.size > 0 && self.size + rest[0].bytes.len() as u64 > self.rotate_bytes {
                 self.retry(shutdown, rest.len(), |s| s.rotate()).await?;
             }
-            let n = self.hooks.limit(self.fitting(rest), self.written);
+            let n = self
+                .retry(shutdown, rest.len(), |s| {
+                    let n = s.hooks.limit(s.fitting(rest).min(most), s.written);
+                    s.write(&rest[..n]).map(|()| n).inspect_err(|_| most = (n / 2).max(1))
+                })
+                .await?;
             let (segment, tail) = rest.split_at(n);
-            self.retry(shutdown, rest.len(), |s| s.write(segment)).await?;
             self.hooks.after_write(self.written);
             self.retry(shutdown, rest.len(), |s| s.commit(segment)).await?;
+            most = rest.len();
             rest = tail;
         }
         Ok(batch.len() as u64)
@@ -195,18 +204,19 @@ impl FileSink {
     }
 
     /// Runs `step` until it succeeds, waiting with backoff between attempts; gives up (with
-    /// nothing committed that was not written) if shutdown is signalled meanwhile.
-    async fn retry(
+    /// nothing committed that was not written) if shutdown is signalled meanwhile. `held` is
+    /// how many records wait on it (for the log).
+    async fn retry<T>(
         &mut self,
         shutdown: &mut watch::Receiver<bool>,
         held: usize,
-        mut step: impl FnMut(&mut Self) -> Result<(), SinkError>,
-    ) -> Result<(), SinkError> {
+        mut step: impl FnMut(&mut Self) -> Result<T, SinkError>,
+    ) -> Result<T, SinkError> {
         let mut wait = BACKOFF_MIN;
         let mut failures = 0u32;
-        loop {
+        let value = loop {
             let err = match tokio::task::block_in_place(|| step(self)) {
-                Ok(()) => break,
+                Ok(v) => break v,
                 Err(e) => e,
             };
             failures += 1;
@@ -215,9 +225,10 @@ impl FileSink {
                 _ => &metrics().write_errors,
             };
             metrics::add(counter, 1);
-            metrics().stalled.store(1, std::sync::atomic::Ordering::Relaxed);
+            metrics().stalled.store(1, Ordering::Relaxed);
             tracing::error!(path = %self.path.display(), error = %err, attempt = failures, retry_in = ?wait,
-                records_held = held, write_errors = metrics().write_errors.load(std::sync::atomic::Ordering::Relaxed),
+                records_held = held, write_errors = metrics().write_errors.load(Ordering::Relaxed),
+                commit_errors = metrics().commit_errors.load(Ordering::Relaxed),
                 "Output stalled: cannot write; taking no new records until it works again.");
             if *shutdown.borrow() {
                 return Err(SinkError::Stopped { path: self.path.clone(), held, source: Box::new(err) });
@@ -227,17 +238,20 @@ impl FileSink {
                 _ = shutdown.wait_for(|s| *s) => {}
             }
             wait = (wait * 2).min(BACKOFF_MAX);
-        }
+        };
         if failures > 0 {
-            metrics().stalled.store(0, std::sync::atomic::Ordering::Relaxed);
+            metrics().stalled.store(0, Ordering::Relaxed);
             tracing::info!(path = %self.path.display(), failures, "Output writable again; sink resumed.");
         }
-        Ok(())
+        Ok(value)
     }
 
     /// Steps 1–3: journal, write, sync. On failure the live file is cut back to whole lines.
     fn write(&mut self, segment: &[Line]) -> Result<(), SinkError> {
         self.cut_back()?;
+        // Every line before this segment is committed: the journal need only describe this one
+        // (and must not grow with each retry of a failed write).
+        self.journal.clear().map_err(|source| SinkError::Io { path: self.journal.path().into(), source })?;
         let entries = segment.iter().map(|l| journal::Entry {
             id: l.pending.record.id.clone(),
             rev: l.pending.record.revision,
@@ -249,6 +263,11 @@ impl FileSink {
             .append(entries)
             .map_err(|source| SinkError::Io { path: self.journal.path().into(), source })?;
         let buf: Vec<u8> = segment.iter().flat_map(|l| l.bytes.iter().copied()).collect();
+        let last_len = segment.last().map_or(0, |l| l.bytes.len());
+        if let Some(cut) = self.hooks.tear(self.written + segment.len() as u64, buf.len(), last_len) {
+            let _ = self.file.write_all(&buf[..cut]);
+            self.hooks.abort_torn();
+        }
         if let Err(source) = self.file.write_all(&buf) {
             self.torn = true;
             let _ = self.cut_back();
@@ -281,13 +300,30 @@ impl FileSink {
     fn commit(&mut self, segment: &[Line]) -> Result<(), SinkError> {
         let batch: Vec<_> = segment.iter().map(|l| delivered(&l.pending)).collect();
         let checkpoint = FileCheckpoint { seq: self.checkpoint.seq, offset: self.size };
-        self.store.commit_file_batch(&self.key, &batch, checkpoint)?;
+        self.commit_checkpoint(&batch, checkpoint)?;
         self.checkpoint = checkpoint;
         metrics::add(&metrics().records_written, segment.len() as u64);
         if let Err(e) = self.journal.clear() {
             tracing::warn!(path = %self.journal.path().display(), error = %e, "Cannot empty the delivery journal.");
         }
         Ok(())
+    }
+
+    /// Commits records with the checkpoint that covers them. If an earlier I/O error (here or
+    /// in another stage) closed the store, reopens it first: that is how the sink recovers by
+    /// itself once the disk of `state.dir` has room again.
+    fn commit_checkpoint(
+        &mut self,
+        batch: &[Delivered],
+        checkpoint: FileCheckpoint,
+    ) -> Result<(), SinkError> {
+        match self.store.commit_file_batch(&self.key, batch, checkpoint) {
+            Err(e) if e.needs_reopen() => {
+                self.store.reopen()?;
+                Ok(self.store.commit_file_batch(&self.key, batch, checkpoint)?)
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Cuts the live file back to its whole lines after a failed write.
@@ -328,7 +364,7 @@ impl FileSink {
         };
         rotate::sync_dir(&self.path).map_err(|e| self.io(e))?;
         let checkpoint = FileCheckpoint { seq, offset: 0 };
-        self.store.commit_file_batch(&self.key, &[], checkpoint)?;
+        self.commit_checkpoint(&[], checkpoint)?;
         self.checkpoint = checkpoint;
         self.file = open_live(&self.path).map_err(|e| self.io(e))?;
         rotate::sync_dir(&self.path).map_err(|e| self.io(e))?;

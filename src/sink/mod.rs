@@ -68,20 +68,33 @@ pub fn delivered(p: &Pending) -> Delivered {
     }
 }
 
-/// Runs the configured sink until its input closes. Returns how many records were written.
-/// `shutdown` only matters while the sink is stalled on a write error: it then gives up instead
-/// of retrying forever (otherwise it drains its input like every stage).
-pub async fn run(
-    cfg: OutputConfig,
-    store: Store,
-    input: mpsc::Receiver<Pending>,
-    shutdown: watch::Receiver<bool>,
-) -> Result<u64, SinkError> {
-    match cfg.kind {
-        OutputKind::File => {
-            let sink = FileSink::open(&cfg, store)?;
-            sink.run(input, shutdown).await
+/// The configured sink, open and ready to run.
+pub enum Sink {
+    File(Box<FileSink>),
+    Stdout(Store),
+}
+
+/// Opens the configured sink. For files this reconciles the output with the state store
+/// (`recover`), so it must happen before any stage reads which items and ids are already done.
+pub fn open(cfg: &OutputConfig, store: Store) -> Result<Sink, SinkError> {
+    Ok(match cfg.kind {
+        OutputKind::File => Sink::File(Box::new(tokio::task::block_in_place(|| FileSink::open(cfg, store))?)),
+        OutputKind::Stdout => Sink::Stdout(store),
+    })
+}
+
+impl Sink {
+    /// Runs the sink until its input closes. Returns how many records were written.
+    /// `shutdown` only matters while the file sink is stalled on a write error: it then gives
+    /// up instead of retrying forever (otherwise it drains its input like every stage).
+    pub async fn run(
+        self,
+        input: mpsc::Receiver<Pending>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<u64, SinkError> {
+        match self {
+            Sink::File(sink) => sink.run(input, shutdown).await,
+            Sink::Stdout(store) => stdout::run(store, input).await,
         }
-        OutputKind::Stdout => stdout::run(store, input).await,
     }
 }

@@ -14,11 +14,14 @@ pub use signatures::Signature;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+
+/// The database file inside `state.dir`.
+const DB_FILE: &str = "newsd.redb";
 
 /// Per-feed poll state, by feed name.
 const FEEDS: TableDefinition<&str, &[u8]> = TableDefinition::new("feeds");
@@ -46,6 +49,13 @@ pub enum StateError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl StateError {
+    /// True when the database was closed by an earlier I/O error and needs [`Store::reopen`].
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, StateError::Db { source, .. } if matches!(**source, redb::Error::PreviousIo))
+    }
 }
 
 /// What the scheduler remembers about a feed between polls.
@@ -77,7 +87,8 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Database,
+    /// `None` only while [`Store::reopen`] replaces a database that an I/O error closed.
+    db: RwLock<Option<Database>>,
     dir: PathBuf,
     /// Held for the life of the process; the OS releases it when the process dies, SIGKILL included.
     _lock: File,
@@ -98,9 +109,9 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let db_path = dir.join("newsd.redb");
-        let db = Database::create(&db_path).map_err(|e| db_err(dir, e))?;
-        let store = Store { inner: Arc::new(Inner { db, dir: dir.to_path_buf(), _lock: lock }) };
+        let db = Database::create(dir.join(DB_FILE)).map_err(|e| db_err(dir, e))?;
+        let inner = Inner { db: RwLock::new(Some(db)), dir: dir.to_path_buf(), _lock: lock };
+        let store = Store { inner: Arc::new(inner) };
         store.create_tables()?;
         Ok(store)
     }
@@ -119,11 +130,26 @@ impl Store {
     }
 
     pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StateError> {
-        self.inner.db.begin_write().map_err(|e| self.err(e))
+        let db = self.inner.db.read().unwrap_or_else(|e| e.into_inner());
+        let db = db.as_ref().ok_or_else(|| self.err(redb::Error::PreviousIo))?;
+        db.begin_write().map_err(|e| self.err(e))
     }
 
     pub(crate) fn begin_read(&self) -> Result<redb::ReadTransaction, StateError> {
-        self.inner.db.begin_read().map_err(|e| self.err(e))
+        let db = self.inner.db.read().unwrap_or_else(|e| e.into_inner());
+        let db = db.as_ref().ok_or_else(|| self.err(redb::Error::PreviousIo))?;
+        db.begin_read().map_err(|e| self.err(e))
+    }
+
+    /// Closes and reopens the database. After an I/O error (disk full, `ulimit -f`) redb
+    /// refuses all further work until then ([`StateError::needs_reopen`]). Fails, to be tried
+    /// again later, while another thread still holds a transaction of the old one.
+    pub fn reopen(&self) -> Result<(), StateError> {
+        let mut db = self.inner.db.write().unwrap_or_else(|e| e.into_inner());
+        drop(db.take());
+        *db = Some(Database::create(self.inner.dir.join(DB_FILE)).map_err(|e| self.err(e))?);
+        tracing::info!(path = %self.inner.dir.display(), "State store reopened after an I/O error.");
+        Ok(())
     }
 
     pub(crate) fn err(&self, e: impl Into<redb::Error>) -> StateError {

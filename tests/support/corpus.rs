@@ -23,27 +23,38 @@ impl Corpus {
     pub async fn start(root: &Path, feeds: usize, per_feed: usize) -> Corpus {
         std::fs::create_dir_all(root.join("a")).unwrap();
         let server = Server::start(Some(root)).await;
-        let mut feed_list = Vec::new();
-        let mut links = Vec::new();
+        let feed_list =
+            (0..feeds).map(|f| (format!("feed-{f}"), server.url(&format!("/f{f}.xml")))).collect();
+        let mut corpus = Corpus { server, root: root.to_path_buf(), feeds: feed_list, links: Vec::new() };
+        corpus.grow(per_feed);
+        corpus
+    }
+
+    /// Publishes `more` new articles in every feed (feeds list their newest items first).
+    pub fn grow(&mut self, more: usize) {
+        let feeds = self.feeds.len();
+        let per_feed = self.links.len() / feeds.max(1);
         for f in 0..feeds {
-            let items: Vec<(String, String)> = (0..per_feed)
-                .map(|k| (format!("Story {f}-{k}"), server.url(&format!("/a/f{f}-{k}.html"))))
+            let items: Vec<(String, String)> = (0..per_feed + more)
+                .rev()
+                .map(|k| (format!("Story {f}-{k}"), self.server.url(&format!("/a/f{f}-{k}.html"))))
                 .collect();
-            for (k, (title, link)) in items.iter().enumerate() {
+            for k in per_feed..per_feed + more {
                 let page = article_html(
-                    title,
+                    &format!("Story {f}-{k}"),
                     &[
                         format!("Feed {f} article {k} opens with its own words about item number {k}."),
                         format!("It closes on a second paragraph, unique to {f}/{k}."),
                     ],
                 );
-                std::fs::write(root.join(format!("a/f{f}-{k}.html")), page).unwrap();
-                links.push(link.clone());
+                std::fs::write(self.root.join(format!("a/f{f}-{k}.html")), page).unwrap();
+                self.links.push(self.server.url(&format!("/a/f{f}-{k}.html")));
             }
-            std::fs::write(root.join(format!("f{f}.xml")), rss(&format!("Feed {f}"), &items)).unwrap();
-            feed_list.push((format!("feed-{f}"), server.url(&format!("/f{f}.xml"))));
+            // Write the new feed beside and rename it in: a poll never sees half a document.
+            let tmp = self.root.join(format!("f{f}.xml.tmp"));
+            std::fs::write(&tmp, rss(&format!("Feed {f}"), &items)).unwrap();
+            std::fs::rename(&tmp, self.root.join(format!("f{f}.xml"))).unwrap();
         }
-        Corpus { server, root: root.to_path_buf(), feeds: feed_list, links }
     }
 
     /// A config in `dir` writing to `dir/out/articles.jsonl` with the given `[output]` extras.
@@ -65,15 +76,40 @@ impl Corpus {
     }
 }
 
+/// A running `newsd`, SIGKILLed when dropped (a failing test must not leave a daemon behind).
+pub struct Daemon(pub Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
 /// Starts `newsd <cmd> --config cfg` with stderr to `log` and extra environment.
-pub fn spawn(cmd: &str, cfg: &Path, log: &Path, env: &[(&str, String)]) -> Child {
+pub fn spawn(cmd: &str, cfg: &Path, log: &Path, env: &[(&str, String)]) -> Daemon {
     let log = std::fs::File::create(log).unwrap();
     let mut c = Command::new(newsd_bin());
     c.args([cmd, "--config"]).arg(cfg).stdout(Stdio::null()).stderr(log);
     for (k, v) in env {
         c.env(k, v);
     }
-    c.spawn().unwrap()
+    Daemon(c.spawn().unwrap())
 }
 
 /// Waits for a child with a deadline; kills it and panics if it overruns.
