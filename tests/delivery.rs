@@ -106,16 +106,31 @@ async fn state_dir_lock_refuses_a_second_daemon_and_dies_with_the_first() {
 
 /// Writing past `ulimit -f` raises SIGXFSZ, which must not kill newsd: the sink stalls with an
 /// ERROR, keeps what it fetched, leaves no partial line, and resumes by itself once the limit is
-/// raised (with `prlimit`, as when space returns). Nothing is lost or repeated.
+/// raised (with `prlimit`, as when space returns). Nothing is lost or repeated. Here the output
+/// file fills first (big records).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_size_limit_stalls_the_sink_then_it_recovers() {
+    stall_and_recover(800, "articles.jsonl: File too large").await;
+}
+
+/// The same with small records: the state store (redb) fills first. redb refuses all work after
+/// an I/O error until reopened; the sink reopens it, re-commits what the lost non-durable
+/// commits covered, and goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_store_full_stalls_the_sink_then_it_recovers() {
+    stall_and_recover(0, "state store").await;
+}
+
+/// Runs newsd under `ulimit -f 256` (KiB) until the sink stalls with an error containing
+/// `cause`, checks the stall, raises the limit and checks the recovery and the output.
+async fn stall_and_recover(filler: usize, cause: &str) {
     let tmp = tempfile::tempdir().unwrap();
-    let corpus = Corpus::start(&tmp.path().join("www"), 10, 40).await;
-    // The live file may grow to 1 MiB; the process may write only 256 KiB per file (redb
-    // included: whichever of the two fills first stalls the sink).
-    let cfg = corpus.config(tmp.path(), "rotate_bytes = 1048576");
+    let corpus = Corpus::start_big(&tmp.path().join("www"), 10, 40, filler).await;
+    // The live file may grow to 4 MiB; the process may write only 256 KiB per file.
+    let cfg = corpus.config(tmp.path(), "rotate_bytes = 4194304");
     let (out, log) = (tmp.path().join("out"), tmp.path().join("newsd.log"));
     let links = corpus.links.clone();
+    let cause = cause.to_string();
     tokio::task::spawn_blocking(move || {
         let logf = std::fs::File::create(&log).unwrap();
         let mut child = Daemon(
@@ -136,13 +151,14 @@ async fn file_size_limit_stalls_the_sink_then_it_recovers() {
         let live = std::fs::read(out.join("articles.jsonl")).unwrap();
         assert!(live.len() <= 256 * 1024, "{} bytes past the limit", live.len());
         assert!(live.ends_with(b"\n"), "no partial line while stalled");
-        assert_eq!(line_count(&out), stalled_at, "nothing written while stalled");
+        // Smaller writes may still fit after a failure, but never past the limit or all of them.
+        assert!(line_count(&out) < links.len(), "the limit must hold records back");
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(text.contains("ERROR") && text.contains("write_errors="), "an ERROR with the counter");
         let first_error = text.lines().find(|l| l.contains("Output stalled")).unwrap_or("");
-        let full = if first_error.contains("state store") { "state store" } else { "output file" };
+        assert!(first_error.contains(&cause), "expected {cause:?} first: {first_error}");
         println!(
-            "ulimit -f: stalled at {stalled_at} of {} records ({full} hit the limit first), {} ERROR lines",
+            "ulimit -f ({cause}): stalled at {stalled_at} of {} records, {} ERROR lines",
             links.len(),
             log_count(&log, "Output stalled")
         );

@@ -102,7 +102,7 @@ pub(super) fn reconcile(
     let batch = uncommitted(store, found, &hints)?;
     let live_len = std::fs::metadata(live).map(|m| m.len()).unwrap_or(0);
     let checkpoint = FileCheckpoint { seq: ckpt.seq.max(disk_max), offset: live_len };
-    store.commit_file_batch(key, &batch, checkpoint)?;
+    store.commit_file_batch(key, &batch, checkpoint, true)?;
     if let Err(e) = journal.clear() {
         tracing::warn!(path = %journal.path().display(), error = %e, "Cannot empty the delivery journal.");
     }

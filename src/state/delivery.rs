@@ -83,26 +83,33 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
-        self.commit_batch(batch, None)
+        self.commit_batch(batch, None, true)
     }
 
     /// The file sink's commit: these records and the checkpoint that now covers them, in one
-    /// durable transaction (redb fsyncs before `commit()` returns).
+    /// transaction. `durable`: redb fsyncs before `commit()` returns; otherwise the commit is
+    /// visible at once but reaches the disk only with the next durable commit (of any stage),
+    /// and a crash before that rolls it back — records, checkpoint and all.
     pub fn commit_file_batch(
         &self,
         output: &str,
         batch: &[Delivered],
         checkpoint: FileCheckpoint,
+        durable: bool,
     ) -> Result<(), StateError> {
-        self.commit_batch(batch, Some((output, checkpoint)))
+        self.commit_batch(batch, Some((output, checkpoint)), durable)
     }
 
     fn commit_batch(
         &self,
         batch: &[Delivered],
         ckpt: Option<(&str, FileCheckpoint)>,
+        durable: bool,
     ) -> Result<(), StateError> {
-        let txn = self.begin_write()?;
+        let mut txn = self.begin_write()?;
+        if !durable {
+            txn.set_durability(redb::Durability::None).map_err(|e| self.err(e))?;
+        }
         {
             let mut emitted = txn.open_table(EMITTED).map_err(|e| self.err(e))?;
             let mut items = txn.open_table(ITEMS).map_err(|e| self.err(e))?;
@@ -189,7 +196,7 @@ mod tests {
         {
             let s = Store::open(dir.path()).unwrap();
             assert_eq!(s.file_checkpoint("out/a.jsonl").unwrap(), None);
-            s.commit_file_batch("out/a.jsonl", &[delivered("x"), delivered("y")], ck).unwrap();
+            s.commit_file_batch("out/a.jsonl", &[delivered("x"), delivered("y")], ck, true).unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.file_checkpoint("out/a.jsonl").unwrap(), Some(ck));

@@ -16,6 +16,8 @@ pub struct Corpus {
     pub feeds: Vec<(String, String)>,
     /// Every article link, in feed order.
     pub links: Vec<String>,
+    /// Extra words in each new article (bigger records).
+    pub filler: usize,
 }
 
 impl Corpus {
@@ -25,7 +27,16 @@ impl Corpus {
         let server = Server::start(Some(root)).await;
         let feed_list =
             (0..feeds).map(|f| (format!("feed-{f}"), server.url(&format!("/f{f}.xml")))).collect();
-        let mut corpus = Corpus { server, root: root.to_path_buf(), feeds: feed_list, links: Vec::new() };
+        let mut corpus =
+            Corpus { server, root: root.to_path_buf(), feeds: feed_list, links: Vec::new(), filler: 0 };
+        corpus.grow(per_feed);
+        corpus
+    }
+
+    /// Like `start`, with `filler` extra words in every article.
+    pub async fn start_big(root: &Path, feeds: usize, per_feed: usize, filler: usize) -> Corpus {
+        let mut corpus = Corpus::start(root, feeds, 0).await;
+        corpus.filler = filler;
         corpus.grow(per_feed);
         corpus
     }
@@ -45,6 +56,7 @@ impl Corpus {
                     &[
                         format!("Feed {f} article {k} opens with its own words about item number {k}."),
                         format!("It closes on a second paragraph, unique to {f}/{k}."),
+                        "filler ".repeat(self.filler),
                     ],
                 );
                 std::fs::write(self.root.join(format!("a/f{f}-{k}.html")), page).unwrap();
