@@ -70,10 +70,14 @@ async fn random_sigkill_loses_and_repeats_nothing() {
         let log2 = log.clone();
         // Lives of 40–500 ms: some die in start-up, most while writing.
         let life = Duration::from_millis(rng.u64(40..500));
+        let policy = ["always", "interval", "never"][rng.usize(..3)];
+        let cmd = if rng.bool() { "run" } else { "once" };
         let (torn, lines) = tokio::task::spawn_blocking({
             let out = out.clone();
             move || {
-                let mut child = spawn("run", &cfg, &log2, &[]);
+                // Each life with its own fsync policy and command: the protocol must hold
+                // across restarts with a changed config too.
+                let mut child = spawn(cmd, &cfg, &log2, &[("NEWSD_OUTPUT__FSYNC", policy.to_string())]);
                 std::thread::sleep(life);
                 child.kill().unwrap(); // SIGKILL
                 let st = child.wait().unwrap();

@@ -185,7 +185,7 @@ impl FileSink {
     ) -> Result<u64, SinkError> {
         let mut rest = batch;
         // Lines per write; halved after each failed write so a nearly full disk still takes
-        // what fits, back to the whole batch after a success.
+        // what fits (for the rest of this batch).
         let mut most = rest.len();
         while !rest.is_empty() {
             if self.size > 0 && self.size + rest[0].bytes.len() as u64 > self.rotate_bytes {
@@ -203,7 +203,6 @@ impl FileSink {
             if self.fsync != FsyncPolicy::Always && self.last_settle.elapsed() >= SETTLE_INTERVAL {
                 self.retry(shutdown, tail.len(), |s| s.settle()).await?;
             }
-            most = rest.len();
             rest = tail;
         }
         Ok(batch.len() as u64)
