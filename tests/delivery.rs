@@ -67,6 +67,48 @@ async fn sigterm_loses_nothing_and_restart_repeats_nothing() {
     .unwrap();
 }
 
+/// SIGHUP mid-stream (here adding feeds) neither loses nor repeats a record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reload_mid_stream_repeats_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut corpus = Corpus::start(&tmp.path().join("www"), 20, 30).await;
+    let all_feeds = corpus.feeds.clone();
+    corpus.feeds.truncate(10);
+    let cfg = corpus.config(tmp.path(), "rotate_bytes = 65536");
+    let first_half: Vec<String> = corpus.links.iter().filter(|l| half_one(l)).cloned().collect();
+    corpus.feeds = all_feeds;
+    let (out, log) = (tmp.path().join("out"), tmp.path().join("newsd.log"));
+    let links = corpus.links.clone();
+    let cfg_path = cfg.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut child = spawn("run", &cfg, &log, &[]);
+        wait_until(Duration::from_secs(60), "first records", || line_count(&out) >= 100);
+        // Reload with every feed while the first ten are still being written.
+        corpus.config(tmp.path(), "rotate_bytes = 65536");
+        assert_eq!(cfg_path, tmp.path().join("newsd.toml"));
+        signal(child.id(), "HUP");
+        wait_until(Duration::from_secs(90), "all records", || line_count(&out) >= links.len());
+        std::thread::sleep(Duration::from_millis(500));
+        signal(child.id(), "TERM");
+        assert!(wait_for(&mut child, Duration::from_secs(30)).success());
+        println!(
+            "sighup: reloaded with {} more articles; {} in all",
+            links.len() - first_half.len(),
+            links.len()
+        );
+        assert!(log_count(&log, "Config reloaded") >= 1);
+        Output::read(&out).assert_exactly_once(&links);
+    })
+    .await
+    .unwrap();
+}
+
+/// True for links of feeds 0–9 (`/a/f<feed>-<k>.html`).
+fn half_one(link: &str) -> bool {
+    let f = link.rsplit("/a/f").next().and_then(|r| r.split('-').next()).and_then(|n| n.parse::<u32>().ok());
+    f.is_some_and(|f| f < 10)
+}
+
 /// A second process on the same state dir exits at once naming the lock; once the first dies
 /// by SIGKILL, the lock is free again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

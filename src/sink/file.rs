@@ -335,7 +335,9 @@ impl FileSink {
     /// Makes everything so far durable: fsync the file (unless `never`), then a durable commit
     /// of the current checkpoint, then empty the journal.
     fn settle(&mut self) -> Result<(), SinkError> {
-        if self.fsync != FsyncPolicy::Never {
+        if self.fsync == FsyncPolicy::Never {
+            self.dirty = false; // left to the OS
+        } else {
             self.sync()?;
         }
         if self.undurable {
