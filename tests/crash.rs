@@ -47,6 +47,7 @@ async fn random_sigkill_loses_and_repeats_nothing() {
         "crash test: seed {seed} (CRASH_SEED={seed} repeats it), {kills} kills, {feeds} feeds × {per_feed} articles to start"
     );
     let mut rng = fastrand::Rng::with_seed(seed);
+    let t0 = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
     let mut corpus = Corpus::start(&tmp.path().join("www"), feeds, per_feed).await;
     // Small files: many rotations, so kills also land in and around them.
@@ -60,18 +61,22 @@ async fn random_sigkill_loses_and_repeats_nothing() {
     let mut reconciled = 0;
     let mut torn_repaired = 0;
     let mut grown = 0;
+    let (mut by_policy, mut by_cmd) = ([0u32; 3], [0u32; 2]);
     for i in 0..kills {
         // Keep work ahead of the daemon, as live feeds do, so every kill lands mid-stream.
         if lines_at_kills.last().is_some_and(|n| n + 1000 > corpus.links.len()) {
-            corpus.grow(10);
+            corpus.grow_dropping(10, &written_links(&out));
             grown += 1;
         }
         let cfg = cfg.clone();
         let log2 = log.clone();
-        // Lives of 40–500 ms: some die in start-up, most while writing.
-        let life = Duration::from_millis(rng.u64(40..500));
-        let policy = ["always", "interval", "never"][rng.usize(..3)];
+        // Lives of 60–700 ms: some die in start-up, most while writing.
+        let life = Duration::from_millis(rng.u64(60..700));
+        let p = rng.usize(..3);
+        let policy = ["always", "interval", "never"][p];
+        by_policy[p] += 1;
         let cmd = if rng.bool() { "run" } else { "once" };
+        by_cmd[usize::from(cmd == "once")] += 1;
         let (torn, lines) = tokio::task::spawn_blocking({
             let out = out.clone();
             move || {
@@ -113,26 +118,51 @@ async fn random_sigkill_loses_and_repeats_nothing() {
     let result = Output::read(&out);
     let distinct_ids = result.per_id_rev.len();
     println!(
-        "crash test: {kills} SIGKILLs in {:.1}s (lines at kills: {:?}); \
+        "crash test: {kills} SIGKILLs in {:.1}s ({} lives wrote records, {} died before their first \
+         write); kills by fsync policy always/interval/never: {:?}; lives as run/once: {:?}; \
          kills that cut a line: {torn_seen}; torn lines repaired at start: {torn_repaired}; \
          records reconciled (written, uncommitted at kill): {reconciled}; \
          feeds grew {grown} times; final: {} lines, {} distinct (id, revision), {} articles expected, \
          {} files; total {:.1}s",
         kill_phase.as_secs_f64(),
-        lines_at_kills,
+        lines_at_kills.windows(2).filter(|w| w[1] > w[0]).count() + usize::from(lines_at_kills[0] > 0),
+        lines_at_kills.windows(2).filter(|w| w[1] == w[0]).count() + usize::from(lines_at_kills[0] == 0),
+        by_policy,
+        by_cmd,
         result.records.len(),
         distinct_ids,
         corpus.links.len(),
         result.files,
         started.elapsed().as_secs_f64()
     );
-    if keep_dir {
+    let tmp = if keep_dir {
         println!("crash test: keeping {}", tmp.keep().display());
-    }
+        None
+    } else {
+        Some(tmp)
+    };
     result.assert_exactly_once(&corpus.links);
     let mid_stream = lines_at_kills.iter().filter(|n| **n < result.records.len()).count();
     println!("crash test: {mid_stream} of {kills} kills landed before the stream was complete");
     assert!(mid_stream as u64 >= kills.min(50), "too few kills landed mid-stream: {lines_at_kills:?}");
+    drop(tmp);
+    println!("crash test: done in {:.1}s", t0.elapsed().as_secs_f64());
+}
+
+/// Links of the whole, valid lines written so far (tolerates a torn last line).
+fn written_links(out: &Path) -> std::collections::HashSet<String> {
+    let mut links = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(out).into_iter().flatten().filter_map(|e| e.ok()) {
+        let text = std::fs::read(entry.path()).unwrap_or_default();
+        for line in text.split(|&b| b == b'\n') {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) {
+                if let Some(l) = v["item"]["link"].as_str() {
+                    links.insert(l.to_string());
+                }
+            }
+        }
+    }
+    links
 }
 
 fn append_log(from: &Path, to: &Path) {

@@ -1,6 +1,7 @@
-//! A synthetic news corpus on disk for delivery tests: `feeds` feeds of `per_feed` small,
-//! distinct articles each, served by [`Server`](super::Server) from a temp folder, plus the
-//! helpers those tests share (config, running the binary, checking the output).
+//! A synthetic news corpus for delivery tests: `feeds` feeds of `per_feed` small, distinct
+//! articles each, served by [`Server`](super::Server) (feeds as files, with ETags and 304s;
+//! pages from memory), plus the helpers those tests share (config, running the binary,
+//! checking the output).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ pub struct Corpus {
 impl Corpus {
     /// Writes the corpus under `root` and starts a server for it.
     pub async fn start(root: &Path, feeds: usize, per_feed: usize) -> Corpus {
-        std::fs::create_dir_all(root.join("a")).unwrap();
+        std::fs::create_dir_all(root).unwrap();
         let server = Server::start(Some(root)).await;
         let feed_list =
             (0..feeds).map(|f| (format!("feed-{f}"), server.url(&format!("/f{f}.xml")))).collect();
@@ -43,12 +44,19 @@ impl Corpus {
 
     /// Publishes `more` new articles in every feed (feeds list their newest items first).
     pub fn grow(&mut self, more: usize) {
+        self.grow_dropping(more, &HashSet::new());
+    }
+
+    /// Like `grow`, and old items whose link is in `done` leave the feeds, as read stories
+    /// scroll off a real feed (keeps polls small in long crash runs).
+    pub fn grow_dropping(&mut self, more: usize, done: &HashSet<String>) {
         let feeds = self.feeds.len();
         let per_feed = self.links.len() / feeds.max(1);
         for f in 0..feeds {
             let items: Vec<(String, String)> = (0..per_feed + more)
                 .rev()
                 .map(|k| (format!("Story {f}-{k}"), self.server.url(&format!("/a/f{f}-{k}.html"))))
+                .filter(|(_, link)| !done.contains(link))
                 .collect();
             for k in per_feed..per_feed + more {
                 let page = article_html(
@@ -59,7 +67,10 @@ impl Corpus {
                         "filler ".repeat(self.filler),
                     ],
                 );
-                std::fs::write(self.root.join(format!("a/f{f}-{k}.html")), page).unwrap();
+                // Pages from memory (thousands of files make temp dirs slow to delete).
+                self.server.route(&format!("/a/f{f}-{k}.html"), move |_| {
+                    super::Reply::ok("text/html; charset=utf-8", page.clone())
+                });
                 self.links.push(self.server.url(&format!("/a/f{f}-{k}.html")));
             }
             // Write the new feed beside and rename it in: a poll never sees half a document.
