@@ -9,7 +9,8 @@
 //! 3. The checkpoint moves to the end of the live file; the journal is emptied.
 //!
 //! Afterwards nothing that is in the files will be emitted again, and nothing is in the files
-//! twice. Reads only what follows the checkpoint: normally one batch of lines.
+//! twice. Reads only what follows the checkpoint: normally a second's worth of lines. Without
+//! a checkpoint (a new or lost state dir beside existing output) it reads every file once.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -81,8 +82,13 @@ pub(super) fn reconcile(
     let saved = store.file_checkpoint(key)?;
     let rotated = rotate::list(live).map_err(io(rotate::dir_of(live)))?;
     let disk_max = rotated.last().map_or(0, |(s, _)| *s);
-    // Without a checkpoint (first start, or state from before checkpoints): the live file from 0.
-    let ckpt = saved.unwrap_or(FileCheckpoint { seq: disk_max, offset: 0 });
+    // Without a checkpoint (first start, a lost or new state dir): every file from its start,
+    // so that records already in the output are not produced again.
+    if saved.is_none() && (disk_max > 0 || std::fs::metadata(live).is_ok_and(|m| m.len() > 0)) {
+        tracing::warn!(path = %live.display(), rotated = rotated.len(),
+            "No delivery checkpoint for this output; reading all its files to learn what was written.");
+    }
+    let ckpt = saved.unwrap_or(FileCheckpoint { seq: 0, offset: 0 });
     let plan = plan(live, ckpt, &rotated);
 
     let hints = journal.load().map_err(io(journal.path()))?;
@@ -231,6 +237,34 @@ mod tests {
         std::fs::write(&p, "no newline at all").unwrap();
         assert_eq!(repair_tail(&p).unwrap(), 0);
         assert_eq!(repair_tail(&dir.path().join("missing")).unwrap(), 0);
+    }
+
+    /// A lost state dir: reconciliation reads every output file and commits what it finds, so
+    /// nothing already written is produced again.
+    #[test]
+    fn without_a_checkpoint_every_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = dir.path().join("out/a.jsonl");
+        std::fs::create_dir_all(live.parent().unwrap()).unwrap();
+        let line = |id: &str| {
+            format!(
+                "{{\"id\":\"{id}\",\"revision\":0,\"content_hash\":\"c\",\"feed\":{{\"name\":\"f\"}},\
+                 \"item\":{{\"guid\":\"\",\"link\":\"https://e.org/{id}\",\"title\":null}}}}\n"
+            )
+        };
+        std::fs::write(rotate::rotated_name(&live, 1), line("a") + &line("b")).unwrap();
+        std::fs::write(rotate::rotated_name(&live, 2), line("c")).unwrap();
+        std::fs::write(&live, line("d") + "{\"id\":\"torn").unwrap();
+        let store = Store::open(&dir.path().join("state")).unwrap();
+        let mut journal = Journal::open(store.dir()).unwrap();
+        let r = reconcile(&live, "k", &store, &mut journal).unwrap();
+        assert_eq!(r.committed, 4);
+        assert_eq!(r.checkpoint, FileCheckpoint { seq: 2, offset: line("d").len() as u64 });
+        assert_eq!(store.emitted_count().unwrap(), 4);
+        // Seen items without a journal entry get an empty fingerprint (fetched once more).
+        assert_eq!(store.item_hash("f", "https://e.org/c").unwrap().as_deref(), Some(""));
+        // A second start finds nothing new.
+        assert_eq!(reconcile(&live, "k", &store, &mut journal).unwrap().committed, 0);
     }
 
     #[test]
