@@ -42,15 +42,21 @@ pub struct Control {
 /// Runs the pipeline until done (`Once`) or shut down. Returns the number of records written.
 pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppError> {
     let store = Store::open(&cfg.state.dir)?;
+    // The sink opens first: its start-up reconciliation commits what the last run wrote but
+    // did not commit, before the scheduler and dedup look up which items and ids are done.
+    let sink = sink::open(&cfg.output, store.clone())?;
+    let fetcher = Fetcher::new(&cfg.fetch)?;
+    // Side services, aborted when the pipeline ends (the status server's store handle, and so
+    // the lock, goes with it).
+    let mut services = vec![tokio::spawn(crate::status::serve(store.clone()))];
     if let Some(addr) = &cfg.daemon.metrics_addr {
         let addr: std::net::SocketAddr = addr.parse().map_err(|_| AppError::Metrics(addr.clone()))?;
-        tokio::spawn(async move {
+        services.push(tokio::spawn(async move {
             if let Err(e) = crate::metrics::serve(addr).await {
                 tracing::error!(addr = %addr, error = %e, "Metrics endpoint failed.");
             }
-        });
+        }));
     }
-    let fetcher = Fetcher::new(&cfg.fetch)?;
     let (entry_tx, entry_rx) = mpsc::channel(CHANNEL);
     let (pending_tx, pending_rx) = mpsc::channel(CHANNEL);
     let (out_tx, out_rx) = mpsc::channel(CHANNEL);
@@ -64,10 +70,12 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
     tokio::spawn(article::run(fetcher, cfg.fetch.concurrency, entry_rx, pending_tx, hard_stop_rx));
     tokio::spawn(dedup::run(store.clone(), dedup::Settings::new(&cfg.state), pending_rx, out_tx));
     let grace = cfg.daemon.shutdown_grace;
+    let sink_shutdown = control.shutdown.clone();
     tokio::spawn(hard_stop_after_grace(control.shutdown, grace, hard_stop_tx));
 
-    let written = sink::run(cfg.output.clone(), store, out_rx).await;
+    let written = sink.run(out_rx, sink_shutdown).await;
     sched.abort();
+    services.iter().for_each(|s| s.abort());
     match written {
         Ok(n) => Ok(n),
         // `newsd run | head`: the reader left; nothing more to do.

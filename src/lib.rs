@@ -32,3 +32,4 @@ pub mod sink;
 
 pub mod app;
 pub mod metrics;
+pub mod status;

@@ -13,7 +13,7 @@ use url::Url;
 
 use newsd::config::{self, Config, ConfigError};
 use newsd::scheduler::Mode;
-use newsd::state::{StateError, Store};
+use newsd::state::StateError;
 
 #[derive(Parser)]
 #[command(
@@ -226,9 +226,8 @@ fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
 
 fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
-    let store = Store::open_read_only(&cfg.state.dir).context("cannot read the state store")?;
     let states: std::collections::HashMap<_, _> =
-        store.feeds().context("cannot read feed states")?.into_iter().collect();
+        newsd::status::read(&cfg.state.dir).context("cannot read feed states")?.into_iter().collect();
     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| newsd::model::rfc3339(&d)).unwrap_or_else(|| "-".into())
     };

@@ -40,8 +40,6 @@ pub struct Metrics {
     pub articles_feed_only: Counter,
     pub articles_error: Counter,
     pub duplicates_dropped: Counter,
-    pub records_written: Counter,
-    pub sink_write_errors: Counter,
 }
 
 /// The one set of counters of this process.
@@ -50,7 +48,7 @@ pub static METRICS: std::sync::LazyLock<Metrics> = std::sync::LazyLock::new(Metr
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 10] = [
+        let rows: [(&str, &str, &Counter); 8] = [
             ("newsd_polls_total", "Feed polls made.", &self.polls),
             (
                 "newsd_polls_not_modified_total",
@@ -75,16 +73,46 @@ impl Metrics {
                 "Exact repeats of emitted records dropped.",
                 &self.duplicates_dropped,
             ),
-            ("newsd_records_written_total", "Records written to the output.", &self.records_written),
-            (
-                "newsd_sink_write_errors_total",
-                "Failed writes to the output (retried).",
-                &self.sink_write_errors,
-            ),
         ];
-        let mut s = String::with_capacity(2048);
+        let mut s = String::with_capacity(4096);
         for (name, help, c) in rows {
             s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", c.get()));
+        }
+        // The sink keeps its own counters (src/sink/metrics.rs).
+        let k = crate::sink::metrics();
+        let sink: [(&str, &str, &str, &AtomicU64); 8] = [
+            ("newsd_records_written_total", "counter", "Records written and committed.", &k.records_written),
+            ("newsd_bytes_written_total", "counter", "Bytes of record lines written.", &k.bytes_written),
+            (
+                "newsd_sink_write_errors_total",
+                "counter",
+                "Failed writes, fsyncs or rotations.",
+                &k.write_errors,
+            ),
+            (
+                "newsd_sink_commit_errors_total",
+                "counter",
+                "Failed commits to the state store.",
+                &k.commit_errors,
+            ),
+            (
+                "newsd_sink_stalled",
+                "gauge",
+                "1 while the sink is stalled on an error and retrying.",
+                &k.stalled,
+            ),
+            ("newsd_rotations_total", "counter", "Rotations of the live output file.", &k.rotations),
+            (
+                "newsd_reconciled_total",
+                "counter",
+                "Records found written but uncommitted at start.",
+                &k.reconciled,
+            ),
+            ("newsd_files_removed_total", "counter", "Rotated files deleted by retention.", &k.files_removed),
+        ];
+        for (name, kind, help, v) in sink {
+            let v = v.load(Ordering::Relaxed);
+            s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}\n"));
         }
         s
     }

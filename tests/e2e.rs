@@ -371,7 +371,14 @@ async fn metrics_endpoint_counts_work() {
     .unwrap();
     signal(&child, "TERM");
     child.wait().await.unwrap();
-    assert!(body.contains("newsd_articles_ok_total 2"), "{body}");
+    for line in [
+        "newsd_articles_ok_total 2",
+        "newsd_records_written_total 2",
+        "newsd_polls_total 1",
+        "newsd_sink_stalled 0",
+    ] {
+        assert!(body.lines().any(|l| l == line), "{line} missing in {body}");
+    }
 }
 
 /// `status` reads the store while the daemon holds it; a second daemon is refused by the lock.

@@ -76,7 +76,11 @@ async fn on_success(
 ) -> Duration {
     let now = Utc::now();
     let fresh = polled.new_items.len();
+    let m = &crate::metrics::METRICS;
+    m.polls.inc();
+    m.items_new.add(fresh as u64);
     if polled.status == 304 {
+        m.polls_not_modified.inc();
         tracing::debug!(feed = %spec.name, status = 304, "Feed not modified.");
     } else {
         tracing::info!(feed = %spec.name, status = polled.status, items = polled.total_items, new = fresh, "Feed polled.");
@@ -115,6 +119,8 @@ async fn on_success(
 }
 
 fn on_error(ctx: &Ctx, spec: &FeedSpec, state: &mut FeedState, e: PollError, jitter: f64) -> Next {
+    crate::metrics::METRICS.polls.inc();
+    crate::metrics::METRICS.poll_errors.inc();
     state.consecutive_errors = state.consecutive_errors.saturating_add(1);
     state.last_error = Some(e.to_string());
     if let PollError::Fetch(f) = &e {

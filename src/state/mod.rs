@@ -9,16 +9,19 @@
 mod delivery;
 mod signatures;
 
-pub use delivery::{Delivered, Emitted};
+pub use delivery::{Delivered, Emitted, FileCheckpoint};
 pub use signatures::Signature;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use redb::{ConcurrencyMode, Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+
+/// The database file inside `state.dir`.
+const DB_FILE: &str = "newsd.redb";
 
 /// Per-feed poll state, by feed name.
 const FEEDS: TableDefinition<&str, &[u8]> = TableDefinition::new("feeds");
@@ -40,14 +43,19 @@ pub enum StateError {
         #[source]
         source: Box<redb::Error>,
     },
-    #[error("state store {path} is open read-only")]
-    ReadOnly { path: PathBuf },
     #[error("state store: corrupt value for {key}: {source}")]
     Corrupt {
         key: String,
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl StateError {
+    /// True when the database was closed by an earlier I/O error and needs [`Store::reopen`].
+    pub fn needs_reopen(&self) -> bool {
+        matches!(self, StateError::Db { source, .. } if matches!(**source, redb::Error::PreviousIo))
+    }
 }
 
 /// What the scheduler remembers about a feed between polls.
@@ -105,24 +113,11 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Db,
+    /// `None` only while [`Store::reopen`] replaces a database that an I/O error closed.
+    db: RwLock<Option<Database>>,
     dir: PathBuf,
     /// Held for the life of the process; the OS releases it when the process dies, SIGKILL included.
-    /// `None` for a read-only view.
-    _lock: Option<File>,
-}
-
-/// The daemon's handle, or a read-only view opened beside it (`newsd status`).
-enum Db {
-    ReadWrite(Database),
-    ReadOnly(ReadOnlyDatabase),
-}
-
-/// One writer process, any number of read-only viewers (redb's byte-range locks).
-fn builder() -> redb::Builder {
-    let mut b = Database::builder();
-    b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
-    b
+    _lock: File,
 }
 
 impl Store {
@@ -140,20 +135,11 @@ impl Store {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
-        let db_path = dir.join("newsd.redb");
-        let db = builder().create(&db_path).map_err(|e| db_err(dir, e))?;
-        let store = Store {
-            inner: Arc::new(Inner { db: Db::ReadWrite(db), dir: dir.to_path_buf(), _lock: Some(lock) }),
-        };
+        let db = Database::create(dir.join(DB_FILE)).map_err(|e| db_err(dir, e))?;
+        let inner = Inner { db: RwLock::new(Some(db)), dir: dir.to_path_buf(), _lock: lock };
+        let store = Store { inner: Arc::new(inner) };
         store.create_tables()?;
         Ok(store)
-    }
-
-    /// Opens a read-only view of the store in `dir`, allowed while a daemon runs on it. Fails
-    /// when there is no store yet; writes through it fail.
-    pub fn open_read_only(dir: &Path) -> Result<Store, StateError> {
-        let db = builder().open_read_only(dir.join("newsd.redb")).map_err(|e| db_err(dir, e))?;
-        Ok(Store { inner: Arc::new(Inner { db: Db::ReadOnly(db), dir: dir.to_path_buf(), _lock: None }) })
     }
 
     /// The state dir.
@@ -170,17 +156,26 @@ impl Store {
     }
 
     pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StateError> {
-        match &self.inner.db {
-            Db::ReadWrite(db) => db.begin_write().map_err(|e| self.err(e)),
-            Db::ReadOnly(_) => Err(StateError::ReadOnly { path: self.inner.dir.clone() }),
-        }
+        let db = self.inner.db.read().unwrap_or_else(|e| e.into_inner());
+        let db = db.as_ref().ok_or_else(|| self.err(redb::Error::PreviousIo))?;
+        db.begin_write().map_err(|e| self.err(e))
     }
 
     pub(crate) fn begin_read(&self) -> Result<redb::ReadTransaction, StateError> {
-        match &self.inner.db {
-            Db::ReadWrite(db) => db.begin_read().map_err(|e| self.err(e)),
-            Db::ReadOnly(db) => db.begin_read().map_err(|e| self.err(e)),
-        }
+        let db = self.inner.db.read().unwrap_or_else(|e| e.into_inner());
+        let db = db.as_ref().ok_or_else(|| self.err(redb::Error::PreviousIo))?;
+        db.begin_read().map_err(|e| self.err(e))
+    }
+
+    /// Closes and reopens the database. After an I/O error (disk full, `ulimit -f`) redb
+    /// refuses all further work until then ([`StateError::needs_reopen`]). Fails, to be tried
+    /// again later, while another thread still holds a transaction of the old one.
+    pub fn reopen(&self) -> Result<(), StateError> {
+        let mut db = self.inner.db.write().unwrap_or_else(|e| e.into_inner());
+        drop(db.take());
+        *db = Some(Database::create(self.inner.dir.join(DB_FILE)).map_err(|e| self.err(e))?);
+        tracing::info!(path = %self.inner.dir.display(), "State store reopened after an I/O error.");
+        Ok(())
     }
 
     pub(crate) fn err(&self, e: impl Into<redb::Error>) -> StateError {
@@ -259,16 +254,6 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.feed("a").unwrap(), Some(st));
         assert_eq!(store.feeds().unwrap().len(), 1);
-    }
-
-    #[test]
-    fn read_only_view_sees_commits_of_the_running_writer() {
-        let dir = tempfile::tempdir().unwrap();
-        let writer = Store::open(dir.path()).unwrap();
-        writer.put_feed("a", &FeedState { items_seen: 3, ..Default::default() }).unwrap();
-        let view = Store::open_read_only(dir.path()).unwrap();
-        assert_eq!(view.feed("a").unwrap().unwrap().items_seen, 3);
-        assert!(view.put_feed("b", &FeedState::default()).is_err());
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! (stall, drip, reset, lie), which a well-behaved server framework would not let us do.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
