@@ -442,3 +442,74 @@ fn signatures_expire_after_the_retention_window() {
     store.load_signatures(0, |_, _| left += 1).unwrap();
     assert_eq!(left, 0);
 }
+
+/// A 64-bit SimHash over the same shingles, for comparison only (see `dedup::sketch`).
+fn simhash(text: &str) -> u64 {
+    use newsd::dedup::text::{shingles, word_hash, words};
+    let hashes: Vec<u64> = words(text).map(|w| word_hash(&w)).collect();
+    let mut votes = [0i32; 64];
+    for s in shingles(&hashes) {
+        for (bit, v) in votes.iter_mut().enumerate() {
+            *v += if s >> bit & 1 == 1 { 1 } else { -1 };
+        }
+    }
+    votes.iter().enumerate().filter(|(_, &v)| v > 0).fold(0, |h, (bit, _)| h | 1 << bit)
+}
+
+/// Why MinHash: every pair of texts in the set, "same story" decided by MinHash similarity at
+/// several thresholds and by SimHash Hamming distance at several distances. Prints the table;
+/// asserts the chosen threshold meets the targets pair by pair too (no index involved).
+#[test]
+fn minhash_versus_simhash_on_all_pairs() {
+    let (items, _) = evaluation_set();
+    let sketches: Vec<Option<Sketch>> = items.iter().map(|it| Sketch::of(&it.text)).collect();
+    let sims: Vec<u64> = items.iter().map(|it| simhash(&it.text)).collect();
+    let thresholds = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5];
+    let distances = [3u32, 6, 10, 14, 18, 22];
+    // (true positives, false positives) per setting, and the number of same-story pairs.
+    let mut mh = vec![(0usize, 0usize); thresholds.len()];
+    let mut sh = vec![(0usize, 0usize); distances.len()];
+    let mut positives = 0;
+    for i in 0..items.len() {
+        for j in i + 1..items.len() {
+            let same = items[i].story == items[j].story;
+            positives += usize::from(same);
+            let s = match (&sketches[i], &sketches[j]) {
+                (Some(a), Some(b)) => a.similarity(b),
+                _ => 0.0,
+            };
+            let d = (sims[i] ^ sims[j]).count_ones();
+            for (k, &t) in thresholds.iter().enumerate() {
+                if s >= t {
+                    if same {
+                        mh[k].0 += 1
+                    } else {
+                        mh[k].1 += 1
+                    }
+                }
+            }
+            for (k, &t) in distances.iter().enumerate() {
+                if d <= t {
+                    if same {
+                        sh[k].0 += 1
+                    } else {
+                        sh[k].1 += 1
+                    }
+                }
+            }
+        }
+    }
+    let pr = |(tp, fp): (usize, usize)| (tp as f64 / (tp + fp).max(1) as f64, tp as f64 / positives as f64);
+    println!("all {} pairs, {positives} of the same story:", items.len() * (items.len() - 1) / 2);
+    for (k, &t) in thresholds.iter().enumerate() {
+        let (p, r) = pr(mh[k]);
+        println!("  MinHash similarity >= {t:.2}: precision {p:.3}, recall {r:.3}");
+    }
+    for (k, &t) in distances.iter().enumerate() {
+        let (p, r) = pr(sh[k]);
+        println!("  SimHash-64 distance <= {t:>2}: precision {p:.3}, recall {r:.3}");
+    }
+    let chosen = thresholds.iter().position(|&t| t == newsd::dedup::near::SIMILARITY).unwrap();
+    let (p, r) = pr(mh[chosen]);
+    assert!(p >= 0.95 && r >= 0.9, "pairwise precision {p:.3} recall {r:.3}");
+}

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use super::index::{Entry, Id, NearIndex};
+use super::index::{Entry, Id, Match, NearIndex};
 use super::sketch::Sketch;
 use crate::state::{Signature, StateError, Store};
 
@@ -34,6 +34,7 @@ impl NearDups {
         let mut near = NearDups::empty(store, retention, now);
         let cutoff = near.cutoff(now);
         let mut index = NearIndex::new();
+        index.reserve(usize::try_from(near.store.signature_count()?).unwrap_or(0));
         let deleted = near.store.load_signatures(cutoff, |id, sig| {
             let (Some(id), Some(sketch)) = (parse_id(id), Sketch::from_bytes(&sig.sketch)) else {
                 return;
@@ -59,6 +60,22 @@ impl NearDups {
     /// True when no signature is held.
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
+    }
+
+    /// Approximate heap bytes of the in-memory index.
+    pub fn heap_bytes(&self) -> usize {
+        self.index.heap_bytes()
+    }
+
+    /// The best earlier signature for `sketch` at or above [`SIMILARITY`], other than record
+    /// `id`'s own (a lookup without storing anything).
+    pub fn find(&self, sketch: &Sketch, id: &str) -> Option<Match> {
+        self.index.find(sketch, SIMILARITY, &parse_id(id).unwrap_or_default())
+    }
+
+    /// Slots a lookup of `sketch` reads (for the benchmark).
+    pub fn probes(&self, sketch: &Sketch) -> usize {
+        self.index.probes(sketch)
     }
 
     /// The id of the story this text duplicates, if any; then remembers the text (in memory

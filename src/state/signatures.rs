@@ -7,7 +7,7 @@
 //! (16 bytes), sketch (little-endian u16s). A row in another format (older sketch parameters)
 //! is dropped on load: the index simply forgets it.
 
-use redb::{Durability, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{Durability, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 use super::{StateError, Store};
 
@@ -71,6 +71,13 @@ impl Store {
             }
         }
         txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Rows in the table (expired ones included), to size the index before loading.
+    pub fn signature_count(&self) -> Result<u64, StateError> {
+        let txn = self.begin_read()?;
+        let table = txn.open_table(SIGNATURES).map_err(|e| self.err(e))?;
+        table.len().map_err(|e| self.err(e))
     }
 
     /// Calls `visit` with every signature stored at or after `cutoff` (Unix seconds), then
@@ -138,6 +145,7 @@ mod tests {
             s.put_feed("f", &Default::default()).unwrap();
         }
         let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.signature_count().unwrap(), 2);
         let mut seen = Vec::new();
         let deleted = s.load_signatures(150, |id, sg| seen.push((id.to_string(), sg))).unwrap();
         assert_eq!(deleted, 1);

@@ -1,0 +1,166 @@
+//! Benchmark of the near-duplicate index (issue 5): lookup cost, memory and load time as the
+//! store grows. Not part of the daemon.
+//!
+//! For each size it fills a fresh redb store (in a temporary folder) with that many signatures,
+//! reopens it as a restart would, loads the index (`NearDups::load`), then times lookups of
+//! unrelated texts (misses) and of near copies of stored ones (hits), and the whole per-record
+//! step (`assess`: sketch, lookup, insert, store write) on synthetic 400-word texts.
+//!
+//! The stored signatures are random sketches: the sketches of distinct texts are as good as
+//! random, and computing a million from texts would only time the sketching, measured apart.
+//!
+//! Run: `cargo run --release --bin bench-dedup [-- SIZE...]` (default 10000 100000 1000000).
+
+use std::time::{Duration, Instant};
+
+use newsd::dedup::near::NearDups;
+use newsd::dedup::sketch::{Sketch, K};
+use newsd::state::{Signature, Store};
+
+const RETENTION: Duration = Duration::from_secs(30 * 86_400);
+const QUERIES: usize = 20_000;
+const TEXTS: usize = 1_000;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sizes: Vec<usize> =
+        match std::env::args().skip(1).map(|a| a.parse()).collect::<Result<Vec<_>, _>>()? {
+            v if v.is_empty() => vec![10_000, 100_000, 1_000_000],
+            v => v,
+        };
+    println!("near-duplicate index: K = {K} values, {QUERIES} lookups per kind, {TEXTS} texts assessed");
+    println!(
+        "{:>9} {:>9} {:>9} {:>10} {:>10} {:>8} {:>11} {:>11} {:>10}",
+        "signatures", "fill s", "load s", "index MiB", "RSS +MiB", "B/sig", "miss µs", "hit µs", "assess µs"
+    );
+    for n in sizes {
+        bench(n)?;
+    }
+    Ok(())
+}
+
+fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("newsd-bench-dedup-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut rng = fastrand::Rng::with_seed(n as u64);
+    let now = chrono::Utc::now().timestamp();
+    let window = RETENTION.as_secs() as i64;
+
+    // Fill: n signatures written in batches, as many restarts' worth of records would leave.
+    let started = Instant::now();
+    let mut samples: Vec<(String, Sketch)> = Vec::new();
+    {
+        let store = Store::open(&dir)?;
+        let mut batch: Vec<(String, Signature)> = Vec::with_capacity(20_000);
+        for i in 0..n {
+            let sketch = Sketch(std::array::from_fn(|_| rng.u16(..)));
+            let root: [u8; 16] = std::array::from_fn(|_| rng.u8(..));
+            let id = hex(&root);
+            if i % (n / 1000).max(1) == 0 {
+                samples.push((id.clone(), sketch));
+            }
+            let at = now - rng.i64(0..window);
+            batch.push((id, Signature { at, root, sketch: sketch.to_bytes() }));
+            if batch.len() == batch.capacity() || i + 1 == n {
+                let rows: Vec<(&str, Signature)> =
+                    batch.iter().map(|(id, s)| (id.as_str(), s.clone())).collect();
+                store.put_signatures(&rows)?;
+                // A durable commit, as the sink's next one would be.
+                store.put_feed("bench", &Default::default())?;
+                batch.clear();
+            }
+        }
+    }
+    let fill = started.elapsed();
+
+    // Restart: reopen and load.
+    let rss_before = rss_kib();
+    let store = Store::open(&dir)?;
+    let started = Instant::now();
+    let mut near = NearDups::load(store, RETENTION, now)?;
+    let load = started.elapsed();
+    let rss_delta = rss_kib().saturating_sub(rss_before);
+    assert_eq!(near.len(), n);
+
+    // Misses: unrelated texts.
+    let misses: Vec<Sketch> = (0..QUERIES).map(|_| Sketch(std::array::from_fn(|_| rng.u16(..)))).collect();
+    let started = Instant::now();
+    let false_hits = misses.iter().filter(|s| near.find(s, "").is_some()).count();
+    let miss_us = started.elapsed().as_secs_f64() * 1e6 / QUERIES as f64;
+    let probes = misses.iter().map(|s| near.probes(s)).sum::<usize>() as f64 / QUERIES as f64;
+
+    // Hits: copies of stored texts with 30 % of their values changed (similarity about 0.7).
+    let hits: Vec<Sketch> = (0..QUERIES)
+        .map(|i| {
+            let mut s = samples[i % samples.len()].1;
+            for v in s.0.iter_mut() {
+                if rng.u8(..10) < 3 {
+                    *v = rng.u16(..);
+                }
+            }
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let found = hits.iter().filter(|s| near.find(s, "").is_some()).count();
+    let hit_us = started.elapsed().as_secs_f64() * 1e6 / QUERIES as f64;
+
+    // The whole per-record step on real (synthetic) text, store writes included.
+    let texts: Vec<String> = (0..TEXTS).map(|_| text(&mut rng, 400)).collect();
+    let started = Instant::now();
+    for (i, t) in texts.iter().enumerate() {
+        let id = hex(&(i as u128 | 1 << 100).to_le_bytes());
+        std::hint::black_box(near.assess(&id, t, now));
+    }
+    let assess_us = started.elapsed().as_secs_f64() * 1e6 / TEXTS as f64;
+
+    let index = near.heap_bytes();
+    println!(
+        "{n:>10} {:>9.1} {:>9.2} {:>10.1} {:>10.1} {:>8} {:>11.2} {:>11.2} {:>10.1}",
+        fill.as_secs_f64(),
+        load.as_secs_f64(),
+        index as f64 / 1_048_576.0,
+        rss_delta as f64 / 1024.0,
+        index / n,
+        miss_us,
+        hit_us,
+        assess_us,
+    );
+    println!(
+        "{:>10} slots read per miss {probes:.1}; hits found {found}/{QUERIES}, false hits {false_hits}/{QUERIES}; store {:.1} MiB",
+        "",
+        dir_mib(&dir)
+    );
+    drop(near);
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// A text of `words` words drawn from a 20,000-word vocabulary (Zipf-like: low ranks common).
+fn text(rng: &mut fastrand::Rng, words: usize) -> String {
+    (0..words)
+        .map(|_| {
+            let top = rng.u32(1..20_000);
+            format!("w{} ", rng.u32(..top))
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Resident set size of this process in KiB (Linux), 0 elsewhere.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().to_string())))
+        .and_then(|v| v.trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn dir_mib(dir: &std::path::Path) -> f64 {
+    let bytes: u64 = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum())
+        .unwrap_or(0);
+    bytes as f64 / 1_048_576.0
+}
