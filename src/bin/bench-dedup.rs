@@ -27,15 +27,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             v if v.is_empty() => vec![10_000, 100_000, 1_000_000],
             v => v,
         };
-    println!("near-duplicate index: K = {K} values, {QUERIES} lookups per kind, {TEXTS} texts assessed");
-    println!(
-        "{:>9} {:>9} {:>9} {:>10} {:>10} {:>8} {:>11} {:>11} {:>10}",
-        "signatures", "fill s", "load s", "index MiB", "RSS +MiB", "B/sig", "miss µs", "hit µs", "assess µs"
-    );
+    println!("near-duplicate index: K = {K} values; {QUERIES} lookups per kind; {TEXTS} texts of 400 words");
+    println!("times are CPU time of this thread (wall time in brackets: the machine may be shared)");
     for n in sizes {
         bench(n)?;
     }
     Ok(())
+}
+
+/// CPU and wall time of a step.
+struct Timer {
+    cpu_ns: u64,
+    wall: Instant,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        Timer { cpu_ns: cpu_ns(), wall: Instant::now() }
+    }
+
+    /// (CPU µs, wall µs) per item over `items`.
+    fn per(&self, items: usize) -> (f64, f64) {
+        let cpu = (cpu_ns() - self.cpu_ns) as f64 / 1e3 / items as f64;
+        (cpu, self.wall.elapsed().as_secs_f64() * 1e6 / items as f64)
+    }
 }
 
 fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
@@ -45,53 +60,53 @@ fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
     let now = chrono::Utc::now().timestamp();
     let window = RETENTION.as_secs() as i64;
 
-    // Fill: n signatures written in batches, as many restarts' worth of records would leave.
-    let started = Instant::now();
-    let mut samples: Vec<(String, Sketch)> = Vec::new();
+    // Fill: n signatures written in batches, each followed by a durable commit as the sink's
+    // would be.
+    let t = Timer::start();
+    let mut samples: Vec<Sketch> = Vec::new();
     {
         let store = Store::open(&dir)?;
         let mut batch: Vec<(String, Signature)> = Vec::with_capacity(20_000);
         for i in 0..n {
             let sketch = Sketch(std::array::from_fn(|_| rng.u16(..)));
             let root: [u8; 16] = std::array::from_fn(|_| rng.u8(..));
-            let id = hex(&root);
             if i % (n / 1000).max(1) == 0 {
-                samples.push((id.clone(), sketch));
+                samples.push(sketch);
             }
             let at = now - rng.i64(0..window);
-            batch.push((id, Signature { at, root, sketch: sketch.to_bytes() }));
+            batch.push((hex(&root), Signature { at, root, sketch: sketch.to_bytes() }));
             if batch.len() == batch.capacity() || i + 1 == n {
                 let rows: Vec<(&str, Signature)> =
                     batch.iter().map(|(id, s)| (id.as_str(), s.clone())).collect();
                 store.put_signatures(&rows)?;
-                // A durable commit, as the sink's next one would be.
                 store.put_feed("bench", &Default::default())?;
                 batch.clear();
             }
         }
     }
-    let fill = started.elapsed();
+    let (_, fill_wall) = t.per(1);
 
     // Restart: reopen and load.
     let rss_before = rss_kib();
     let store = Store::open(&dir)?;
-    let started = Instant::now();
+    let t = Timer::start();
     let mut near = NearDups::load(store, RETENTION, now)?;
-    let load = started.elapsed();
+    let (load_cpu, load_wall) = t.per(1);
     let rss_delta = rss_kib().saturating_sub(rss_before);
+    let index = near.heap_bytes();
     assert_eq!(near.len(), n);
 
     // Misses: unrelated texts.
     let misses: Vec<Sketch> = (0..QUERIES).map(|_| Sketch(std::array::from_fn(|_| rng.u16(..)))).collect();
-    let started = Instant::now();
+    let t = Timer::start();
     let false_hits = misses.iter().filter(|s| near.find(s, "").is_some()).count();
-    let miss_us = started.elapsed().as_secs_f64() * 1e6 / QUERIES as f64;
-    let probes = misses.iter().map(|s| near.probes(s)).sum::<usize>() as f64 / QUERIES as f64;
+    let miss = t.per(QUERIES);
+    let cells = misses.iter().map(|s| near.probes(s)).sum::<usize>() as f64 / QUERIES as f64;
 
     // Hits: copies of stored texts with 30 % of their values changed (similarity about 0.7).
     let hits: Vec<Sketch> = (0..QUERIES)
         .map(|i| {
-            let mut s = samples[i % samples.len()].1;
+            let mut s = samples[i % samples.len()];
             for v in s.0.iter_mut() {
                 if rng.u8(..10) < 3 {
                     *v = rng.u16(..);
@@ -100,39 +115,54 @@ fn bench(n: usize) -> Result<(), Box<dyn std::error::Error>> {
             s
         })
         .collect();
-    let started = Instant::now();
+    let t = Timer::start();
     let found = hits.iter().filter(|s| near.find(s, "").is_some()).count();
-    let hit_us = started.elapsed().as_secs_f64() * 1e6 / QUERIES as f64;
+    let hit = t.per(QUERIES);
 
-    // The whole per-record step on real (synthetic) text, store writes included.
+    // The per-record work on (synthetic) text: sketching alone, then the whole `assess`
+    // (sketch, lookup, insert, store write).
     let texts: Vec<String> = (0..TEXTS).map(|_| text(&mut rng, 400)).collect();
-    let started = Instant::now();
+    let t = Timer::start();
+    let sketched = texts.iter().filter_map(|t| Sketch::of(t)).count();
+    let sketch = t.per(TEXTS);
+    let t = Timer::start();
     for (i, t) in texts.iter().enumerate() {
         let id = hex(&(i as u128 | 1 << 100).to_le_bytes());
         std::hint::black_box(near.assess(&id, t, now));
     }
-    let assess_us = started.elapsed().as_secs_f64() * 1e6 / TEXTS as f64;
+    let assess = t.per(TEXTS);
+    assert_eq!(sketched, TEXTS);
 
-    let index = near.heap_bytes();
+    println!("{n} signatures:");
     println!(
-        "{n:>10} {:>9.1} {:>9.2} {:>10.1} {:>10.1} {:>8} {:>11.2} {:>11.2} {:>10.1}",
-        fill.as_secs_f64(),
-        load.as_secs_f64(),
+        "  load {load_cpu_s:.2} s [{load_wall_s:.2} s]; index {:.1} MiB ({} B/signature), RSS +{:.1} MiB; store {:.1} MiB (filled in {:.1} s)",
         index as f64 / 1_048_576.0,
-        rss_delta as f64 / 1024.0,
         index / n,
-        miss_us,
-        hit_us,
-        assess_us,
+        rss_delta as f64 / 1024.0,
+        dir_mib(&dir),
+        fill_wall / 1e6,
+        load_cpu_s = load_cpu / 1e6,
+        load_wall_s = load_wall / 1e6,
     );
     println!(
-        "{:>10} slots read per miss {probes:.1}; hits found {found}/{QUERIES}, false hits {false_hits}/{QUERIES}; store {:.1} MiB",
-        "",
-        dir_mib(&dir)
+        "  lookup miss {:.2} µs [{:.2}] ({cells:.1} cells read, false hits {false_hits}); hit {:.2} µs [{:.2}] (found {found}/{QUERIES})",
+        miss.0, miss.1, hit.0, hit.1
+    );
+    println!(
+        "  per record: sketch {:.1} µs [{:.1}], assess (sketch + lookup + insert + store write) {:.1} µs [{:.1}]",
+        sketch.0, sketch.1, assess.0, assess.1
     );
     drop(near);
     std::fs::remove_dir_all(&dir)?;
     Ok(())
+}
+
+/// CPU time of this thread in nanoseconds (Linux `schedstat`; 0 elsewhere).
+fn cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// A text of `words` words drawn from a 20,000-word vocabulary (Zipf-like: low ranks common).

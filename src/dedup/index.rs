@@ -115,11 +115,15 @@ impl NearIndex {
     /// with `sketch`, skipping those of record `exclude` (a record is never its own duplicate,
     /// nor a duplicate of its own copies). Equal similarity: the older one.
     pub fn find(&self, sketch: &Sketch, threshold: f64, exclude: &Id) -> Option<Match> {
+        let keys: [u32; BANDS] = std::array::from_fn(|band| sketch.band_key(band));
+        let homes: [usize; BANDS] = std::array::from_fn(|band| self.home(band, keys[band]));
+        // Read every band's home cell before scanning any: the loads are independent, so the
+        // CPU overlaps their cache misses instead of waiting for each in turn.
+        let firsts: [u64; BANDS] = homes.map(|h| self.tables[h]);
         let mut best: Option<Match> = None;
         let mut seen: Vec<u32> = Vec::new();
-        for band in 0..BANDS {
-            let key = sketch.band_key(band);
-            for slot in self.run(band, key).filter_map(|c| slot_if(c, key)) {
+        for band in (0..BANDS).filter(|&b| firsts[b] != 0) {
+            for slot in self.run_from(band, homes[band]).filter_map(|c| slot_if(c, keys[band])) {
                 if seen.contains(&slot) {
                     continue;
                 }
@@ -142,7 +146,7 @@ impl NearIndex {
 
     /// How many cells a lookup of `sketch` reads (the benchmark's measure of flatness).
     pub fn probes(&self, sketch: &Sketch) -> usize {
-        (0..BANDS).map(|band| self.run(band, sketch.band_key(band)).count() + 1).sum()
+        (0..BANDS).map(|band| self.run_from(band, self.home(band, sketch.band_key(band))).count() + 1).sum()
     }
 
     /// Removes every signature stored before `cutoff` (Unix seconds); returns their ids.
@@ -174,9 +178,8 @@ impl NearIndex {
         }
     }
 
-    /// The occupied cells from `key`'s home to the first empty one.
-    fn run(&self, band: usize, key: u32) -> impl Iterator<Item = u64> + '_ {
-        let mut i = self.home(band, key);
+    /// The occupied cells from cell `i` (a home) to the first empty one.
+    fn run_from(&self, band: usize, mut i: usize) -> impl Iterator<Item = u64> + '_ {
         std::iter::from_fn(move || {
             let c = self.tables[i];
             i = self.next_cell(band, i);
