@@ -189,12 +189,17 @@ impl NearIndex {
 
     /// Indexes `slot` in every band (unless its key there already has [`CHAIN_CAP`] slots).
     fn link(&mut self, slot: u32, sketch: &Sketch) {
+        let keys: [u32; BANDS] = std::array::from_fn(|band| sketch.band_key(band));
+        let homes: [usize; BANDS] = std::array::from_fn(|band| self.home(band, keys[band]));
+        // As in `find`: touch every home cell first so the cache misses overlap.
+        let firsts: [u64; BANDS] = homes.map(|h| self.tables[h]);
         for band in 0..BANDS {
-            let key = sketch.band_key(band);
-            let (mut i, mut same) = (self.home(band, key), 0);
-            while self.tables[i] != 0 {
-                same += usize::from(slot_if(self.tables[i], key).is_some());
-                i = self.next_cell(band, i);
+            let (key, mut i, mut same) = (keys[band], homes[band], 0);
+            if firsts[band] != 0 {
+                while self.tables[i] != 0 {
+                    same += usize::from(slot_if(self.tables[i], key).is_some());
+                    i = self.next_cell(band, i);
+                }
             }
             if same < CHAIN_CAP {
                 self.tables[i] = u64::from(key) << 32 | (u64::from(slot) + 1);
