@@ -1,12 +1,17 @@
 //! Near-duplicates: decides `duplicate_of` for each emitted text and keeps the index and its
 //! persistent copy (`state::signatures`) in step, within the retention window.
 //!
-//! The rule: a text of at least `MIN_WORDS` words is a duplicate of an earlier record when
-//! they share a MinHash band and their estimated Jaccard similarity over 3-word shingles is at
-//! least [`SIMILARITY`]. `duplicate_of` then names the *root* of that record's story (the first
-//! record of it, as remembered with each copy), so five outlets republishing one wire story all
-//! point to the first, even after the first's own signature left the retention window. A record is never a duplicate of itself or of its own copies (a new revision
-//! of an original stays the original).
+//! The rule: a text of at least `MIN_WORDS` (50) words is a duplicate of an earlier record
+//! when they share a MinHash band and their estimated Jaccard similarity over 3-word shingles
+//! is at least [`SIMILARITY`]. `duplicate_of` then names the *root* of that record's story
+//! (the first record of it, as remembered with each copy), so five outlets republishing one
+//! wire story all point to the first, even after the first's own signature has left the
+//! retention window. A record is never a duplicate of itself or of its own copies: a new
+//! revision of an original stays the original. Shorter texts are neither flagged nor indexed.
+//!
+//! Signatures are written when a record passes to the sink, before it is written; if newsd
+//! dies in between, the record comes again after the restart and its own signature is skipped
+//! (same id), so nothing is flagged wrongly.
 
 use std::time::Duration;
 
@@ -41,7 +46,9 @@ impl NearDups {
             };
             index.insert(Entry { id, root: sig.root, at: sig.at, sketch });
         })?;
-        tracing::debug!(signatures = index.len(), expired = deleted, "Near-duplicate index loaded.");
+        if deleted > 0 {
+            tracing::debug!(deleted, "Expired near-duplicate signatures deleted.");
+        }
         near.index = index;
         Ok(near)
     }
