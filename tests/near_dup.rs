@@ -10,6 +10,8 @@
 //! ("same topic, different story"): none may be flagged. Variants are generated
 //! deterministically (seeded). Run with `-- --nocapture` to see the figures.
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -522,4 +524,53 @@ fn minhash_versus_simhash_on_all_pairs() {
     let chosen = thresholds.iter().position(|&t| t == newsd::dedup::near::SIMILARITY).unwrap();
     let (p, r) = pr(mh[chosen]);
     assert!(p >= 0.95 && r >= 0.9, "pairwise precision {p:.3} recall {r:.3}");
+}
+
+/// The whole daemon (`newsd once` against a local server, file sink): two outlets publish one
+/// story under different templates and headlines, a third page is another story. The later of
+/// the two copies names the earlier; the other story names nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_flags_a_republished_story_end_to_end() {
+    let (items, _) = evaluation_set();
+    let paragraphs = |i: usize| -> Vec<String> { items[i].text.split("\n\n").map(String::from).collect() };
+    let pages = [paragraphs(12), paragraphs(14), paragraphs(18)]; // story 2 twice, story 3
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::Server::start(None).await;
+    let links: Vec<(String, String)> =
+        (0..3).map(|i| (format!("Story {i}"), server.url(&format!("/a/{i}.html")))).collect();
+    let feed = support::rss("Test", &links);
+    server.route("/feed.xml", move |_| support::Reply::ok("application/rss+xml", feed.clone()));
+    for (i, p) in pages.into_iter().enumerate() {
+        let html = support::article_html(&format!("Story {i}"), &p);
+        server.route(&format!("/a/{i}.html"), move |_| support::Reply::ok("text/html", html.clone()));
+    }
+    let out = dir.path().join("out");
+    let cfg = support::write_config(
+        dir.path(),
+        &[("test", server.url("/feed.xml"))],
+        &format!("[output]\nkind = \"file\"\npath = \"{}\"\n", out.join("articles.jsonl").display()),
+    );
+    let run = move || {
+        std::process::Command::new(support::newsd_bin())
+            .args(["once", "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap()
+    };
+    let done = tokio::task::spawn_blocking(run).await.unwrap();
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+
+    let records = support::read_records(&out);
+    assert_eq!(records.len(), 3);
+    let by_link = |i: usize| {
+        let link = &links[i].1;
+        let pos = records.iter().position(|r| r["item"]["link"] == link.as_str()).expect("a record per link");
+        (pos, &records[pos])
+    };
+    let ((p0, r0), (p1, r1), (_, r2)) = (by_link(0), by_link(1), by_link(2));
+    let (first, copy) = if p0 < p1 { (r0, r1) } else { (r1, r0) };
+    assert_eq!(first["duplicate_of"], serde_json::Value::Null);
+    assert_eq!(copy["duplicate_of"], first["id"], "the later copy names the first");
+    assert_eq!(r2["duplicate_of"], serde_json::Value::Null, "another story");
+    assert!(records.iter().all(|r| r["revision"] == 0));
 }
