@@ -574,3 +574,53 @@ async fn once_flags_a_republished_story_end_to_end() {
     assert_eq!(r2["duplicate_of"], serde_json::Value::Null, "another story");
     assert!(records.iter().all(|r| r["revision"] == 0));
 }
+
+/// The whole daemon: when a feed item changes and its page now has a new text, the article
+/// comes out again with the same `id` and the next `revision`, and is not its own duplicate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_emits_an_updated_article_as_the_next_revision() {
+    let (items, _) = evaluation_set();
+    let paragraphs = |i: usize| -> Vec<String> { items[i].text.split("\n\n").map(String::from).collect() };
+    let dir = tempfile::tempdir().unwrap();
+    let server = support::Server::start(None).await;
+    let link = server.url("/a/0.html");
+    let publish = |title: &str, page: Vec<String>| {
+        let feed = support::rss("Test", &[(title.to_string(), link.clone())]);
+        server.route("/feed.xml", move |_| support::Reply::ok("application/rss+xml", feed.clone()));
+        let html = support::article_html(title, &page);
+        server.route("/a/0.html", move |_| support::Reply::ok("text/html", html.clone()));
+    };
+    let out = dir.path().join("out");
+    let cfg = support::write_config(
+        dir.path(),
+        &[("test", server.url("/feed.xml"))],
+        &format!("[output]\nkind = \"file\"\npath = \"{}\"\n", out.join("articles.jsonl").display()),
+    );
+    let once = || {
+        let cfg = cfg.clone();
+        async move {
+            let run = move || {
+                std::process::Command::new(support::newsd_bin())
+                    .args(["once", "--config"])
+                    .arg(&cfg)
+                    .output()
+                    .unwrap()
+            };
+            let done = tokio::task::spawn_blocking(run).await.unwrap();
+            assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        }
+    };
+
+    publish("Story", paragraphs(12));
+    once().await;
+    // The outlet edits 10 % of the sentences and retitles the item.
+    publish("Story (updated)", paragraphs(15));
+    once().await;
+    once().await; // nothing changed since: nothing new
+    let records = support::read_records(&out);
+    let got: Vec<(u64, bool)> =
+        records.iter().map(|r| (r["revision"].as_u64().unwrap(), r["duplicate_of"].is_null())).collect();
+    assert_eq!(got, vec![(0, true), (1, true)]);
+    assert_eq!(records[0]["id"], records[1]["id"]);
+    assert_ne!(records[0]["content_hash"], records[1]["content_hash"]);
+}
