@@ -255,7 +255,7 @@ fn outlet_id(outlet: usize, story: usize) -> String {
 
 /// Keywords of a text: its words of 5+ letters that are not among the most common ones.
 fn keywords(text: &str) -> HashSet<String> {
-    newsd::dedup::text::words(text).filter(|w| w.chars().count() >= 5).collect()
+    newsd::dedup::text::words(text).into_iter().filter(|w| w.chars().count() >= 5).collect()
 }
 
 /// For each story, the other story sharing the most keywords (Jaccard of keyword sets).
@@ -458,7 +458,7 @@ fn signatures_expire_after_the_retention_window() {
 /// A 64-bit SimHash over the same shingles, for comparison only (see `dedup::sketch`).
 fn simhash(text: &str) -> u64 {
     use newsd::dedup::text::{shingles, word_hash, words};
-    let hashes: Vec<u64> = words(text).map(|w| word_hash(&w)).collect();
+    let hashes: Vec<u64> = words(text).iter().map(|w| word_hash(w)).collect();
     let mut votes = [0i32; 64];
     for s in shingles(&hashes) {
         for (bit, v) in votes.iter_mut().enumerate() {

@@ -72,10 +72,10 @@ pub fn article_id(canonical: &str) -> String {
 /// space ignored), so a re-extraction that only changes quotes or spacing is not an update.
 pub fn content_hash(text: &str) -> String {
     let mut h = Sha256::new();
-    for w in text::words(text) {
+    text::for_each_word(text, |w| {
         h.update(w.as_bytes());
         h.update(b" ");
-    }
+    });
     hex(&h.finalize()[..16])
 }
 
@@ -165,5 +165,12 @@ mod tests {
         assert_eq!(content_hash("Hello   World"), content_hash("hello world"));
         assert_eq!(content_hash("“Hello,” world."), content_hash("\"hello\" world"));
         assert_ne!(content_hash("hello world"), content_hash("hello word"));
+    }
+
+    #[test]
+    fn retention_comes_from_the_state_section() {
+        let state = StateConfig { dedup_retention_days: 2, ..StateConfig::default() };
+        assert_eq!(Settings::new(&state).retention, Duration::from_secs(2 * 86_400));
+        assert_eq!(Settings::default().retention, Duration::from_secs(30 * 86_400));
     }
 }

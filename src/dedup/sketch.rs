@@ -14,7 +14,7 @@
 //! under one of `K` fixed hash functions ("b-bit MinHash"): two texts agree on a value with
 //! probability J (their Jaccard similarity) plus 2⁻¹⁶.
 
-use super::text::{mix64, shingles, word_hash, words};
+use super::text::{for_each_word, mix64, shingles, word_hash};
 
 /// Values per sketch.
 pub const K: usize = 48;
@@ -52,7 +52,8 @@ pub struct Sketch(pub [u16; K]);
 impl Sketch {
     /// The sketch of a text, or `None` when it has fewer than [`MIN_WORDS`] words.
     pub fn of(text: &str) -> Option<Sketch> {
-        let hashes: Vec<u64> = words(text).map(|w| word_hash(&w)).collect();
+        let mut hashes: Vec<u64> = Vec::with_capacity(text.len() / 5);
+        for_each_word(text, |w| hashes.push(word_hash(w)));
         if hashes.len() < MIN_WORDS {
             return None;
         }
