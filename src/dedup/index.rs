@@ -9,7 +9,8 @@
 //! and verified. Tables are kept between 55 and 80 % full, so a lookup reads a bounded number
 //! of cells whatever the number of signatures, and at most [`CHAIN_CAP`] slots per band: a key
 //! shared by more slots than that (one story copied many times) is not indexed again in that
-//! band, which leaves that story findable through its oldest copies.
+//! band, which leaves that story findable through its oldest copies; when those expire, the
+//! tables are rebuilt so that the newer copies take their place.
 
 use super::sketch::{Sketch, BANDS};
 
@@ -51,6 +52,9 @@ pub struct NearIndex {
     tables: Vec<u64>,
     cells: usize,
     len: usize,
+    /// Band entries left out because their key was full; expiry then re-indexes, so that the
+    /// newer slots of such a key take the place of the expired ones.
+    capped: usize,
 }
 
 impl Default for NearIndex {
@@ -68,6 +72,7 @@ impl NearIndex {
             tables: vec![0; BANDS * MIN_CELLS],
             cells: MIN_CELLS,
             len: 0,
+            capped: 0,
         }
     }
 
@@ -154,7 +159,11 @@ impl NearIndex {
         let old: Vec<u32> = (0..self.slots.len() as u32)
             .filter(|&s| self.slots[s as usize].is_some_and(|e| e.at < cutoff))
             .collect();
-        old.into_iter().filter_map(|s| self.remove(s)).collect()
+        let gone: Vec<Id> = old.into_iter().filter_map(|s| self.remove(s)).collect();
+        if !gone.is_empty() && self.capped > 0 {
+            self.rebuild(self.cells);
+        }
+        gone
     }
 
     /// Approximate heap bytes used (slots and tables), for the benchmark.
@@ -203,6 +212,8 @@ impl NearIndex {
             }
             if same < CHAIN_CAP {
                 self.tables[i] = u64::from(key) << 32 | (u64::from(slot) + 1);
+            } else {
+                self.capped += 1;
             }
         }
     }
@@ -212,6 +223,7 @@ impl NearIndex {
     fn rebuild(&mut self, cells: usize) {
         self.cells = cells.max(MIN_CELLS);
         self.tables = vec![0; BANDS * self.cells];
+        self.capped = 0;
         let mut live: Vec<(i64, u32)> =
             self.slots.iter().enumerate().filter_map(|(s, e)| Some((e.as_ref()?.at, s as u32))).collect();
         live.sort_unstable();
@@ -353,5 +365,21 @@ mod tests {
             let found = ix.find(sk, 1.0, &[9; 16]).map(|m| m.entry.at);
             assert_eq!(found, (i % 2 == 1).then_some(1), "signature {i}");
         }
+    }
+
+    #[test]
+    fn a_crowded_key_is_reindexed_when_its_oldest_expire() {
+        let mut ix = NearIndex::new();
+        let a = sketch(1);
+        let n = CHAIN_CAP + 8;
+        for i in 0..n {
+            ix.insert(Entry { id: [i as u8; 16], root: [0; 16], at: i as i64, sketch: a });
+        }
+        assert_eq!(ix.capped, 8 * BANDS, "the newest 8 are not indexed under the full keys");
+        // The indexed ones leave; the 5 newest must take their place.
+        assert_eq!(ix.expire(n as i64 - 5).len(), n - 5);
+        let m = ix.find(&a, 1.0, &[255; 16]).expect("the newer copies are indexed now");
+        assert_eq!(m.entry.at, n as i64 - 5, "equal similarity: the oldest left");
+        assert_eq!(ix.capped, 0);
     }
 }
