@@ -391,8 +391,7 @@ async fn duplicates_are_found_across_a_restart() {
         let store = Store::open(dir.path()).unwrap();
         let out = through_stage(&store, vec![pending(&first_id, &original.text)]).await;
         assert_eq!(out[0].duplicate_of, None);
-        // The sink's durable commit (here: any durable write) makes the signature durable.
-        store.put_feed("eval", &Default::default()).unwrap();
+        // The stage saved the signature when its input closed.
     }
     let store = Store::open(dir.path()).unwrap();
     let out = through_stage(&store, vec![pending(&outlet_id(9, 2), &copy.text)]).await;
@@ -444,7 +443,7 @@ fn signatures_expire_after_the_retention_window() {
         assert_eq!(near.len(), 2);
         assert_eq!(near.assess(&outlet_id(2, 3), &items[18].text, 31 * day), None);
         assert_eq!(near.len(), 3);
-        store.put_feed("eval", &Default::default()).unwrap();
+        near.save();
     }
     // Reloading applies the window too, and deletes what fell out of it.
     let store = Store::open(dir.path()).unwrap();

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 use url::Url;
 
 use crate::config::StateConfig;
@@ -90,7 +91,19 @@ pub async fn run(
     let mut near = load_near(&store, &settings).await;
     // Ids handed to the sink but perhaps not yet committed: (revision, content hash).
     let mut in_flight: HashMap<String, (u32, String)> = HashMap::new();
-    while let Some(mut p) = input.recv().await {
+    loop {
+        let mut p = match input.try_recv() {
+            Ok(p) => p,
+            // A lull: the moment to save held-back signatures, then wait.
+            Err(TryRecvError::Empty) => {
+                near.save();
+                match input.recv().await {
+                    Some(p) => p,
+                    None => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         let id = p.record.id.clone();
         let previous = match in_flight.get(&id) {
             Some((rev, hash)) => Some((*rev, hash.clone())),
@@ -122,6 +135,7 @@ pub async fn run(
             break;
         }
     }
+    near.save();
 }
 
 /// The near-duplicate index from the store; empty (with an error logged) when it cannot be read.
