@@ -27,6 +27,8 @@ pub enum AppError {
     Client(#[from] reqwest::Error),
     #[error(transparent)]
     Sink(#[from] SinkError),
+    #[error("daemon.metrics_addr: {0:?} is not an address like 127.0.0.1:9187")]
+    Metrics(String),
 }
 
 /// Signals from outside the pipeline.
@@ -40,6 +42,14 @@ pub struct Control {
 /// Runs the pipeline until done (`Once`) or shut down. Returns the number of records written.
 pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppError> {
     let store = Store::open(&cfg.state.dir)?;
+    if let Some(addr) = &cfg.daemon.metrics_addr {
+        let addr: std::net::SocketAddr = addr.parse().map_err(|_| AppError::Metrics(addr.clone()))?;
+        tokio::spawn(async move {
+            if let Err(e) = crate::metrics::serve(addr).await {
+                tracing::error!(addr = %addr, error = %e, "Metrics endpoint failed.");
+            }
+        });
+    }
     let fetcher = Fetcher::new(&cfg.fetch)?;
     let (entry_tx, entry_rx) = mpsc::channel(CHANNEL);
     let (pending_tx, pending_rx) = mpsc::channel(CHANNEL);

@@ -315,6 +315,18 @@ fn validate(path: &Path, raw: RawConfig) -> Result<Config, ConfigError> {
     if raw.daemon.min_interval > raw.daemon.max_interval {
         return Err(invalid("daemon.min_interval: must not exceed daemon.max_interval".into()));
     }
+    if let Some(addr) = &raw.daemon.metrics_addr {
+        if addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(format!(
+                "daemon.metrics_addr: {addr:?} is not an address like \"127.0.0.1:9187\""
+            )));
+        }
+    }
+    if let Some(u) = &raw.daemon.public_url {
+        if Url::parse(u).is_err() {
+            return Err(invalid(format!("daemon.public_url: {u:?} is not a valid URL")));
+        }
+    }
     let mut names = HashSet::new();
     let mut feeds = Vec::with_capacity(raw.feeds.len());
     for (i, f) in raw.feeds.into_iter().enumerate() {

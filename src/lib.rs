@@ -31,3 +31,4 @@ pub mod scheduler;
 pub mod sink;
 
 pub mod app;
+pub mod metrics;

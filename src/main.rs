@@ -106,8 +106,11 @@ fn main() -> ExitCode {
     match dispatch(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            tracing::error!(error = format!("{:#}", f.err), "newsd failed.");
-            eprintln!("newsd: {:#}", f.err);
+            // One message, in the format the operator asked for.
+            match cli.log_format {
+                LogFormat::Json => tracing::error!(error = format!("{:#}", f.err), "newsd failed."),
+                LogFormat::Text => eprintln!("newsd: {:#}", f.err),
+            }
             ExitCode::from(f.code)
         }
     }
@@ -223,7 +226,7 @@ fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
 
 fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
-    let store = Store::open(&cfg.state.dir).context("cannot read the state store")?;
+    let store = Store::open_read_only(&cfg.state.dir).context("cannot read the state store")?;
     let states: std::collections::HashMap<_, _> =
         store.feeds().context("cannot read feed states")?.into_iter().collect();
     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
@@ -232,23 +235,37 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{:<24} {:<21} {:>6} {:<21} {:>6} {:>8}  last error",
-        "feed", "last poll", "status", "next due", "errors", "items"
+        "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8}  last error",
+        "feed", "last poll", "status", "next due", "every", "errors", "items"
     );
     for f in &cfg.feeds {
         let s = states.get(&f.name).cloned().unwrap_or_default();
-        let status = match (s.parked, s.last_status) {
-            (true, _) => "parked".to_string(),
+        // A parked feed whose URL has since changed in the config is polled again at the next start.
+        let same_url = s.url.as_deref().is_none_or(|u| u == f.url.as_str());
+        let parked = s.parked && same_url;
+        let status = match (parked, s.last_status) {
+            (true, _) => "gone".to_string(),
+            (_, Some(0)) => "error".to_string(),
             (_, Some(c)) => c.to_string(),
             _ => "-".into(),
         };
+        let next_due = match (parked, same_url) {
+            (true, _) => "parked (410 Gone)".to_string(),
+            (_, false) => "now (URL changed)".to_string(),
+            _ => t(s.next_due),
+        };
+        let every = s
+            .last_delay_secs
+            .map(|d| humantime::format_duration(std::time::Duration::from_secs(d)).to_string())
+            .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
-            "{:<24} {:<21} {:>6} {:<21} {:>6} {:>8}  {}",
+            "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8}  {}",
             f.name,
             t(s.last_poll),
             status,
-            t(s.next_due),
+            next_due,
+            every,
             s.consecutive_errors,
             s.items_seen,
             s.last_error.as_deref().unwrap_or("")

@@ -26,16 +26,57 @@ pub struct Item {
 }
 
 impl Item {
-    /// A key that identifies the item within its feed across polls: the link when there is one
-    /// (GUIDs are too often unstable), else the GUID, else the title.
+    /// A key that identifies the item within its feed across polls, whatever the feed does
+    /// wrong. In order of preference:
+    /// 1. the link, without `utm_*` parameters — GUIDs are too often unstable (regenerated on
+    ///    every fetch) or shared (one GUID for many items), links rarely are;
+    /// 2. the GUID, when there is no link or the link is only a site's front page (some feeds
+    ///    point every item at their home page);
+    /// 3. that front-page link; 4. the title; 5. a hash of the summary.
+    ///
+    /// Links are absolute already (resolved against the feed URL and `xml:base` by the
+    /// parser), so a relative link gives the same key on every poll.
     pub fn key(&self) -> String {
-        self.link
-            .clone()
-            .filter(|l| !l.is_empty())
-            .or_else(|| Some(self.guid.clone()).filter(|g| !g.is_empty()))
-            .or_else(|| self.title.clone())
-            .unwrap_or_default()
+        let link = self.link.as_deref().map(str::trim).filter(|l| !l.is_empty()).map(identity_link);
+        let guid = Some(self.guid.trim()).filter(|g| !g.is_empty());
+        match (link, guid) {
+            (Some((link, false)), _) => link,
+            (_, Some(guid)) => guid.to_string(),
+            (Some((link, true)), None) => link,
+            (None, None) => match self.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(title) => title.to_string(),
+                None => self.summary.as_deref().map(text_key).unwrap_or_default(),
+            },
+        }
     }
+}
+
+/// A link as an identity: `utm_*` tracking parameters removed. Also says whether it is only a
+/// site's front page (path `/`, no query), which identifies no item.
+fn identity_link(link: &str) -> (String, bool) {
+    let Ok(mut url) = url::Url::parse(link) else { return (link.to_string(), false) };
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> =
+            url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        let kept: Vec<_> =
+            pairs.iter().filter(|(k, _)| !k.to_ascii_lowercase().starts_with("utm_")).collect();
+        // re-serialized only when something goes, so that other links keep their exact form
+        if kept.is_empty() {
+            url.set_query(None);
+        } else if kept.len() < pairs.len() {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    let front_page = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    (url.to_string(), front_page)
+}
+
+/// Key of an item known only by its text.
+fn text_key(summary: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(summary.trim().as_bytes());
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("text:{hex}")
 }
 
 /// An item waiting to become a record.

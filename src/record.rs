@@ -35,10 +35,12 @@ pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: Date
         (None, None) => Some("article fetching is off for this feed".into()),
     };
     // Identity: the page's canonical URL, else where the link led, else the link, else the GUID.
+    let page_url = final_url.clone().or_else(|| link.clone());
     let canonical = ex
         .as_ref()
         .and_then(|e| e.canonical_url.as_deref())
         .and_then(|c| Url::parse(c).ok())
+        .filter(|c| plausible_canonical(c, page_url.as_ref()))
         .or_else(|| final_url.clone())
         .or_else(|| link.clone())
         .map(|u| canonical_url(&u));
@@ -106,6 +108,25 @@ pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: Date
     }
 }
 
+/// A page's declared canonical URL is trusted for identity only when it could be the same
+/// article: same site (host up to a leading `www.`/`m.`/`amp.`), and not the site's front page
+/// when the page itself is deeper (templates that declare the home page as canonical for every
+/// article would otherwise merge all articles into one id).
+fn plausible_canonical(canonical: &Url, page: Option<&Url>) -> bool {
+    let Some(page) = page else { return true };
+    if page.scheme() == "file" {
+        return true;
+    }
+    let site = |u: &Url| {
+        let h = u.host_str().unwrap_or("").to_ascii_lowercase();
+        ["www.", "m.", "amp.", "mobile."]
+            .iter()
+            .fold(h, |h, p| h.strip_prefix(p).map(str::to_string).unwrap_or(h))
+    };
+    let root = |u: &Url| u.path().trim_end_matches('/').is_empty() && u.query().is_none();
+    site(canonical) == site(page) && (root(page) || !root(canonical))
+}
+
 /// `newsd extract`: the record of a saved page as one line, JSON (the record plus `"input"`) or
 /// text (the body with newlines escaped as `\n`).
 pub fn extract_line(bytes: &[u8], url: Option<&Url>, input: &str, json: bool) -> String {
@@ -161,4 +182,23 @@ fn offline_entry(url: Option<&Url>) -> Entry {
     };
     let item = crate::model::Item { link: url.map(|u| u.to_string()), ..Default::default() };
     Entry { feed: std::sync::Arc::new(feed), item, item_hash: String::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn canonical_must_be_same_site_and_not_the_front_page() {
+        let page = u("https://www.e.org/news/2025/story-1");
+        assert!(plausible_canonical(&u("https://e.org/news/2025/story-1"), Some(&page)));
+        assert!(plausible_canonical(&u("https://amp.e.org/news/2025/story-1"), Some(&page)));
+        assert!(!plausible_canonical(&u("https://www.e.org/"), Some(&page)));
+        assert!(!plausible_canonical(&u("https://other.org/news/2025/story-1"), Some(&page)));
+        assert!(plausible_canonical(&u("https://www.e.org/"), Some(&u("https://www.e.org/"))));
+    }
 }

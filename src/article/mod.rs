@@ -66,6 +66,12 @@ pub async fn process(fetcher: &Fetcher, entry: Entry) -> Pending {
             tracing::error!("Extraction panicked; record built from the feed item.");
             record::build(&entry, None, Some("extraction failed".into()), now)
         });
+    let m = &crate::metrics::METRICS;
+    match record.status {
+        crate::model::Status::Ok => m.articles_ok.inc(),
+        crate::model::Status::FeedOnly => m.articles_feed_only.inc(),
+        crate::model::Status::Error => m.articles_error.inc(),
+    }
     Pending { record, feed: entry.feed.name.clone(), item_key: entry.item.key(), item_hash: entry.item_hash }
 }
 

@@ -1,9 +1,28 @@
-//! Stage [4b]: HTML → article. Pure functions, no I/O: the main text (`content`) and the
-//! metadata (title, authors, dates, language, canonical URL, site, description, image).
+//! Stage [4b]: HTML → article. Pure functions, no I/O: the main text and the metadata (title,
+//! authors, dates, language, canonical URL, site, description, image) of one page.
 //! Used by the daemon's article stage and by `newsd extract`.
+//!
+//! The pipeline, one module per step:
+//! `prepass` (drop scripts, styles, comments; keep JSON-LD) → `dom` (one html5ever parse into a
+//! flat arena) → `metadata` (+ `jsonld`, `dates`) and `content` (prune, segment, score, render).
+//! The body is chosen among candidates by measured quality: the strict pass, a permissive pass
+//! when the strict one yields little, and JSON-LD `articleBody` when it is clearly more complete.
+
+mod boiler;
+mod content;
+mod dates;
+mod dom;
+mod jsonld;
+mod language;
+mod metadata;
+mod prepass;
+mod text;
 
 use chrono::{DateTime, Utc};
 use url::Url;
+
+use content::Mode;
+use dom::Dom;
 
 /// What extraction makes of one page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,33 +45,92 @@ pub struct Extracted {
 
 /// Extracts an article from raw page bytes (decoded by `charset`).
 pub fn extract_bytes(bytes: &[u8], content_type: Option<&str>, url: Option<&Url>) -> Extracted {
+    if looks_binary(bytes) {
+        return Extracted::default();
+    }
     let tld = url.and_then(|u| u.host_str()).and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
     let html = crate::charset::decode_html(bytes, content_type, tld);
     extract(&html, url)
 }
 
+/// True for inputs that are not text at all (PDFs, images, archives served as HTML): NUL
+/// bytes or a known binary signature at the start.
+fn looks_binary(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    const MAGIC: [&[u8]; 6] = [b"%PDF-", b"\x89PNG", b"GIF8", b"\xFF\xD8\xFF", b"PK\x03\x04", b"\x1F\x8B"];
+    // UTF-16 pages carry NULs too, but start with a BOM.
+    let utf16 = head.starts_with(b"\xFF\xFE") || head.starts_with(b"\xFE\xFF");
+    MAGIC.iter().any(|m| head.starts_with(m)) || (!utf16 && head.contains(&0))
+}
+
 /// Extracts an article from a decoded HTML document; `url` is where it came from (for
 /// resolving relative links), if known.
 pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
-    let doc = dom_query::Document::from(html);
-    let title = Some(doc.select("title").text().trim().to_string()).filter(|s| !s.is_empty());
-    let text = doc
-        .select("p")
-        .iter()
-        .map(|p| p.text().split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let _ = url;
-    Extracted { title, text, ..Default::default() }
+    let stripped = prepass::strip(html);
+    let dom = Dom::parse(&stripped.html);
+    let ld = jsonld::article(&stripped.json_ld);
+    let meta = metadata::read(&dom, ld.as_ref(), url);
+    let text = body(&dom, ld.as_ref().and_then(|l| l.body.as_deref()), meta.title.as_deref());
+    let language = meta.language.or_else(|| language::detect(&text));
+    Extracted {
+        title: meta.title,
+        authors: meta.authors,
+        published_at: meta.published_at,
+        updated_at: meta.updated_at,
+        language,
+        canonical_url: meta.canonical_url,
+        site_name: meta.site_name,
+        description: meta.description,
+        image: meta.image,
+        text,
+    }
+}
+
+/// Below this many characters a body is "too little" and the fallbacks are tried.
+const SHORT: usize = 400;
+
+/// The article body: the best of the strict pass, the permissive pass and JSON-LD.
+fn body(dom: &Dom, ld_body: Option<&str>, title: Option<&str>) -> String {
+    let mut best = dom_pass(dom, Mode::Strict, title);
+    if best.chars().count() < SHORT {
+        let permissive = dom_pass(dom, Mode::Permissive, title);
+        if permissive.chars().count() > 2 * best.chars().count().max(SHORT / 4) {
+            best = permissive;
+        }
+    }
+    if let Some(ld) = ld_body.map(ld_text) {
+        // The structured body wins only when the page's text is clearly incomplete (a teaser,
+        // a paywall, a script-rendered page): it carries no paragraph structure or subheadings.
+        let (ld_len, dom_len) = (ld.chars().count(), best.chars().count());
+        if ld_len > 200 && dom_len * 2 < ld_len {
+            best = ld;
+        }
+    }
+    best
+}
+
+fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
+    let pruned = content::prune(dom, mode);
+    let blocks = content::segment(dom, &pruned);
+    match content::best_root(dom, &blocks) {
+        Some(root) => content::render(dom, &blocks, root, title),
+        None => String::new(),
+    }
+}
+
+/// JSON-LD `articleBody` as text: HTML removed if any, one paragraph per line.
+fn ld_text(body: &str) -> String {
+    let plain = if body.contains('<') { html_to_text(body) } else { body.to_string() };
+    plain.lines().map(text::fold_ws).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n\n")
 }
 
 /// Plain text of an HTML fragment (feed titles and summaries): tags dropped, entities decoded,
 /// white space folded.
 pub fn html_to_text(fragment: &str) -> String {
     if !fragment.contains('<') && !fragment.contains('&') {
-        return fragment.split_whitespace().collect::<Vec<_>>().join(" ");
+        return text::fold_ws(fragment);
     }
-    let doc = dom_query::Document::fragment(fragment);
-    doc.root().text().split_whitespace().collect::<Vec<_>>().join(" ")
+    let stripped = prepass::strip(fragment);
+    let dom = Dom::parse(&stripped.html);
+    dom.text_of(0)
 }

@@ -1,10 +1,20 @@
 //! Stages [2]–[3]: one poll of a feed (`poll`: conditional GET + parse + filter new items) and
-//! the pure parser (`parse`: bytes + base URL → [`ParsedFeed`]), with `repair`, the tolerant
-//! pass that lets broken feeds give up what they can.
+//! the pure parser (`parse`: bytes + base URL → [`ParsedFeed`]).
+//!
+//! Parsing survives broken feeds: `decode` reads the bytes in the right character encoding,
+//! `repair` (over the `markup` tokenizer) makes broken XML well-formed, `parse` isolates
+//! feed-rs and salvages items one by one, `dates` reads timestamps feed-rs cannot, and `hints`
+//! finds the feed's own scheduling hints.
 
+mod dates;
+mod decode;
+mod hints;
+mod markup;
 mod parse;
 mod poll;
 pub mod repair;
 
-pub use parse::{parse, ParseError, ParsedFeed};
+pub use dates::parse_date;
+pub use parse::{parse, ParseError, ParsedFeed, Recovery};
 pub use poll::{item_hash, max_age, poll, PollError, Polled};
+pub use repair::Fix;

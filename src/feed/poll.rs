@@ -24,6 +24,8 @@ pub enum PollError {
         #[source]
         source: ParseError,
     },
+    #[error("{url}: feed of {size} bytes is larger than fetch.max_feed_bytes ({limit})")]
+    TooLarge { url: String, size: u64, limit: u64 },
     #[error(transparent)]
     State(#[from] StateError),
 }
@@ -68,20 +70,45 @@ pub async fn poll(
     if resp.not_modified() {
         return Ok(out);
     }
+    // The fetcher caps every body at max_body_bytes; a feed document has its own, usually
+    // lower, cap because feed-rs builds the whole document in memory (about 20x its size).
+    let limit = fetcher.config().max_feed_bytes;
+    if resp.body.len() as u64 > limit {
+        return Err(PollError::TooLarge { url: spec.url.to_string(), size: resp.body.len() as u64, limit });
+    }
     let base = resp.final_url.clone();
+    let content_type = resp.content_type.clone();
     let body = resp.body;
-    let feed = tokio::task::spawn_blocking(move || parse(&body, &base))
+    let feed = tokio::task::spawn_blocking(move || parse(&body, &base, content_type.as_deref()))
         .await
         .unwrap_or(Err(ParseError::Panicked))
         .map_err(|source| PollError::Parse { url: spec.url.to_string(), source })?;
+    if !feed.recovery.fixes.is_empty() || feed.recovery.salvaged || feed.recovery.lossy {
+        tracing::debug!(feed = %spec.name, fixes = ?feed.recovery.fixes, salvaged = feed.recovery.salvaged,
+            lossy = feed.recovery.lossy, panics = feed.recovery.panics, "Feed repaired before parsing.");
+    }
     out.total_items = feed.items.len();
-    for item in &feed.items {
+    out.new_items = new_items(store, &spec.name, &feed.items)?;
+    out.feed = feed;
+    Ok(out)
+}
+
+/// Items not yet seen with this fingerprint. An item whose key appeared earlier in the same
+/// document is skipped: two entries sharing a key would overwrite each other's fingerprint and
+/// come back as "changed" on every poll.
+fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item, String)>, StateError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for item in items {
+        let key = item.key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         let hash = item_hash(item);
-        if store.item_hash(&spec.name, &item.key())?.as_deref() != Some(hash.as_str()) {
-            out.new_items.push((item.clone(), hash));
+        if store.item_hash(feed, &key)?.as_deref() != Some(hash.as_str()) {
+            out.push((item.clone(), hash));
         }
     }
-    out.feed = feed;
     Ok(out)
 }
 

@@ -1,5 +1,25 @@
 //! Stage [4c]: the news fields of an article, as pure functions over its text and metadata:
 //! dateline, wire agencies, quotes with speakers, named entities, summary, keywords.
+//!
+//! Everything here is deterministic and linear in the text: no model is loaded and nothing is
+//! fetched; the word lists are compiled in (`gazetteer`, `data/*.txt`). Submodules, in the order
+//! `analyze` runs them:
+//! - `sentences` — sentence boundaries (abbreviations, quotes, paragraphs);
+//! - `dateline` — the place a story was filed, and the credit in its parentheses;
+//! - `agencies` — wire credits, normalized;
+//! - `entities` — persons, organizations, locations and their mentions;
+//! - `quotes` — quotations with speakers (uses the entity mentions);
+//! - `summary`, `keywords` — the article in brief.
+
+mod agencies;
+mod dateline;
+mod entities;
+mod gazetteer;
+mod keywords;
+mod quotes;
+mod sentences;
+mod summary;
+mod text;
 
 use crate::model::{Entities, Quote};
 
@@ -26,8 +46,37 @@ pub struct News {
     pub keywords: Vec<String>,
 }
 
+/// The one spelling newsd uses for a place or organisation known to its gazetteer ("U.S." →
+/// "United States", "The Associated Press" → "AP"); other names are returned unchanged.
+pub fn canonical_name(name: &str) -> String {
+    let g = gazetteer::get();
+    g.agency(name).or_else(|| g.lookup(name).map(|e| e.canonical)).unwrap_or(name).to_string()
+}
+
 /// Computes every news field.
 pub fn analyze(input: &NewsInput<'_>) -> News {
-    let _ = input;
-    News::default()
+    let text = input.text;
+    let sentences = sentences::split(text);
+    let dateline = dateline::find(text);
+    let body_start = dateline.as_ref().map_or(0, |d| d.body_start);
+    let credit = dateline.as_ref().and_then(|d| d.credit.as_deref());
+    let agencies = agencies::find(text, input.authors, credit);
+    let place = dateline.as_ref().map(|d| d.place.as_str());
+    let ents = entities::analyze(text, &sentences, body_start, place, input.title);
+    let quotes = quotes::find(text, &sentences, &ents);
+    let mut entities = ents.to_entities();
+    // Credited agencies are organizations of the story too.
+    for a in &agencies {
+        if !entities.organizations.contains(a) {
+            entities.organizations.push(a.clone());
+        }
+    }
+    News {
+        dateline: dateline.map(|d| d.place),
+        agencies,
+        quotes,
+        entities,
+        summary: summary::summarize(text, &sentences, body_start, input.title),
+        keywords: keywords::extract(text, &sentences, body_start),
+    }
 }

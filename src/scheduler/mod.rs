@@ -1,26 +1,46 @@
-//! Stage [1]: decides when each feed is polled, polls it (`feed::poll`) and hands new items to
-//! the article stage. All feeds are due at start (except those still backing off after errors);
-//! then each is due again after its interval (see `policy`). Polls run concurrently up to
-//! `fetch.concurrency`; per-host limits live in the shared fetcher. The only stage that watches
-//! the shutdown signal: when it returns, its output closes and the rest of the pipeline drains.
+//! Stage [1]: decides when each feed is polled, polls it (`task` → `feed::poll`) and hands new
+//! items to the article stage. The only stage that watches the shutdown signal: when it
+//! returns, its output closes and the rest of the pipeline drains.
+//!
+//! - Timing is `policy` (pure; its doc lists the precedence of every hint); the due queue is
+//!   `queue`; one poll and its state update is `task`.
+//! - Feeds are due at start unless their saved schedule says later (a restart does not re-poll
+//!   everything) or they are parked (410 Gone, until their URL changes in the config).
+//! - At most `fetch.concurrency` polls run at once, and at most `fetch.per_host_concurrency`
+//!   per host: further feeds of a busy host wait here, so they never hold a slot that other
+//!   hosts could use. A host whose circuit breaker is open is not polled until it closes.
+//! - Feed states live in memory and are written to the store in batches (every
+//!   [`FLUSH_EVERY`] and at exit), one transaction per batch instead of one fsync per poll. A
+//!   crash loses at most that much schedule state: a feed may be polled once more than needed
+//!   (with stale validators); records are unaffected (delivery has its own bookkeeping).
 
 pub mod policy;
+mod queue;
+mod task;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::{mpsc, watch, Semaphore};
-use tokio::task::JoinSet;
+use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinError, JoinSet};
 use tokio::time::Instant;
 
 use crate::config::{DaemonConfig, FeedSpec};
-use crate::feed::{self, PollError};
-use crate::http::{FetchError, Fetcher};
+use crate::http::{Fetcher, Hosts};
 use crate::model::Entry;
-use crate::state::Store;
-use policy::{Bounds, Hints};
+use crate::state::{FeedState, Store};
+use policy::Bounds;
+use queue::DueQueue;
+use task::{Ctx, Done, Next};
+
+/// How often dirty feed states are written to the store.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// `once` waits at most this long, after its last poll, for its items to be delivered
+/// before saving the feeds' states (the process cannot exit before they are anyway).
+const ONCE_DELIVERY_WAIT: Duration = Duration::from_secs(60);
 
 /// One pass over every feed, or polling forever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +65,6 @@ impl Settings {
     }
 }
 
-/// Everything a poll task needs.
-#[derive(Clone)]
-struct Ctx {
-    fetcher: Fetcher,
-    store: Store,
-    output: mpsc::Sender<Entry>,
-    bounds: Bounds,
-    permits: Arc<Semaphore>,
-}
-
 /// Runs the scheduler until every feed was polled once (`Once`) or shutdown is signalled.
 /// `feeds` carries the feed list; a new value (SIGHUP reload) adds, removes and changes feeds.
 pub async fn run(
@@ -65,64 +75,41 @@ pub async fn run(
     output: mpsc::Sender<Entry>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mode = settings.mode;
-    let ctx = Ctx {
-        fetcher,
-        store: store.clone(),
-        output,
-        bounds: settings.bounds,
-        permits: Arc::new(Semaphore::new(settings.concurrency.max(1))),
-    };
-    let mut specs: HashMap<String, Arc<FeedSpec>> = HashMap::new();
-    let mut due: HashMap<String, Instant> = HashMap::new();
-    apply_feeds(&mut specs, &mut due, feeds.borrow_and_update().clone(), &store, mode);
-    let mut tasks: JoinSet<(String, Option<Duration>)> = JoinSet::new();
-    let mut polling: HashMap<String, tokio::task::AbortHandle> = HashMap::new();
+    let mut s = Scheduler::new(settings, fetcher, store, output);
+    s.apply_feeds(feeds.borrow_and_update().clone());
+    let mut signalled = false;
+    let mut flush = tokio::time::interval(FLUSH_EVERY);
+    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let now = Instant::now();
-        let ready: Vec<String> = due
-            .iter()
-            .filter(|(n, at)| **at <= now && !polling.contains_key(*n))
-            .map(|(n, _)| n.clone())
-            .collect();
-        for name in ready {
-            due.remove(&name);
-            let spec = specs[&name].clone();
-            let handle = tasks.spawn(poll_task(ctx.clone(), spec));
-            polling.insert(name, handle);
-        }
-        if mode == Mode::Once && polling.is_empty() && due.is_empty() {
+        s.start_due();
+        if s.mode == Mode::Once && s.idle() {
             break;
         }
-        let next = due.values().min().copied();
+        // While every slot is busy, only a finishing poll can start another one.
+        let wake = if s.has_room() { s.queue.next_at() } else { None };
         tokio::select! {
-            _ = sleep_until(next) => {}
-            Some(done) = tasks.join_next() => {
-                let (name, delay) = match done {
-                    Ok(r) => r,
-                    Err(e) if e.is_cancelled() => continue,
-                    Err(e) => { tracing::error!(error = %e, "Poll task failed."); continue; }
-                };
-                polling.remove(&name);
-                if let (Mode::Daemon, Some(delay), true) = (mode, delay, specs.contains_key(&name)) {
-                    due.insert(name, Instant::now() + delay);
-                }
-            }
+            _ = sleep_until(wake) => {}
+            Some(done) = s.tasks.join_next_with_id() => s.finish(done),
+            _ = flush.tick() => s.flush(false).await,
             Ok(()) = feeds.changed() => {
                 let list = feeds.borrow_and_update().clone();
-                let removed = apply_feeds(&mut specs, &mut due, list, &store, mode);
-                for name in removed {
-                    if let Some(h) = polling.remove(&name) { h.abort(); }
-                }
+                s.apply_feeds(list);
             }
             _ = shutdown.changed() => {
-                tracing::info!(in_flight = polling.len(), "Shutdown: polling stopped.");
+                tracing::info!(in_flight = s.polling.len(), "Shutdown: polling stopped.");
+                signalled = true;
                 break;
             }
         }
     }
-    // Dropping `ctx.output` (with the tasks) closes the article stage's input.
-    tasks.shutdown().await;
+    // Unfinished polls are dropped: their feeds keep their old state and are polled again.
+    s.tasks.shutdown().await;
+    // A finished `once` pass waits for its records (a signal means: stop now).
+    if s.mode == Mode::Once && !signalled {
+        s.await_delivery(ONCE_DELIVERY_WAIT).await;
+    }
+    s.flush(true).await;
+    // Dropping `s` drops the last `output` sender: the article stage's input closes.
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -132,119 +119,316 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Installs a new feed list: new feeds are due now, removed ones forgotten, changed ones keep
-/// their schedule. Returns the names removed.
-fn apply_feeds(
-    specs: &mut HashMap<String, Arc<FeedSpec>>,
-    due: &mut HashMap<String, Instant>,
-    list: Vec<FeedSpec>,
-    store: &Store,
+/// The scheduler's state between wake-ups.
+struct Scheduler {
     mode: Mode,
-) -> Vec<String> {
-    let new_names: std::collections::HashSet<String> = list.iter().map(|f| f.name.clone()).collect();
-    let removed: Vec<String> = specs.keys().filter(|n| !new_names.contains(*n)).cloned().collect();
-    for n in &removed {
-        specs.remove(n);
-        due.remove(n);
-        tracing::info!(feed = %n, "Feed removed.");
-    }
-    for spec in list {
-        let name = spec.name.clone();
-        let changed = specs.get(&name).is_some_and(|old| **old != spec);
-        let known = specs.contains_key(&name);
-        specs.insert(name.clone(), Arc::new(spec));
-        if !known {
-            let at = initial_due(store, &name, mode);
-            due.insert(name.clone(), at);
-            tracing::debug!(feed = %name, "Feed scheduled.");
-        } else if changed {
-            tracing::info!(feed = %name, "Feed settings changed.");
-        }
-    }
-    removed
+    ctx: Ctx,
+    cap: usize,
+    specs: HashMap<String, Arc<FeedSpec>>,
+    /// Every known feed's state (loaded once at start; the store is written in batches).
+    states: HashMap<String, FeedState>,
+    dirty: HashSet<String>,
+    queue: DueQueue,
+    tasks: JoinSet<Done>,
+    /// Feeds being polled, by name, with their host key.
+    polling: HashMap<String, Option<String>>,
+    task_names: HashMap<tokio::task::Id, String>,
+    /// Polls in flight per host key, and feeds waiting for their host.
+    host_busy: HashMap<String, usize>,
+    host_wait: HashMap<String, VecDeque<String>>,
+    flushing: Option<tokio::task::JoinHandle<()>>,
+    /// New items handed on but not yet seen in the delivery records, by feed (see
+    /// `FeedState::unconfirmed`).
+    undelivered: HashMap<String, Vec<(String, String)>>,
 }
 
-/// Due now, unless the feed is still backing off after errors or parked (daemon mode only).
-fn initial_due(store: &Store, name: &str, mode: Mode) -> Instant {
-    let now = Instant::now();
-    if mode == Mode::Once {
-        return now;
-    }
-    match store.feed(name) {
-        Ok(Some(st)) if st.consecutive_errors > 0 => {
-            st.next_due.and_then(|t| (t - Utc::now()).to_std().ok()).map(|d| now + d).unwrap_or(now)
+impl Scheduler {
+    fn new(settings: Settings, fetcher: Fetcher, store: Store, output: mpsc::Sender<Entry>) -> Scheduler {
+        let states = match store.feeds() {
+            Ok(all) => all.into_iter().collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "Cannot read feed states; starting from scratch.");
+                HashMap::new()
+            }
+        };
+        Scheduler {
+            mode: settings.mode,
+            ctx: Ctx { fetcher, store, output, bounds: settings.bounds },
+            cap: settings.concurrency.max(1),
+            specs: HashMap::new(),
+            states,
+            dirty: HashSet::new(),
+            queue: DueQueue::default(),
+            tasks: JoinSet::new(),
+            polling: HashMap::new(),
+            task_names: HashMap::new(),
+            host_busy: HashMap::new(),
+            host_wait: HashMap::new(),
+            flushing: None,
+            undelivered: HashMap::new(),
         }
-        _ => now,
     }
-}
 
-/// Polls one feed, forwards its new items, saves its state. Returns the delay until its next
-/// poll (None: parked).
-async fn poll_task(ctx: Ctx, spec: Arc<FeedSpec>) -> (String, Option<Duration>) {
-    let _permit = ctx.permits.clone().acquire_owned().await.expect("semaphore never closed");
-    let mut state = match ctx.store.feed(&spec.name) {
-        Ok(s) => s.unwrap_or_default(),
-        Err(e) => {
-            tracing::error!(feed = %spec.name, error = %e, "Cannot read feed state.");
-            return (spec.name.clone(), Some(spec.interval));
+    fn hosts(&self) -> &Hosts {
+        self.ctx.fetcher.hosts()
+    }
+
+    fn has_room(&self) -> bool {
+        self.polling.len() < self.cap
+    }
+
+    fn idle(&self) -> bool {
+        self.polling.is_empty() && self.queue.is_empty() && self.host_wait.is_empty()
+    }
+
+    /// Starts every due feed while there is room.
+    fn start_due(&mut self) {
+        let now = Instant::now();
+        while self.has_room() {
+            let Some(name) = self.queue.pop_due(now) else { break };
+            self.start(name);
         }
-    };
-    let jitter = fastrand::f64() * 2.0 - 1.0;
-    let started = Utc::now();
-    let result = feed::poll(&ctx.fetcher, &ctx.store, &spec, &state).await;
-    state.last_poll = Some(started);
-    let delay = match result {
-        Ok(polled) => {
-            let hints = Hints {
-                ttl: polled.feed.ttl,
-                max_age: polled.cache_control.as_deref().and_then(feed::max_age),
-                retry_after: None,
-            };
-            let fresh = polled.new_items.len();
-            tracing::info!(feed = %spec.name, status = polled.status, items = polled.total_items, new = fresh, "Feed polled.");
-            state.last_status = Some(polled.status);
-            state.etag = polled.etag;
-            state.last_modified = polled.last_modified;
-            state.consecutive_errors = 0;
-            state.last_error = None;
-            state.items_seen += fresh as u64;
-            let now = Utc::now();
-            for (item, item_hash) in polled.new_items {
-                state.recent_items.push(item.published.unwrap_or(now));
-                let entry = Entry { feed: spec.clone(), item, item_hash };
-                if ctx.output.send(entry).await.is_err() {
-                    break; // shutting down
+    }
+
+    /// Starts one feed's poll, unless its host is paused (then it is deferred) or busy (then
+    /// it waits for that host).
+    fn start(&mut self, name: String) {
+        let Some(spec) = self.specs.get(&name).cloned() else { return };
+        if self.polling.contains_key(&name) {
+            return;
+        }
+        if let Some(pause) = self.hosts().paused_for(&spec.url) {
+            self.defer(&name, pause);
+            return;
+        }
+        let key = Hosts::key(&spec.url);
+        if let Some(k) = &key {
+            let limit = self.hosts().per_host();
+            let busy = self.host_busy.entry(k.clone()).or_default();
+            if *busy >= limit {
+                self.host_wait.entry(k.clone()).or_default().push_back(name);
+                return;
+            }
+            *busy += 1;
+        }
+        let state = self.states.get(&name).cloned().unwrap_or_default();
+        let handle = self.tasks.spawn(task::poll_feed(self.ctx.clone(), spec, state));
+        self.task_names.insert(handle.id(), name.clone());
+        self.polling.insert(name, key);
+    }
+
+    /// A paused host's feed: polled when the pause ends (daemon) or skipped (once).
+    fn defer(&mut self, name: &str, pause: Duration) {
+        match self.mode {
+            Mode::Once => {
+                tracing::info!(feed = %name, pause_secs = pause.as_secs(), "Host paused; feed skipped this pass.")
+            }
+            Mode::Daemon => {
+                // Spread the paused host's feeds over a few seconds after the pause.
+                let at = pause + Duration::from_millis(fastrand::u64(0..5000));
+                tracing::debug!(feed = %name, delay_secs = at.as_secs(), "Host paused; poll deferred.");
+                self.queue.schedule(name, Instant::now() + at);
+                if let Some(st) = self.states.get_mut(name) {
+                    st.next_due = chrono::Duration::from_std(at).ok().map(|d| Utc::now() + d);
+                    self.dirty.insert(name.to_string());
                 }
             }
-            let keep = state.recent_items.len().saturating_sub(32);
-            state.recent_items.drain(..keep);
-            Some(policy::after_success(spec.interval, &hints, ctx.bounds, jitter))
         }
-        Err(e) => {
-            state.consecutive_errors += 1;
-            state.last_error = Some(e.to_string());
-            state.last_status = match &e {
-                PollError::Fetch(f) => Some(f.status().unwrap_or(0)),
-                _ => state.last_status,
-            };
-            let retry_after = match &e {
-                PollError::Fetch(f) => f.retry_after(),
-                _ => None,
-            };
-            if matches!(&e, PollError::Fetch(FetchError::Status { status: 410, .. })) {
-                state.parked = true;
-                tracing::warn!(feed = %spec.name, "Feed is gone (HTTP 410); parked until the config changes.");
-                None
-            } else {
-                tracing::warn!(feed = %spec.name, errors = state.consecutive_errors, error = %e, "Feed poll failed.");
-                let hints = Hints { retry_after, ..Default::default() };
-                Some(policy::after_error(spec.interval, state.consecutive_errors, &hints, ctx.bounds, jitter))
+    }
+
+    /// Takes in a finished poll: saves its state, schedules its next poll, and lets a feed
+    /// waiting for the same host go.
+    fn finish(&mut self, joined: Result<(tokio::task::Id, Done), JoinError>) {
+        let (name, done) = match joined {
+            Ok((id, done)) => (self.task_names.remove(&id), Some(done)),
+            Err(e) => {
+                let name = self.task_names.remove(&e.id());
+                if !e.is_cancelled() {
+                    tracing::error!(feed = name.as_deref().unwrap_or("?"), error = %e, "Poll task failed.");
+                }
+                (name, None)
+            }
+        };
+        let Some(name) = name else { return };
+        let key = self.polling.remove(&name).flatten();
+        let spec = self.specs.get(&name).cloned();
+        match (done, spec) {
+            // The feed's URL changed while it was polled: the result belongs to the old one.
+            (Some(done), Some(spec)) if done.state.url.as_deref() != Some(spec.url.as_str()) => {
+                self.queue.schedule(&name, Instant::now());
+            }
+            (Some(mut done), Some(_)) => {
+                if !done.handed_on.is_empty() {
+                    done.state.unconfirmed = true;
+                    self.undelivered.entry(name.clone()).or_default().extend(done.handed_on);
+                }
+                self.states.insert(name.clone(), done.state);
+                self.dirty.insert(name.clone());
+                if let (Mode::Daemon, Next::After(d)) = (self.mode, done.next) {
+                    self.queue.schedule(&name, Instant::now() + d);
+                }
+            }
+            // Panicked: try again after the feed's interval.
+            (None, Some(spec)) if self.mode == Mode::Daemon => {
+                self.queue.schedule(&name, Instant::now() + spec.interval.max(self.ctx.bounds.min));
+            }
+            _ => {}
+        }
+        if let Some(k) = key {
+            self.release_host(&k);
+        }
+    }
+
+    /// One poll of host `key` ended: start the next feed waiting for it, if any.
+    fn release_host(&mut self, key: &str) {
+        if let Some(busy) = self.host_busy.get_mut(key) {
+            *busy = busy.saturating_sub(1);
+            if *busy == 0 {
+                self.host_busy.remove(key);
             }
         }
-    };
-    state.next_due = delay.and_then(|d| chrono::Duration::from_std(d).ok()).map(|d| Utc::now() + d);
-    if let Err(e) = ctx.store.put_feed(&spec.name, &state) {
-        tracing::error!(feed = %spec.name, error = %e, "Cannot save feed state.");
+        while let Some(next) = self.host_wait.get_mut(key).and_then(VecDeque::pop_front) {
+            if !self.specs.contains_key(&next) || self.polling.contains_key(&next) {
+                continue; // removed or already running
+            }
+            self.start(next.clone());
+            let requeued = self.host_wait.get(key).and_then(VecDeque::back) == Some(&next);
+            // Started, or still waiting: done. Deferred (host paused): try the next one.
+            if self.polling.contains_key(&next) || requeued {
+                break;
+            }
+        }
+        if self.host_wait.get(key).is_some_and(VecDeque::is_empty) {
+            self.host_wait.remove(key);
+        }
     }
-    (spec.name.clone(), delay)
+
+    /// Installs a feed list: new feeds are scheduled, removed ones forgotten, a changed URL
+    /// resets the feed's state (and un-parks it); other changes keep the schedule.
+    fn apply_feeds(&mut self, list: Vec<FeedSpec>) {
+        let names: HashSet<&str> = list.iter().map(|f| f.name.as_str()).collect();
+        let removed: Vec<String> =
+            self.specs.keys().filter(|n| !names.contains(n.as_str())).cloned().collect();
+        for name in removed {
+            self.specs.remove(&name);
+            self.queue.cancel(&name);
+            tracing::info!(feed = %name, "Feed removed.");
+        }
+        for spec in list {
+            let name = spec.name.clone();
+            let old_url = self.specs.get(&name).map(|s| s.url.clone());
+            let url_changed = old_url.as_ref().is_some_and(|u| *u != spec.url);
+            if old_url.is_some() && !url_changed {
+                self.specs.insert(name, Arc::new(spec));
+                continue;
+            }
+            self.schedule_new(&spec, url_changed);
+            self.specs.insert(name, Arc::new(spec));
+        }
+    }
+
+    /// Schedules a feed that is new to this process, or whose URL just changed.
+    fn schedule_new(&mut self, spec: &FeedSpec, url_changed: bool) {
+        let name = spec.name.as_str();
+        let state = self.states.entry(name.to_string()).or_default();
+        match state.url.as_deref() {
+            Some(u) if u != spec.url.as_str() => {
+                tracing::info!(feed = %name, url = %spec.url, "Feed URL changed; its poll state starts afresh.");
+                task::reset_for_url(state, spec.url.as_str());
+                self.undelivered.remove(name);
+                self.dirty.insert(name.to_string());
+            }
+            Some(_) => {}
+            // State from before URLs were recorded: adopt it as this URL's.
+            None => {
+                state.url = Some(spec.url.to_string());
+                self.dirty.insert(name.to_string());
+            }
+        }
+        if state.parked {
+            tracing::warn!(feed = %name, url = %spec.url, "Feed is parked (HTTP 410 Gone); change its URL to poll it again.");
+            return;
+        }
+        let delay = match (self.mode, url_changed || state.unconfirmed) {
+            (Mode::Once, _) | (_, true) => Duration::ZERO,
+            (Mode::Daemon, false) => task::initial_delay(state, self.ctx.bounds, Utc::now()),
+        };
+        tracing::debug!(feed = %name, delay_secs = delay.as_secs(), "Feed scheduled.");
+        self.queue.schedule(name, Instant::now() + delay);
+    }
+
+    /// Writes dirty feed states in one transaction, off the async threads. A periodic flush is
+    /// skipped while the previous one still runs; the final one (`last`) waits for it. States
+    /// whose new items are not all delivered yet are written without their validators.
+    async fn flush(&mut self, last: bool) {
+        if let Some(prev) = &self.flushing {
+            if !last && !prev.is_finished() {
+                return;
+            }
+        }
+        if let Some(prev) = self.flushing.take() {
+            let _ = prev.await;
+        }
+        self.confirm_delivered();
+        if self.dirty.is_empty() {
+            return;
+        }
+        let batch: Vec<(String, FeedState)> =
+            self.dirty.drain().filter_map(|n| self.states.get(&n).map(|s| (n, durable(s)))).collect();
+        let store = self.ctx.store.clone();
+        let write = tokio::task::spawn_blocking(move || {
+            let n = batch.len();
+            if let Err(e) = store.put_feeds(batch.iter().map(|(n, s)| (n.as_str(), s))) {
+                tracing::error!(feeds = n, error = %e, "Cannot save feed states.");
+            }
+        });
+        if last {
+            let _ = write.await;
+        } else {
+            self.flushing = Some(write);
+        }
+    }
+
+    /// Checks which handed-on items have reached the delivery records; a feed whose items all
+    /// have is confirmed (and saved again, now with its validators). Small reads: only feeds
+    /// with new items since the last check are looked at.
+    fn confirm_delivered(&mut self) {
+        let store = &self.ctx.store;
+        self.undelivered.retain(|name, items| {
+            items.retain(|(key, hash)| {
+                store.item_hash(name, key).ok().flatten().as_deref() != Some(hash.as_str())
+            });
+            if !items.is_empty() {
+                return true;
+            }
+            if let Some(st) = self.states.get_mut(name) {
+                st.unconfirmed = false;
+                self.dirty.insert(name.clone());
+            }
+            false
+        });
+    }
+
+    /// `once`: gives the pipeline up to `wait` to deliver the items of this pass, so that
+    /// their feeds' validators can be saved (else the next pass refetches those documents).
+    async fn await_delivery(&mut self, wait: Duration) {
+        let until = Instant::now() + wait;
+        loop {
+            self.confirm_delivered();
+            if self.undelivered.is_empty() || Instant::now() >= until {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// What goes to disk: an unconfirmed state without its validators (see `FeedState::unconfirmed`).
+fn durable(state: &FeedState) -> FeedState {
+    let mut s = state.clone();
+    if s.unconfirmed {
+        s.etag = None;
+        s.last_modified = None;
+    }
+    s
 }

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ConcurrencyMode, Database, ReadOnlyDatabase, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 /// Per-feed poll state, by feed name.
@@ -40,6 +40,8 @@ pub enum StateError {
         #[source]
         source: Box<redb::Error>,
     },
+    #[error("state store {path} is open read-only")]
+    ReadOnly { path: PathBuf },
     #[error("state store: corrupt value for {key}: {source}")]
     Corrupt {
         key: String,
@@ -67,6 +69,32 @@ pub struct FeedState {
     pub parked: bool,
     /// Publication times of recent new items, for adaptive polling (newest last, bounded).
     pub recent_items: Vec<DateTime<Utc>>,
+    /// The feed URL this state belongs to: when the config gives the feed another URL, the
+    /// validators, the backoff and the parking no longer apply.
+    pub url: Option<String>,
+    /// Scheduling hints from the last full feed document (a 304 carries none).
+    pub hints: PublisherHints,
+    /// The delay chosen after the last poll, in seconds (what `status` shows as "every").
+    pub last_delay_secs: Option<u64>,
+    /// The last poll handed on new items that were not yet in the output when this state was
+    /// saved. Such a state is saved without its validators, and the feed is due at once after
+    /// a restart: the full document comes again and delivery filters what was written, so a
+    /// crash or a dropped item never hides behind a 304.
+    pub unconfirmed: bool,
+}
+
+/// What a feed document said about its own schedule, kept between polls.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct PublisherHints {
+    /// RSS `<ttl>`, seconds.
+    pub ttl_secs: Option<u64>,
+    /// `sy:updatePeriod`/`sy:updateFrequency` as one period, seconds.
+    pub update_period_secs: Option<u64>,
+    /// RSS `skipHours` (0–23, UTC).
+    pub skip_hours: Vec<u8>,
+    /// RSS `skipDays`, as days from Monday (0 = Monday … 6 = Sunday).
+    pub skip_days: Vec<u8>,
 }
 
 /// The store. Cheap to clone; all methods are synchronous and short (call them from
@@ -77,10 +105,24 @@ pub struct Store {
 }
 
 struct Inner {
-    db: Database,
+    db: Db,
     dir: PathBuf,
     /// Held for the life of the process; the OS releases it when the process dies, SIGKILL included.
-    _lock: File,
+    /// `None` for a read-only view.
+    _lock: Option<File>,
+}
+
+/// The daemon's handle, or a read-only view opened beside it (`newsd status`).
+enum Db {
+    ReadWrite(Database),
+    ReadOnly(ReadOnlyDatabase),
+}
+
+/// One writer process, any number of read-only viewers (redb's byte-range locks).
+fn builder() -> redb::Builder {
+    let mut b = Database::builder();
+    b.set_concurrency_mode(ConcurrencyMode::SingleWriter);
+    b
 }
 
 impl Store {
@@ -99,10 +141,19 @@ impl Store {
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
         let db_path = dir.join("newsd.redb");
-        let db = Database::create(&db_path).map_err(|e| db_err(dir, e))?;
-        let store = Store { inner: Arc::new(Inner { db, dir: dir.to_path_buf(), _lock: lock }) };
+        let db = builder().create(&db_path).map_err(|e| db_err(dir, e))?;
+        let store = Store {
+            inner: Arc::new(Inner { db: Db::ReadWrite(db), dir: dir.to_path_buf(), _lock: Some(lock) }),
+        };
         store.create_tables()?;
         Ok(store)
+    }
+
+    /// Opens a read-only view of the store in `dir`, allowed while a daemon runs on it. Fails
+    /// when there is no store yet; writes through it fail.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StateError> {
+        let db = builder().open_read_only(dir.join("newsd.redb")).map_err(|e| db_err(dir, e))?;
+        Ok(Store { inner: Arc::new(Inner { db: Db::ReadOnly(db), dir: dir.to_path_buf(), _lock: None }) })
     }
 
     /// The state dir.
@@ -119,11 +170,17 @@ impl Store {
     }
 
     pub(crate) fn begin_write(&self) -> Result<redb::WriteTransaction, StateError> {
-        self.inner.db.begin_write().map_err(|e| self.err(e))
+        match &self.inner.db {
+            Db::ReadWrite(db) => db.begin_write().map_err(|e| self.err(e)),
+            Db::ReadOnly(_) => Err(StateError::ReadOnly { path: self.inner.dir.clone() }),
+        }
     }
 
     pub(crate) fn begin_read(&self) -> Result<redb::ReadTransaction, StateError> {
-        self.inner.db.begin_read().map_err(|e| self.err(e))
+        match &self.inner.db {
+            Db::ReadWrite(db) => db.begin_read().map_err(|e| self.err(e)),
+            Db::ReadOnly(db) => db.begin_read().map_err(|e| self.err(e)),
+        }
     }
 
     pub(crate) fn err(&self, e: impl Into<redb::Error>) -> StateError {
@@ -145,6 +202,23 @@ impl Store {
         {
             let mut table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
             table.insert(name, bytes.as_slice()).map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Saves many feeds' states in one transaction (one fsync): the scheduler batches its
+    /// writes so that a poll does not cost a durable commit of its own.
+    pub fn put_feeds<'a>(
+        &self,
+        batch: impl IntoIterator<Item = (&'a str, &'a FeedState)>,
+    ) -> Result<(), StateError> {
+        let txn = self.begin_write()?;
+        {
+            let mut table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+            for (name, state) in batch {
+                let bytes = serde_json::to_vec(state).expect("FeedState serializes");
+                table.insert(name, bytes.as_slice()).map_err(|e| self.err(e))?;
+            }
         }
         txn.commit().map_err(|e| self.err(e))
     }
@@ -185,6 +259,38 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.feed("a").unwrap(), Some(st));
         assert_eq!(store.feeds().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn read_only_view_sees_commits_of_the_running_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Store::open(dir.path()).unwrap();
+        writer.put_feed("a", &FeedState { items_seen: 3, ..Default::default() }).unwrap();
+        let view = Store::open_read_only(dir.path()).unwrap();
+        assert_eq!(view.feed("a").unwrap().unwrap().items_seen, 3);
+        assert!(view.put_feed("b", &FeedState::default()).is_err());
+    }
+
+    #[test]
+    fn feed_states_are_saved_in_batches() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = FeedState { url: Some("https://e.org/a".into()), parked: true, ..Default::default() };
+        let b = FeedState {
+            hints: PublisherHints { ttl_secs: Some(60), ..Default::default() },
+            ..Default::default()
+        };
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store.put_feeds([("a", &a), ("b", &b)]).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.feeds().unwrap(), vec![("a".to_string(), a), ("b".to_string(), b)]);
+    }
+
+    #[test]
+    fn old_feed_state_without_new_fields_still_reads() {
+        let old: FeedState = serde_json::from_str(r#"{"etag":"x","parked":true}"#).unwrap();
+        assert!(old.parked && old.url.is_none() && old.hints == PublisherHints::default());
     }
 
     #[test]

@@ -271,3 +271,4 @@ pub fn read_records(dir: &Path) -> Vec<serde_json::Value> {
     }
     out
 }
+pub mod hostile;

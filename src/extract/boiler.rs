@@ -1,0 +1,414 @@
+//! What boilerplate looks like, independent of any one site: the words of `class`/`id`/`role`
+//! attributes that name page furniture (share bars, comment sections, related lists, ads …) and
+//! the short phrases that label it in the text ("Leave a comment", "Read more", "Werbung" …).
+//! Pure classification; the content module decides what to do with it.
+
+/// What an element's attributes say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hint {
+    /// Nothing either way.
+    #[default]
+    None,
+    /// Names the article body (`entry-content`, `article-body`, `itemprop=articleBody` …).
+    Content,
+    /// Names a kind of boilerplate that is never story text (comments, sharing, ads …).
+    Junk,
+    /// Names page layout (sidebar, header, footer, menu): junk unless it holds most of the text.
+    Layout,
+}
+
+/// Words (after splitting class names on `-`, `_`, digits and camelCase) naming boilerplate.
+const JUNK_WORDS: &[&str] = &[
+    "ad",
+    "ads",
+    "adv",
+    "advert",
+    "advertisement",
+    "advertising",
+    "adslot",
+    "adunit",
+    "adsense",
+    "banner",
+    "breadcrumb",
+    "breadcrumbs",
+    "byline",
+    "caption",
+    "captions",
+    "comment",
+    "comments",
+    "commentlist",
+    "consent",
+    "cookie",
+    "cookies",
+    "copyright",
+    "credit",
+    "credits",
+    "disqus",
+    "donate",
+    "dropdown",
+    "gdpr",
+    "hashtags",
+    "login",
+    "modal",
+    "newsletter",
+    "newsletters",
+    "outbrain",
+    "pagination",
+    "pager",
+    "paywall",
+    "popular",
+    "popup",
+    "print",
+    "promo",
+    "promos",
+    "promotion",
+    "rating",
+    "readmore",
+    "recirc",
+    "recommend",
+    "recommendations",
+    "recommended",
+    "related",
+    "replies",
+    "reply",
+    "respond",
+    "share",
+    "sharebar",
+    "shares",
+    "sharing",
+    "signup",
+    "skip",
+    "social",
+    "sponsor",
+    "sponsored",
+    "subscribe",
+    "subscription",
+    "taboola",
+    "tags",
+    "tagcloud",
+    "toolbar",
+    "trending",
+    "tweet",
+    "upsell",
+    "widget",
+    "widgets",
+    "disclaimer",
+    "author",
+    "bio",
+    "meta",
+    "timestamp",
+    "overlay",
+    "alert",
+];
+
+/// Prefixes of glued words naming boilerplate (`socialshare`, `relatedposts` …).
+const JUNK_PREFIXES: &[&str] = &[
+    "advert",
+    "breadcrumb",
+    "comment",
+    "cookie",
+    "disqus",
+    "newsletter",
+    "outbrain",
+    "popup",
+    "recommend",
+    "related",
+    "share",
+    "sharing",
+    "social",
+    "sponsor",
+    "subscri",
+    "taboola",
+];
+
+/// Words naming page layout.
+const LAYOUT_WORDS: &[&str] = &[
+    "sidebar",
+    "aside",
+    "rail",
+    "header",
+    "footer",
+    "masthead",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "topbar",
+    "bottombar",
+    "sitemap",
+    "links",
+    "more",
+    "footnotes",
+];
+
+/// Words naming the article body.
+const CONTENT_WORDS: &[&str] = &[
+    "article",
+    "articlebody",
+    "body",
+    "content",
+    "entry",
+    "main",
+    "post",
+    "story",
+    "text",
+    "blog",
+    "prose",
+    "richtext",
+    "paragraph",
+];
+
+/// Splits a class name into lower-case words at `-`, `_`, `:`, digits and camelCase humps.
+fn words(name: &str) -> impl Iterator<Item = String> + '_ {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphabetic() {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out.into_iter()
+}
+
+/// Classifies one class name or id.
+fn name_hint(name: &str) -> Hint {
+    // "commentary" is an opinion article, not a comment section.
+    let is_junk = |w: &str| {
+        JUNK_WORDS.contains(&w)
+            || (w != "commentary" && JUNK_PREFIXES.iter().any(|p| w.len() > p.len() && w.starts_with(p)))
+    };
+    let mut hint = Hint::None;
+    for w in words(name) {
+        if is_junk(&w) {
+            return Hint::Junk;
+        }
+        if LAYOUT_WORDS.contains(&w.as_str()) {
+            hint = Hint::Layout;
+        } else if hint == Hint::None && CONTENT_WORDS.contains(&w.as_str()) {
+            hint = Hint::Content;
+        }
+    }
+    hint
+}
+
+/// Classifies an element by its class names and id (each name on its own: `entry-content
+/// share-enabled` is content, `article-share` is junk) and its ARIA role.
+pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
+    match role.map(str::trim) {
+        Some("navigation" | "banner" | "contentinfo" | "complementary" | "search" | "menu" | "menubar") => {
+            return Hint::Layout
+        }
+        Some("dialog" | "alertdialog" | "alert" | "tooltip") => return Hint::Junk,
+        Some("main" | "article") => return Hint::Content,
+        _ => {}
+    }
+    let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
+    let mut any_content = false;
+    let mut any_junk = false;
+    let mut any_layout = false;
+    for n in names {
+        match name_hint(n) {
+            Hint::Content => any_content = true,
+            Hint::Junk => any_junk = true,
+            Hint::Layout => any_layout = true,
+            Hint::None => {}
+        }
+    }
+    match (any_content, any_junk, any_layout) {
+        (true, _, _) => Hint::Content,
+        (false, true, _) => Hint::Junk,
+        (false, false, true) => Hint::Layout,
+        _ => Hint::None,
+    }
+}
+
+/// Class names that hide an element from readers (text for screen readers only).
+pub fn is_hidden_class(class: &str) -> bool {
+    class.split_ascii_whitespace().any(|c| {
+        matches!(
+            c,
+            "sr-only"
+                | "screen-reader-text"
+                | "visually-hidden"
+                | "visuallyhidden"
+                | "screenreader"
+                | "offscreen"
+                | "a11y-hidden"
+                | "u-hidden"
+                | "is-hidden"
+                | "hide"
+                | "d-none"
+        )
+    })
+}
+
+/// Phrases that, at the start of a short block, mark it as a boilerplate label (lower case).
+const LABELS: &[&str] = &[
+    "advertisement",
+    "advertising",
+    "sponsored",
+    "share this",
+    "share on",
+    "share:",
+    "share via",
+    "follow us",
+    "follow @",
+    "sign up",
+    "subscribe",
+    "newsletter",
+    "leave a comment",
+    "leave a reply",
+    "post comment",
+    "comments",
+    "your email address",
+    "required fields",
+    "read more",
+    "read also",
+    "read next",
+    "see also",
+    "related:",
+    "related articles",
+    "related stories",
+    "related posts",
+    "related content",
+    "more from",
+    "more on this",
+    "more stories",
+    "most read",
+    "most popular",
+    "recommended",
+    "you may also like",
+    "you might also like",
+    "click here",
+    "tags:",
+    "filed under",
+    "topics:",
+    "print this",
+    "email this",
+    "skip to",
+    "back to top",
+    "loading",
+    "please enable",
+    "we use cookies",
+    "this site uses cookies",
+    "getty images",
+    "image:",
+    "photo:",
+    "image source",
+    "image caption",
+    "media caption",
+    "watch:",
+    "listen:",
+    "download the app",
+    "werbung",
+    "anzeige",
+    "lesen sie auch",
+    "mehr zum thema",
+    "weiterlesen",
+    "publicité",
+    "lire aussi",
+    "à lire aussi",
+    "à lire également",
+    "publicidad",
+    "leer más",
+    "lee también",
+    "te puede interesar",
+    "pubblicità",
+    "leggi anche",
+    "реклама",
+    "читайте также",
+    "читать также",
+    "подробнее",
+    "advertentie",
+    "lees ook",
+    "reklama",
+    "czytaj też",
+    "czytaj także",
+    "reklam",
+    "広告",
+    "广告",
+    "相关阅读",
+    "関連記事",
+];
+
+/// Phrases that mark a short block as boilerplate wherever they occur in it.
+const ANYWHERE: &[&str] = &[
+    "all rights reserved",
+    "©",
+    "copyright",
+    "your email address will not be published",
+    "required fields are marked",
+    "sign up for our",
+    "subscribe to our",
+    "terms of use",
+    "privacy policy",
+    "cookie policy",
+    "alle rechte vorbehalten",
+    "tous droits réservés",
+    "todos los derechos reservados",
+    "все права защищены",
+];
+
+/// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
+pub fn is_label(text: &str, chars: usize) -> bool {
+    if chars > 160 {
+        return false;
+    }
+    let lower = text.trim_start_matches(|c: char| !c.is_alphanumeric() && c != '©').to_lowercase();
+    let labelled = LABELS.iter().any(|l| {
+        lower.starts_with(l)
+            && lower[l.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric() || !l.is_ascii())
+    });
+    if labelled && chars < 100 {
+        return true;
+    }
+    ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_names_are_split_into_words() {
+        let w: Vec<String> = words("relatedArticles__list-2").collect();
+        assert_eq!(w, ["related", "articles", "list"]);
+    }
+
+    #[test]
+    fn each_class_name_on_its_own() {
+        assert_eq!(hint(Some("entry-content share-enabled"), None, None), Hint::Content);
+        assert_eq!(hint(Some("article-share"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("socialShareBar"), None, None), Hint::Junk);
+        assert_eq!(hint(None, Some("comments"), None), Hint::Junk);
+        assert_eq!(hint(Some("site-sidebar"), None, None), Hint::Layout);
+        assert_eq!(hint(Some("shadow header-fixed"), None, None), Hint::Layout);
+        assert_eq!(hint(Some("commentary"), None, None), Hint::None);
+        assert_eq!(hint(Some("x"), None, Some("navigation")), Hint::Layout);
+        assert_eq!(hint(Some("headline"), None, None), Hint::None);
+    }
+
+    #[test]
+    fn labels_and_notices() {
+        assert!(is_label("Advertisement", 13));
+        assert!(is_label("Leave a comment", 13));
+        assert!(is_label("© 2025 The Daily Meridian. All rights reserved.", 40));
+        assert!(is_label("Lesen Sie auch: Der große Überblick", 30));
+        assert!(!is_label("Subscribers were told to wait.", 25));
+        assert!(!is_label("Commentators said the summit would fail.", 35));
+        assert!(!is_label(&"Subscribe ".repeat(30), 270));
+    }
+}

@@ -1,0 +1,407 @@
+//! The article body. Four steps over the arena:
+//! 1. **prune**: mark page furniture (navigation, forms, hidden elements, elements whose
+//!    class/id names boilerplate, captions) so that nothing below it counts;
+//! 2. **segment**: cut the rest into blocks of text (paragraphs, headings, list items, cells,
+//!    text directly in a `div` …) with their character, link and punctuation counts;
+//! 3. **score**: each block is worth its prose (long, few links, sentence punctuation) or costs
+//!    its clutter (link lists, short fragments); the body is the element whose subtree sums to
+//!    the most, a little favoured when its tag or class names the article;
+//! 4. **render**: the blocks of that element in order, minus link lists, labels ("Advertisement",
+//!    "Read more"), the headline and meta lines at the edges, separated by blank lines.
+//!
+//! Metadata (title, dates …) is not this module's business; the title is only passed in so the
+//! headline can be left out of the body.
+
+use super::boiler::{self, Hint};
+use super::dom::{Attr, Dom, Tag, NONE};
+
+/// How cautious pruning is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Class/id hints prune; the normal pass.
+    Strict,
+    /// Only structural pruning (hidden, forms, navigation tags): the second pass for pages
+    /// whose markup names everything oddly.
+    Permissive,
+}
+
+/// One block of text.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub text: String,
+    /// Non-space characters.
+    pub chars: u32,
+    /// Non-space characters inside links.
+    pub link_chars: u32,
+    /// Sentence punctuation marks.
+    pub punct: u32,
+    /// The innermost block-level element holding the text.
+    pub owner: u32,
+    /// The tag of `owner`.
+    pub tag: Tag,
+}
+
+impl Block {
+    fn link_density(&self) -> f32 {
+        self.link_chars as f32 / self.chars.max(1) as f32
+    }
+
+    /// What the block adds to the score of every element holding it.
+    fn value(&self) -> f32 {
+        let chars = self.chars as f32;
+        let ld = self.link_density();
+        if ld > 0.5 {
+            -(self.link_chars as f32) * 0.7
+        } else if self.tag == Tag::Tr {
+            // A table row: data, worth half its text.
+            chars * (1.0 - ld) * 0.5
+        } else if self.chars < 30 && self.punct == 0 {
+            -(chars * 0.4) - 3.0
+        } else {
+            let sentences = (self.punct as f32).min(chars / 40.0);
+            chars * (1.0 - ld) * (1.0 - ld) + sentences * 10.0
+        }
+    }
+
+    /// Looks like running text: long enough or ending a sentence.
+    fn is_prose(&self) -> bool {
+        self.link_density() < 0.5 && (self.chars >= 80 || (self.chars >= 20 && self.punct > 0))
+    }
+}
+
+/// Marks the nodes that cannot hold article text (`true` = pruned, with its whole subtree).
+pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
+    let n = dom.nodes.len();
+    let st = stats(dom);
+    let total = st.first().map_or(1, |s| s.chars.max(1));
+    let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
+    let mut pruned = vec![false; n];
+    for i in 0..n {
+        let node = &dom.nodes[i];
+        if node.parent != NONE && pruned[node.parent as usize] {
+            pruned[i] = true;
+            continue;
+        }
+        let Some(tag) = node.tag else { continue };
+        pruned[i] = cards[i]
+            || prunes(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode)
+            || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
+    }
+    pruned
+}
+
+/// Text statistics of a subtree.
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    /// Non-space characters.
+    chars: u32,
+    /// Non-space characters inside links.
+    link_chars: u32,
+    /// Number of links.
+    links: u32,
+}
+
+/// [`Stats`] of every subtree, by one reverse pass over the arena.
+fn stats(dom: &Dom) -> Vec<Stats> {
+    let mut st = vec![Stats::default(); dom.nodes.len()];
+    for i in (0..dom.nodes.len()).rev() {
+        match dom.nodes[i].tag {
+            None => {
+                st[i].chars = dom.node_text(i as u32).chars().filter(|c| !c.is_whitespace()).count() as u32
+            }
+            Some(Tag::A) => {
+                st[i].link_chars = st[i].chars;
+                st[i].links += 1;
+            }
+            _ => {}
+        }
+        let p = dom.nodes[i].parent;
+        if p != NONE {
+            let s = st[i];
+            let ps = &mut st[p as usize];
+            ps.chars += s.chars;
+            ps.link_chars += s.link_chars;
+            ps.links += s.links;
+        }
+    }
+    st
+}
+
+/// Teaser cards (a linked sub-heading with a short blurb: "more stories" lists): for every
+/// h2–h6 that is all link, the largest ancestor still under [`CARD_CHARS`].
+fn teaser_cards(dom: &Dom, st: &[Stats]) -> Vec<bool> {
+    const CARD_CHARS: u32 = 350;
+    let mut cards = vec![false; dom.nodes.len()];
+    for (i, node) in dom.nodes.iter().enumerate() {
+        let heading = matches!(node.tag, Some(Tag::H2 | Tag::H3 | Tag::H4 | Tag::H5 | Tag::H6));
+        if !heading || st[i].chars == 0 || (st[i].link_chars as f32) < 0.8 * st[i].chars as f32 {
+            continue;
+        }
+        let mut top = i as u32;
+        let mut p = node.parent;
+        while p != NONE
+            && st[p as usize].chars < CARD_CHARS
+            && !matches!(dom.tag(p), Some(Tag::Body | Tag::Html))
+        {
+            top = p;
+            p = dom.nodes[p as usize].parent;
+        }
+        cards[top as usize] = true;
+    }
+    cards
+}
+
+/// An inline element that is a cluster of links inside running text (a hover card, a list of
+/// "more about this person" links embedded in a paragraph).
+fn is_link_cluster(dom: &Dom, i: usize, tag: Tag, st: &[Stats]) -> bool {
+    let s = st[i];
+    let p = dom.nodes[i].parent;
+    !tag.is_block()
+        && tag != Tag::A
+        && s.links >= 2
+        && s.chars > 100
+        && s.link_chars as f32 > 0.9 * s.chars as f32
+        && p != NONE
+        && st[p as usize].chars as f32 > 1.5 * s.chars as f32
+}
+
+/// Whether element `i` is furniture; `share` is its part of the page's text.
+fn prunes(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> bool {
+    use Tag::*;
+    match tag {
+        Head | Title | Meta | Link | Base | Script | Style | Noscript | Nav | Aside | Footer | Button
+        | Select | Input | Option | Label | Dialog | Menu | Figcaption | Canvas | Video | Audio | Picture => {
+            return true
+        }
+        // Whole pages in a form (ASP.NET) are not pruned: only small forms.
+        Form => return share < 0.3,
+        Header => return share < 0.4,
+        Html | Body => return false,
+        _ => {}
+    }
+    if dom.attr(i, Attr::Hidden).is_some()
+        || dom.attr(i, Attr::AriaHidden).is_some_and(|v| v.trim() == "true")
+        || dom.attr(i, Attr::Style).is_some_and(hides)
+        || dom.attr(i, Attr::Class).is_some_and(boiler::is_hidden_class)
+    {
+        return true;
+    }
+    if mode == Mode::Permissive || matches!(tag, Article | Main) {
+        return false;
+    }
+    if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
+        return false;
+    }
+    match boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
+        Hint::Junk => share < 0.5,
+        Hint::Layout => share < 0.35,
+        _ => false,
+    }
+}
+
+/// A `style` attribute that hides the element.
+fn hides(style: &str) -> bool {
+    let s: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    s.contains("display:none") || s.contains("visibility:hidden")
+}
+
+/// Cuts the unpruned text into blocks, in document order.
+pub fn segment(dom: &Dom, pruned: &[bool]) -> Vec<Block> {
+    let mut seg =
+        Segmenter { blocks: Vec::new(), buf: String::new(), chars: 0, links: 0, punct: 0, space: false };
+    // Open block elements and links, as (node, end of subtree).
+    let mut open: Vec<(u32, u32)> = vec![(0, dom.nodes.len() as u32)];
+    let mut link_end = 0u32;
+    let mut i = 0u32;
+    let n = dom.nodes.len() as u32;
+    while i < n {
+        while open.len() > 1 && open.last().is_some_and(|&(_, end)| end <= i) {
+            let (owner, _) = open.pop().expect("checked non-empty");
+            seg.flush(dom, owner);
+        }
+        let node = &dom.nodes[i as usize];
+        if pruned[i as usize] {
+            // Pruned elements still separate the text around them.
+            seg.space = true;
+            i = node.end.max(i + 1);
+            continue;
+        }
+        match node.tag {
+            None => seg.push_text(dom.node_text(i), i < link_end),
+            Some(Tag::Br) => seg.line_break(),
+            Some(Tag::A) => link_end = link_end.max(node.end),
+            Some(Tag::Img | Tag::Td | Tag::Th) => seg.space = true,
+            Some(t) if t.is_block() && i > 0 => {
+                let owner = open.last().map_or(0, |&(o, _)| o);
+                seg.flush(dom, owner);
+                open.push((i, node.end));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    while let Some((owner, _)) = open.pop() {
+        seg.flush(dom, owner);
+    }
+    seg.blocks
+}
+
+/// Accumulates the text of the current block.
+struct Segmenter {
+    blocks: Vec<Block>,
+    buf: String,
+    chars: u32,
+    links: u32,
+    punct: u32,
+    /// A space is due before the next word.
+    space: bool,
+}
+
+impl Segmenter {
+    fn push_text(&mut self, text: &str, in_link: bool) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.space = true;
+                continue;
+            }
+            if self.space && !self.buf.is_empty() && !self.buf.ends_with('\n') {
+                self.buf.push(' ');
+            }
+            self.space = false;
+            self.buf.push(c);
+            self.chars += 1;
+            if in_link {
+                self.links += 1;
+            }
+            if matches!(c, '.' | ',' | ';' | '!' | '?' | '。' | '，' | '、' | '！' | '？' | '؟' | '،' | '।')
+            {
+                self.punct += 1;
+            }
+        }
+    }
+
+    fn line_break(&mut self) {
+        if !self.buf.is_empty() && !self.buf.ends_with('\n') {
+            self.buf.push('\n');
+        }
+        self.space = false;
+    }
+
+    fn flush(&mut self, dom: &Dom, owner: u32) {
+        if self.chars > 0 {
+            let text = self.buf.trim_end().to_string();
+            self.blocks.push(Block {
+                text,
+                chars: self.chars,
+                link_chars: self.links,
+                punct: self.punct,
+                owner,
+                tag: dom.tag(owner).unwrap_or(Tag::OtherBlock),
+            });
+        }
+        self.buf.clear();
+        self.chars = 0;
+        self.links = 0;
+        self.punct = 0;
+        self.space = false;
+    }
+}
+
+/// The element whose subtree holds the best text, or `None` when no block is worth anything.
+pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
+    let n = dom.nodes.len();
+    let mut score = vec![0f32; n];
+    for b in blocks {
+        score[b.owner as usize] += b.value();
+    }
+    for i in (1..n).rev() {
+        let p = dom.nodes[i].parent;
+        if p != NONE {
+            score[p as usize] += score[i];
+        }
+    }
+    let mut best = None;
+    let mut best_score = 0f32;
+    for (i, &s) in score.iter().enumerate() {
+        if s <= 0.0 || dom.nodes[i].tag.is_none() {
+            continue;
+        }
+        let s = s * favour(dom, i as u32);
+        // `>=`: on a tie the deeper (later in pre-order) element wins.
+        if s >= best_score {
+            best_score = s;
+            best = Some(i as u32);
+        }
+    }
+    best
+}
+
+/// A small bonus for elements whose tag, itemprop or class names the article.
+fn favour(dom: &Dom, i: u32) -> f32 {
+    if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
+        return 1.25;
+    }
+    let mut f = 1.0;
+    if matches!(dom.tag(i), Some(Tag::Article | Tag::Main)) {
+        f += 0.1;
+    }
+    if boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), None) == Hint::Content {
+        f += 0.1;
+    }
+    f
+}
+
+/// The text of the blocks under `root`, cleaned, paragraphs separated by a blank line.
+pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> String {
+    let end = dom.nodes[root as usize].end;
+    let inside: Vec<&Block> = blocks.iter().filter(|b| b.owner >= root && b.owner < end).collect();
+    let title_key = title.map(key);
+    let mut kept: Vec<&Block> = inside
+        .iter()
+        .copied()
+        .filter(|b| {
+            if b.link_density() > 0.5 && b.chars < 400 {
+                return false;
+            }
+            if boiler::is_label(&b.text, b.chars as usize) || is_markup(&b.text) {
+                return false;
+            }
+            !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
+        })
+        .collect();
+    trim_edges(&mut kept);
+    let mut out = String::new();
+    for b in kept {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(&b.text);
+    }
+    out
+}
+
+/// Drops meta lines before the first and headings after the last paragraph of prose.
+fn trim_edges(kept: &mut Vec<&Block>) {
+    let Some(first) = kept.iter().position(|b| b.is_prose()) else { return };
+    let lead: Vec<bool> = kept[..first].iter().map(|b| b.tag.is_heading() || b.chars >= 50).collect();
+    let mut i = 0;
+    kept.retain(|_| {
+        let keep = i >= first || lead[i];
+        i += 1;
+        keep
+    });
+    while kept.last().is_some_and(|b| b.tag.is_heading() || (b.chars < 20 && b.punct == 0)) {
+        kept.pop();
+    }
+}
+
+/// Escaped markup shown as text (`<img src=...>` leaking from a broken template).
+fn is_markup(text: &str) -> bool {
+    let t = text.trim();
+    t.starts_with('<') && t.ends_with('>')
+}
+
+/// A comparison key: letters and digits, lower case.
+fn key(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}

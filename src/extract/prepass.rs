@@ -1,0 +1,201 @@
+//! A cheap byte-level pre-pass before the real HTML parse: drops what never holds article text
+//! (`<script>`, `<style>`, `<svg>`, `<noscript>`, `<template>`, `<iframe>`, comments …) so that
+//! html5ever sees on average less than half of the page, and keeps the JSON-LD scripts aside for
+//! the metadata and the `articleBody` fallback. Owns no HTML semantics beyond finding the end
+//! of those raw-text elements; the parser does the rest.
+
+/// Elements whose whole content is skipped. Lower-case, without `<`.
+const SKIPPED: [&str; 9] =
+    ["script", "style", "svg", "noscript", "template", "iframe", "object", "math", "textarea"];
+
+/// Pages are cut to this many bytes after the pre-pass: no article needs more, and it bounds
+/// the parse (time and the DOM's memory) for hostile or broken 50 MB inputs.
+pub const MAX_HTML: usize = 3 * 1024 * 1024;
+
+/// Estimated element nesting beyond which start tags are dropped (their text is kept): html5ever
+/// checks scopes by walking its stack of open elements, which is quadratic on 100k-deep pages.
+pub const MAX_DEPTH: usize = 800;
+
+/// The pre-pass result.
+#[derive(Debug, Default)]
+pub struct Stripped {
+    /// The page with the skipped elements and comments removed.
+    pub html: String,
+    /// Contents of `<script type="application/ld+json">`, in document order.
+    pub json_ld: Vec<String>,
+}
+
+/// Removes the skipped elements and comments from `html`.
+pub fn strip(html: &str) -> Stripped {
+    let bytes = html.as_bytes();
+    let mut out = Stripped { html: String::with_capacity(html.len() / 2), json_ld: Vec::new() };
+    let mut copied = 0; // bytes of `html` up to here are either copied or dropped
+    let mut at = 0;
+    let mut depth = Depth::default();
+    while let Some(off) = html[at..].find('<') {
+        let lt = at + off;
+        at = lt + 1;
+        let rest = &bytes[lt + 1..];
+        if depth.drops_tag(rest) {
+            let end = html[lt..].find('>').map_or(bytes.len(), |e| lt + e + 1);
+            out.html.push_str(&html[copied..lt]);
+            copied = end;
+            at = end;
+            continue;
+        }
+        if rest.starts_with(b"!--") {
+            let end = find_from(bytes, lt + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            out.html.push_str(&html[copied..lt]);
+            copied = end;
+            at = end;
+            continue;
+        }
+        let Some(name) = SKIPPED.iter().find(|n| starts_with_tag(rest, n)) else { continue };
+        // End of the start tag, then the matching end tag (raw-text elements cannot nest, and
+        // the others rarely do: the first end tag is good enough for a pre-pass).
+        let open_end = html[lt..].find('>').map_or(bytes.len(), |e| lt + e + 1);
+        let close = find_end_tag(bytes, open_end, name);
+        let (content_end, end) = close.unwrap_or((bytes.len(), bytes.len()));
+        if *name == "script" && is_json_ld(&html[lt..open_end]) {
+            out.json_ld.push(html[open_end.min(content_end)..content_end].to_string());
+        }
+        out.html.push_str(&html[copied..lt]);
+        // Keep a separator so that words on both sides do not run together.
+        out.html.push(' ');
+        copied = end;
+        at = end;
+    }
+    out.html.push_str(&html[copied..]);
+    if out.html.len() > MAX_HTML {
+        let mut cut = MAX_HTML;
+        while !out.html.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.html.truncate(cut);
+    }
+    out
+}
+
+/// Tracks the estimated nesting depth over start and end tags. Void elements and those whose
+/// end tag is often left out (`p`, `li`, cells …) do not count.
+#[derive(Default)]
+struct Depth {
+    depth: usize,
+    /// Start tags dropped and not yet matched by an end tag.
+    dropped: usize,
+}
+
+impl Depth {
+    /// Updates the depth for the tag starting at `rest` (the bytes after `<`); true when the
+    /// tag must be dropped.
+    fn drops_tag(&mut self, rest: &[u8]) -> bool {
+        let (closing, name) = match rest.first() {
+            Some(b'/') => (true, &rest[1..]),
+            Some(b) if b.is_ascii_alphabetic() => (false, rest),
+            _ => return false,
+        };
+        let len = name.iter().take_while(|b| b.is_ascii_alphanumeric()).count().min(12);
+        let mut lower = [0u8; 12];
+        for (d, s) in lower.iter_mut().zip(&name[..len]) {
+            *d = s.to_ascii_lowercase();
+        }
+        if NOT_NESTING.contains(&&lower[..len]) || len == 0 {
+            return false;
+        }
+        if closing {
+            if self.dropped > 0 {
+                self.dropped -= 1;
+                return true;
+            }
+            self.depth = self.depth.saturating_sub(1);
+            false
+        } else if self.depth >= MAX_DEPTH {
+            self.dropped += 1;
+            true
+        } else {
+            self.depth += 1;
+            false
+        }
+    }
+}
+
+/// Tags left out of the depth estimate.
+const NOT_NESTING: [&[u8]; 20] = [
+    b"p", b"li", b"dt", b"dd", b"td", b"th", b"tr", b"option", b"br", b"img", b"hr", b"input", b"meta",
+    b"link", b"source", b"wbr", b"area", b"col", b"base", b"embed",
+];
+
+/// True when `rest` (the bytes after `<`) starts with the tag `name` followed by a delimiter.
+fn starts_with_tag(rest: &[u8], name: &str) -> bool {
+    rest.len() > name.len()
+        && rest[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        && matches!(rest[name.len()], b' ' | b'>' | b'/' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Finds `</name` (any case) from `from`; returns (start of the end tag, just after its `>`).
+fn find_end_tag(bytes: &[u8], from: usize, name: &str) -> Option<(usize, usize)> {
+    let mut at = from;
+    while let Some(p) = find_from(bytes, at, b"</") {
+        if starts_with_tag(&bytes[p + 2..], name) {
+            let end = bytes[p..].iter().position(|&b| b == b'>').map_or(bytes.len(), |e| p + e + 1);
+            return Some((p, end));
+        }
+        at = p + 2;
+    }
+    None
+}
+
+fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    let hay = bytes.get(from..)?;
+    memchr::memmem::find(hay, needle).map(|p| from + p)
+}
+
+/// True for a `<script ...>` start tag of type `application/ld+json`.
+fn is_json_ld(open_tag: &str) -> bool {
+    open_tag.to_ascii_lowercase().contains("ld+json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drops_scripts_styles_comments_and_keeps_json_ld() {
+        let s = strip(
+            "<p>a</p><script>var x = '<p>no</p>';</script><STYLE>p{}</STYLE><!-- c <p>no</p> -->\
+             <script type=\"application/ld+json\">{\"@type\":\"NewsArticle\"}</script><p>b</p>",
+        );
+        assert!(!s.html.contains("no"));
+        assert!(s.html.contains("<p>a</p>") && s.html.contains("<p>b</p>"));
+        assert_eq!(s.json_ld, vec!["{\"@type\":\"NewsArticle\"}".to_string()]);
+    }
+
+    #[test]
+    fn similar_tag_names_are_kept() {
+        let s = strip("<scripts>x</scripts><svgx>y</svgx>");
+        assert_eq!(s.html, "<scripts>x</scripts><svgx>y</svgx>");
+    }
+
+    #[test]
+    fn unterminated_elements_drop_the_rest() {
+        let s = strip("<p>a</p><script>never closed <p>b</p>");
+        assert_eq!(s.html.trim(), "<p>a</p>");
+        let s = strip("<p>a</p><!-- never closed");
+        assert_eq!(s.html, "<p>a</p>");
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_but_text_kept() {
+        let html = "<div>".repeat(10_000) + "deep" + &"</div>".repeat(10_000) + "<p>after</p>";
+        let s = strip(&html);
+        assert_eq!(s.html.matches("<div>").count(), MAX_DEPTH);
+        assert_eq!(s.html.matches("</div>").count(), MAX_DEPTH);
+        assert!(s.html.contains("deep") && s.html.contains("<p>after</p>"));
+    }
+
+    #[test]
+    fn output_is_capped_on_a_char_boundary() {
+        let big = "é".repeat(MAX_HTML);
+        assert!(strip(&big).html.len() <= MAX_HTML);
+    }
+}

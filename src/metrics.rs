@@ -1,0 +1,113 @@
+//! Process-wide counters and their Prometheus text exposition on `daemon.metrics_addr`.
+//! Stages bump the counters; nothing reads them but the endpoint (and tests).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// A monotonically increasing counter.
+#[derive(Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub fn inc(&self) {
+        self.add(1);
+    }
+
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Every counter newsd keeps.
+#[derive(Default)]
+pub struct Metrics {
+    pub polls: Counter,
+    pub polls_not_modified: Counter,
+    pub poll_errors: Counter,
+    pub items_new: Counter,
+    pub articles_ok: Counter,
+    pub articles_feed_only: Counter,
+    pub articles_error: Counter,
+    pub duplicates_dropped: Counter,
+    pub records_written: Counter,
+    pub sink_write_errors: Counter,
+}
+
+/// The one set of counters of this process.
+pub static METRICS: std::sync::LazyLock<Metrics> = std::sync::LazyLock::new(Metrics::default);
+
+impl Metrics {
+    /// Prometheus text format.
+    pub fn render(&self) -> String {
+        let rows: [(&str, &str, &Counter); 10] = [
+            ("newsd_polls_total", "Feed polls made.", &self.polls),
+            (
+                "newsd_polls_not_modified_total",
+                "Feed polls answered 304 Not Modified.",
+                &self.polls_not_modified,
+            ),
+            ("newsd_poll_errors_total", "Feed polls that failed.", &self.poll_errors),
+            (
+                "newsd_items_new_total",
+                "New or changed feed items handed to the article stage.",
+                &self.items_new,
+            ),
+            ("newsd_articles_ok_total", "Records built from a fetched article page.", &self.articles_ok),
+            (
+                "newsd_articles_feed_only_total",
+                "Records built from the feed item alone.",
+                &self.articles_feed_only,
+            ),
+            ("newsd_articles_error_total", "Records with nothing usable.", &self.articles_error),
+            (
+                "newsd_duplicates_dropped_total",
+                "Exact repeats of emitted records dropped.",
+                &self.duplicates_dropped,
+            ),
+            ("newsd_records_written_total", "Records written to the output.", &self.records_written),
+            (
+                "newsd_sink_write_errors_total",
+                "Failed writes to the output (retried).",
+                &self.sink_write_errors,
+            ),
+        ];
+        let mut s = String::with_capacity(2048);
+        for (name, help, c) in rows {
+            s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", c.get()));
+        }
+        s
+    }
+}
+
+/// Serves `GET /metrics` (any path, in fact) on `addr` until the process ends.
+pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    tracing::info!(addr = %addr, "Metrics endpoint listening.");
+    loop {
+        let (stream, _) = listener.accept().await?;
+        tokio::spawn(async move {
+            let svc = service_fn(|_req| async {
+                let body = Full::new(Bytes::from(METRICS.render()));
+                let mut resp = hyper::Response::new(body);
+                resp.headers_mut().insert(
+                    hyper::header::CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+                );
+                Ok::<_, Infallible>(resp)
+            });
+            let _ =
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+        });
+    }
+}

@@ -1,0 +1,119 @@
+//! Wire-agency credits: which agencies wrote or contributed to a story. Owns the credit patterns —
+//! dateline parentheses, a trailing `– Reuters` / `(AFP)`, bylines ("By Reuters", "Reuters staff"),
+//! author organisations from metadata, "additional reporting by", "contributed to this report",
+//! copyright lines — and normalizes every spelling to one name (`gazetteer`'s agency list).
+//! A mere mention ("Reuters reported") is not a credit.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::gazetteer;
+use super::text::paragraphs;
+
+/// Agency names as they appear in credits: one or more capitalized words, or an acronym.
+const NAME: &str = r"(?:[Tt]he\s+)?(?:[A-Z][\w\-&']*|dpa)(?:[\s\-][A-Z][\w\-&']*){0,3}";
+
+/// Credit patterns over one paragraph; group `a` holds the agency (or agencies joined by "/", "and").
+static CREDITS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let list = format!(r"(?P<a>{NAME}(?:\s*(?:/|,|and|&)\s*{NAME})*)");
+    [
+        // "... text. – Reuters" / "— AP" / "-- AFP" at the end of a paragraph.
+        format!(r"(?:^|\s)[\-\u{{2013}}\u{{2014}}]{{1,2}}\s*{list}\.?\s*$"),
+        // "(AFP)" / "(Reuters)" at the end of a paragraph, or a paragraph that is only that.
+        format!(r"\(\s*{list}\s*\)\.?\s*$"),
+        // Bylines.
+        format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$"),
+        format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$"),
+        // Contributions and copyrights, anywhere in a paragraph.
+        format!(r"(?i:additional reporting by|reporting by|with reporting from|with files from|contributed reporting from|material from)\s+{list}"),
+        format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)"),
+        format!(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{{4}}\s+)?{list}"),
+        format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$"),
+        // "Associated Press writer Jane Doe contributed" / "Reuters correspondent X reported".
+        format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]"),
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("credit patterns are valid"))
+    .collect()
+});
+
+/// Agencies credited by the dateline parentheses, the authors and the text, in that order, each once.
+pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |name: &'static str| {
+        if !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    };
+    if let Some(credit) = dateline_credit {
+        split_names(credit).filter_map(|n| gazetteer::get().agency(n)).for_each(&mut push);
+    }
+    for author in authors {
+        from_author(author).into_iter().for_each(&mut push);
+    }
+    for p in paragraphs(text) {
+        let para = &text[p];
+        for re in CREDITS.iter() {
+            for caps in re.captures_iter(para) {
+                if let Some(m) = caps.name("a") {
+                    split_names(m.as_str()).filter_map(|n| gazetteer::get().agency(n)).for_each(&mut push);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// "Reuters/AFP", "AP and Reuters", "AFP, dpa" → the single names.
+fn split_names(s: &str) -> impl Iterator<Item = &str> {
+    s.split(['/', ',', '&', ';'])
+        .flat_map(|p| p.split(" and "))
+        .map(|p| p.trim().trim_end_matches('.'))
+        .filter(|p| !p.is_empty())
+}
+
+/// An author string that is an agency ("Reuters", "By AFP", "Reuters Staff", "Associated Press").
+fn from_author(author: &str) -> Vec<&'static str> {
+    let a = author.trim();
+    let a = a.strip_prefix("By ").or_else(|| a.strip_prefix("by ")).unwrap_or(a);
+    let a = ["staff", "Staff", "News", "Newsroom", "reporters", "Reporters", "Wire", "wire"]
+        .iter()
+        .find_map(|s| a.strip_suffix(s))
+        .map_or(a, str::trim);
+    split_names(a).filter_map(|n| gazetteer::get().agency(n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str, authors: &[&str], credit: Option<&str>) -> Vec<String> {
+        let authors: Vec<String> = authors.iter().map(|s| s.to_string()).collect();
+        find(text, &authors, credit)
+    }
+
+    #[test]
+    fn credits_in_their_usual_places() {
+        assert_eq!(names("Talks ended.\n\nA compromise could follow. – Reuters", &[], None), ["Reuters"]);
+        assert_eq!(names("Text.\n\n(AFP)", &[], None), ["AFP"]);
+        assert_eq!(names("Text ended here. — AP", &[], None), ["AP"]);
+        assert_eq!(names("By Reuters\n\nText.", &[], None), ["Reuters"]);
+        assert_eq!(names("Text.", &["Reuters Staff"], None), ["Reuters"]);
+        assert_eq!(names("Text.", &["Associated Press"], None), ["AP"]);
+        assert_eq!(names("Text.\n\nAdditional reporting by AFP and dpa", &[], None), ["AFP", "dpa"]);
+        assert_eq!(names("Text.\n\nThe Associated Press contributed to this report.", &[], None), ["AP"]);
+        assert_eq!(names("Body.", &[], Some("Reuters")), ["Reuters"]);
+        assert_eq!(names("Text. (Reuters/AFP)", &["Jane Doe"], Some("EFE")), ["EFE", "Reuters", "AFP"]);
+    }
+
+    #[test]
+    fn mentions_are_not_credits() {
+        assert!(names("Reuters previously reported that Putin might accept.", &[], None).is_empty());
+        assert!(
+            names("According to Reuters, the firm is under investigation.", &["Jane Doe"], None).is_empty()
+        );
+        assert!(names("He said - and AP confirmed - that it was over.", &[], None).is_empty());
+        assert!(names("The fight ended 3-2", &[], Some("CNN Business")).is_empty());
+    }
+}

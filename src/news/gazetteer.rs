@@ -1,0 +1,234 @@
+//! The word lists shipped inside the binary (`src/news/data/*.txt`, compiled in with `include_str!`):
+//! places, organizations, wire agencies, person titles, given names, stop words. Owns their parsing
+//! into lookup tables, built once on first use; it knows nothing about articles.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use super::text::key;
+
+/// What a gazetteer phrase names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Country,
+    City,
+    Region,
+    State,
+    Org,
+    Agency,
+}
+
+impl Kind {
+    pub fn is_place(self) -> bool {
+        matches!(self, Kind::Country | Kind::City | Kind::Region | Kind::State)
+    }
+}
+
+/// One named thing and its preferred spelling.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub canonical: &'static str,
+    pub kind: Kind,
+}
+
+/// A phrase found in a lookup: the entry and whether the phrase must be written in capitals to count
+/// ("WHO" the organization, not "Who").
+#[derive(Debug, Clone, Copy)]
+struct Phrase {
+    entry: u32,
+    acronym: bool,
+}
+
+/// All lookup tables. Keys are `text::key` forms (lowercase, no dots).
+pub struct Gazetteer {
+    entries: Vec<Entry>,
+    phrases: HashMap<String, Phrase>,
+    agencies: HashMap<String, Phrase>,
+    /// Demonyms and adjectives ("Russian") → the country entry.
+    demonyms: HashMap<String, u32>,
+    /// State abbreviations ("ill", "nm"), trusted only right after "City, ".
+    state_abbrevs: HashSet<String>,
+    titles: HashSet<String>,
+    /// Titles only ever written abbreviated with a dot ("Gen.", "Sen."): "Gen Nakatani" has none.
+    dotted_titles: HashSet<String>,
+    first_names: HashSet<&'static str>,
+    stopwords: HashSet<&'static str>,
+    common_caps: HashSet<String>,
+    /// Longest phrase, in words, over places, organizations, agencies and titles.
+    pub max_words: usize,
+}
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
+
+/// The shared gazetteer (built on first use, a few hundred microseconds).
+pub fn get() -> &'static Gazetteer {
+    &GAZETTEER
+}
+
+/// Data lines without comments and blanks.
+fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// True for a spelling that only counts in capitals: short and without lowercase letters.
+fn is_acronym(s: &str) -> bool {
+    let letters = s.chars().filter(|c| c.is_alphabetic()).count();
+    letters <= 6 && !s.chars().any(char::is_lowercase)
+}
+
+impl Gazetteer {
+    fn build() -> Self {
+        let mut g = Gazetteer {
+            entries: Vec::new(),
+            phrases: HashMap::new(),
+            agencies: HashMap::new(),
+            demonyms: HashMap::new(),
+            state_abbrevs: HashSet::new(),
+            titles: HashSet::new(),
+            dotted_titles: HashSet::new(),
+            first_names: HashSet::new(),
+            stopwords: HashSet::new(),
+            common_caps: HashSet::new(),
+            max_words: 1,
+        };
+        for line in lines(include_str!("data/countries.txt")) {
+            let mut f = line.split('|');
+            let name = f.next().unwrap_or_default();
+            let id = g.add(name, Kind::Country, f.next().unwrap_or_default());
+            for d in f.next().unwrap_or_default().split(',').filter(|d| !d.is_empty()) {
+                g.demonyms.entry(key(d)).or_insert(id);
+            }
+            for capital in f.next().unwrap_or_default().split(',').filter(|c| !c.is_empty()) {
+                g.add(capital, Kind::City, "");
+            }
+        }
+        for (data, kind) in [
+            (include_str!("data/cities.txt"), Kind::City),
+            (include_str!("data/regions.txt"), Kind::Region),
+            (include_str!("data/orgs.txt"), Kind::Org),
+        ] {
+            for line in lines(data) {
+                let (name, aliases) = line.split_once('|').unwrap_or((line, ""));
+                g.add(name, kind, aliases);
+            }
+        }
+        for line in lines(include_str!("data/us_states.txt")) {
+            let (name, abbrevs) = line.split_once('|').unwrap_or((line, ""));
+            g.add(name.trim_end_matches(" State"), Kind::State, "");
+            g.state_abbrevs.extend(abbrevs.split(',').filter(|a| !a.is_empty()).map(key));
+        }
+        for line in lines(include_str!("data/agencies.txt")) {
+            let (name, aliases) = line.split_once('|').unwrap_or((line, ""));
+            let id = g.add(name, Kind::Agency, aliases);
+            for spelling in std::iter::once(name).chain(aliases.split(',')).filter(|a| !a.is_empty()) {
+                g.agencies
+                    .entry(key(spelling))
+                    .or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
+            }
+        }
+        for t in lines(include_str!("data/titles.txt")) {
+            g.max_words = g.max_words.max(t.split_whitespace().count());
+            if t.ends_with('.') {
+                g.dotted_titles.insert(key(t));
+            } else {
+                g.titles.insert(key(t));
+            }
+        }
+        g.first_names = lines(include_str!("data/first_names.txt")).flat_map(str::split_whitespace).collect();
+        g.stopwords = lines(include_str!("data/stopwords.txt")).flat_map(str::split_whitespace).collect();
+        g.common_caps =
+            lines(include_str!("data/common_caps.txt")).flat_map(str::split_whitespace).map(key).collect();
+        g
+    }
+
+    /// Adds an entry with its aliases; an existing phrase keeps its first meaning.
+    fn add(&mut self, name: &'static str, kind: Kind, aliases: &'static str) -> u32 {
+        let id = self.entries.len() as u32;
+        self.entries.push(Entry { canonical: name, kind });
+        for spelling in
+            std::iter::once(name).chain(aliases.split(',')).map(str::trim).filter(|a| !a.is_empty())
+        {
+            let spelling = spelling.strip_prefix("the ").unwrap_or(spelling);
+            self.max_words = self.max_words.max(spelling.split_whitespace().count());
+            self.phrases.entry(key(spelling)).or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
+        }
+        id
+    }
+
+    fn check(&self, p: Option<&Phrase>, surface: &str) -> Option<&Entry> {
+        let p = p?;
+        if p.acronym && surface.chars().any(char::is_lowercase) {
+            return None;
+        }
+        self.entries.get(p.entry as usize)
+    }
+
+    /// The place or organization a phrase names, as written in the text.
+    pub fn lookup(&self, surface: &str) -> Option<&Entry> {
+        self.check(self.phrases.get(&key(surface)), surface)
+    }
+
+    /// The wire agency a phrase names ("The Associated Press" → AP).
+    pub fn agency(&self, surface: &str) -> Option<&'static str> {
+        let s = surface.trim();
+        let s = s.strip_prefix("the ").or_else(|| s.strip_prefix("The ")).unwrap_or(s);
+        self.check(self.agencies.get(&key(s)), s).map(|e| e.canonical)
+    }
+
+    /// The country of a demonym ("Russian" → Russia).
+    pub fn demonym(&self, surface: &str) -> Option<&Entry> {
+        self.demonyms.get(&key(surface)).and_then(|&i| self.entries.get(i as usize))
+    }
+
+    /// A person title, abbreviated or not ("President", "Secretary of State", "Gen").
+    pub fn is_title(&self, phrase: &str) -> bool {
+        let k = key(phrase);
+        self.titles.contains(&k) || self.dotted_titles.contains(&k)
+    }
+
+    /// A title that counts only when written with its dot ("Gen." but not the name "Gen").
+    pub fn title_needs_dot(&self, phrase: &str) -> bool {
+        let k = key(phrase);
+        !self.titles.contains(&k) && self.dotted_titles.contains(&k)
+    }
+
+    pub fn is_state_abbrev(&self, s: &str) -> bool {
+        self.state_abbrevs.contains(&key(s))
+    }
+
+    pub fn is_first_name(&self, word: &str) -> bool {
+        self.first_names.contains(word)
+    }
+
+    /// A function word, any case.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.stopwords.contains(word) || self.stopwords.contains(word.to_lowercase().as_str())
+    }
+
+    /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").
+    pub fn is_common_cap(&self, word: &str) -> bool {
+        self.common_caps.contains(&key(word))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups() {
+        let g = get();
+        assert_eq!(g.lookup("Anchorage").map(|e| e.kind), Some(Kind::City));
+        assert_eq!(g.lookup("ANCHORAGE").map(|e| e.canonical), Some("Anchorage"));
+        assert_eq!(g.lookup("U.S.").map(|e| e.canonical), Some("United States"));
+        assert_eq!(g.lookup("NATO").map(|e| e.kind), Some(Kind::Org));
+        assert!(g.lookup("Who").is_none(), "acronyms need capitals");
+        assert_eq!(g.demonym("Russian").map(|e| e.canonical), Some("Russia"));
+        assert_eq!(g.agency("The Associated Press"), Some("AP"));
+        assert_eq!(g.agency("reuters"), Some("Reuters"));
+        assert_eq!(g.agency("Ap"), None);
+        assert!(g.is_title("Secretary of State") && g.is_title("Gen.") && g.is_title("Foreign Minister"));
+        assert!(g.is_first_name("Donald") && g.is_stopword("The") && g.is_common_cap("Friday"));
+        assert!(g.is_state_abbrev("Ill.") && g.is_state_abbrev("N.M."));
+    }
+}

@@ -1,0 +1,526 @@
+//! Direct quotations and who said them. Owns finding quoted spans (any double-mark style, mismatched
+//! marks such as “…“, unclosed marks) and attributing them: after the quote (`," he said`, `," said
+//! Trump`, `," Smith told reporters`, `," according to X`), before it (`Trump said: "…"`), the
+//! previous quote of the same paragraph for split quotes, and the sentence subject for short quoted
+//! phrases inside a sentence ("called for a “just peace”"). Pronouns resolve to the last person
+//! named as a sentence subject; short names to the full name (`entities::Analysis::resolve_person`).
+//! Scare quotes around single words and quoted titles are not quotes.
+
+use std::ops::Range;
+
+use super::entities::{Analysis, EntityKind};
+use super::gazetteer;
+use super::sentences::Sentence;
+use super::text::{is_capitalized, is_double_quote, is_speech_verb, paragraphs};
+use crate::model::Quote;
+
+/// How far around a quote attribution is looked for, in bytes (keeps huge paragraphs linear).
+const BEFORE_WINDOW: usize = 300;
+const AFTER_WINDOW: usize = 160;
+/// How many sentences back a pronoun may reach for its person.
+const PRONOUN_REACH: usize = 8;
+
+/// Verbs that make a short quoted phrase someone's words ("called for a “just peace”").
+#[rustfmt::skip]
+const PHRASE_VERBS: &[&str] = &[
+    "called", "calls", "calling", "described", "describes", "describing", "dubbed", "termed", "labeled",
+    "labelled", "branded", "praised", "denounced", "condemned", "criticized", "criticised", "accused",
+    "hailed", "referred", "spoke", "warned", "warning", "urged", "urging", "vowed", "pledged", "promised",
+    "insisted", "characterized", "characterised", "slammed", "blasted", "decried", "welcomed", "defended",
+    "expressed", "voiced", "demanded", "promising", "touted", "dismissed", "rejected", "lauded", "vowing",
+];
+
+/// One quoted span of a paragraph.
+#[derive(Debug, Clone)]
+struct Span {
+    /// Byte offset of the opening mark.
+    open: usize,
+    /// The words inside the marks.
+    inner: Range<usize>,
+    /// Byte offset just after the closing mark (the paragraph end when unclosed).
+    close_end: usize,
+    /// False for a quote that opens a paragraph and runs on into the next one.
+    closed: bool,
+}
+
+/// Finds the quotes of `text` and their speakers.
+pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
+    let subjects = sentence_subjects(text, sentences, ents);
+    let ctx = Ctx { text, sentences, ents, subjects: &subjects };
+    // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
+    let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
+    let mut previous_para_speaker: Option<String> = None;
+    for (pi, para) in paragraphs(text).into_iter().enumerate() {
+        let mut last_speaker: Option<String> = None;
+        let mut para_speaker = None;
+        for span in spans(text, para.clone()) {
+            let Some(q) =
+                ctx.attribute(&span, para.start, last_speaker.as_deref(), previous_para_speaker.as_deref())
+            else {
+                continue;
+            };
+            if q.speaker.is_some() {
+                last_speaker.clone_from(&q.speaker);
+            }
+            para_speaker.clone_from(&q.speaker);
+            found.push((q, pi, span.open == para.start, !span.closed));
+        }
+        // A paragraph that ends without a quote breaks the chain of continued quotes.
+        previous_para_speaker = para_speaker;
+    }
+    // A quote running on into the next paragraph is attributed where it ends ("…" \n\n "…," X said).
+    for i in (0..found.len().saturating_sub(1)).rev() {
+        let (next_speaker, next_para, next_opens) =
+            (found[i + 1].0.speaker.clone(), found[i + 1].1, found[i + 1].2);
+        let (q, para, _, runs_on) = &mut found[i];
+        if *runs_on && q.speaker.is_none() && next_para == *para + 1 && next_opens {
+            q.speaker = next_speaker;
+        }
+    }
+    found.into_iter().map(|(q, ..)| q).collect()
+}
+
+/// The quoted spans of one paragraph, left to right, in one pass.
+fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
+    let s = &text[para.clone()];
+    let mut out = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut prev = ' ';
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let next = it.peek().map_or(' ', |&(_, n)| n);
+        if is_double_quote(c) {
+            let at = para.start + i;
+            let opening = (prev.is_whitespace()
+                || matches!(prev, '(' | '[' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'))
+                && (!next.is_whitespace() || c == '\u{00AB}');
+            let closing = (!prev.is_whitespace() || c == '\u{00BB}')
+                && (next.is_whitespace()
+                    || matches!(
+                        next,
+                        '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '\u{2014}' | '\u{2013}' | '-'
+                    )
+                    || it.peek().is_none());
+            match open {
+                Some(o) if closing => {
+                    out.push(Span {
+                        closed: true,
+                        open: o,
+                        inner: o + text[o..].chars().next().map_or(1, char::len_utf8)..at,
+                        close_end: at + c.len_utf8(),
+                    });
+                    open = None;
+                }
+                // A second opening mark while one is open: the first was never closed.
+                Some(_) if opening => open = Some(at),
+                None if opening || (matches!(c, '\u{201C}' | '\u{201E}' | '\u{00AB}') && !closing) => {
+                    open = Some(at)
+                }
+                _ => {}
+            }
+        }
+        prev = c;
+    }
+    // A quote that opens a paragraph and never closes runs on into the next one (press convention).
+    if let Some(o) = open.filter(|&o| o == para.start) {
+        let inner_start = o + text[o..].chars().next().map_or(1, char::len_utf8);
+        out.push(Span { open: o, inner: inner_start..para.end, close_end: para.end, closed: false });
+    }
+    out
+}
+
+/// For each sentence, the person it is about: its first person mention, or `None`.
+fn sentence_subjects(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Option<(usize, String)>> {
+    let _ = text;
+    sentences
+        .iter()
+        .map(|s| {
+            ents.mentions_in(s.range.clone())
+                .find(|(_, e)| e.kind == EntityKind::Person)
+                .map(|(m, e)| (m.start, e.name.clone()))
+        })
+        .collect()
+}
+
+/// Everything attribution needs, borrowed.
+struct Ctx<'a> {
+    text: &'a str,
+    sentences: &'a [Sentence],
+    ents: &'a Analysis,
+    subjects: &'a [Option<(usize, String)>],
+}
+
+impl Ctx<'_> {
+    /// Turns a span into a quote with its speaker, or drops it (scare quotes, titles, stray phrases).
+    fn attribute(
+        &self,
+        span: &Span,
+        para_start: usize,
+        last_in_para: Option<&str>,
+        last_para: Option<&str>,
+    ) -> Option<Quote> {
+        let raw = self.text[span.inner.clone()].trim();
+        let quote_text = raw.trim_end_matches([',', ' ']).trim_start_matches(['.', ' ']).trim();
+        let words = quote_text.split_whitespace().count();
+        if words < 2 {
+            return None;
+        }
+        let si = self.sentence_of(span.open);
+        let sent_start = si.map_or(para_start, |i| self.sentences[i].range.start);
+        let window_start = floor_char(self.text, span.open.saturating_sub(BEFORE_WINDOW).max(sent_start));
+        let before = &self.text[window_start..span.open];
+        let starts_sentence = before.trim().is_empty();
+        let after_end =
+            floor_char(self.text, (span.close_end + AFTER_WINDOW).min(self.sentence_end(span.close_end)));
+        let after = &self.text[span.close_end..after_end.max(span.close_end)];
+        let ends_like_speech = raw.ends_with([',', '.', '?', '!', '\u{2026}']);
+
+        if let Some(speaker) = self.after_attribution(after, span.close_end) {
+            return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+        }
+        if let Some(speaker) = self.before_attribution(before, window_start) {
+            return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+        }
+        let title_like = words <= 6
+            && !ends_like_speech
+            && quote_text.split_whitespace().all(|w| !w.starts_with(char::is_lowercase));
+        if title_like {
+            return None;
+        }
+        if !starts_sentence {
+            // A phrase quoted inside a sentence counts when its subject is a person who says it.
+            let verb = before
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| PHRASE_VERBS.contains(&w) || is_speech_verb(w));
+            let speaker = verb.then(|| self.subject_before(si?, span.open)).flatten()?;
+            return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+        }
+        // A quote that opens its sentence continues the previous speaker: the one of this paragraph,
+        // or of the previous paragraph when this quote opens the paragraph.
+        let previous_sentence = si
+            .filter(|&i| i > 0 && self.sentences[i - 1].para == self.sentences[i].para)
+            .and_then(|i| self.sentence_speaker(i - 1));
+        let inherited = last_in_para.map(str::to_string).or(previous_sentence).or_else(|| {
+            if span.open == para_start {
+                last_para.map(str::to_string)
+            } else {
+                None
+            }
+        });
+        if inherited.is_none() && words < 4 {
+            return None;
+        }
+        Some(Quote { text: quote_text.to_string(), speaker: inherited })
+    }
+
+    /// The speaker a sentence attributes speech to ("…, he added." / "Smith said the plan works.").
+    fn sentence_speaker(&self, si: usize) -> Option<String> {
+        let r = self.sentences[si].range.clone();
+        // Only the end of a long sentence matters; keeps this bounded.
+        let start = floor_char(self.text, r.start.max(r.end.saturating_sub(BEFORE_WINDOW)));
+        let words = words_with_offsets(&self.text[start..r.end], start);
+        let v = (0..words.len()).rev().find(|&j| {
+            is_speech_verb(words[j].1) && !matches!(words[j].1, "according" | "called" | "described")
+        })?;
+        let from = v.saturating_sub(4);
+        (from..v)
+            .rev()
+            .find_map(|j| self.subject_at(&words[j..v]).filter(|(end, _)| j + end == v))
+            .map(|(_, s)| s)
+            .or_else(|| self.name_from(&words[v + 1..]))
+            .or_else(|| self.subject_before(si, words[v].0))
+    }
+
+    /// `," he said`, `," said Trump`, `," Smith, 45, told reporters`, `," according to X`.
+    fn after_attribution(&self, after: &str, offset: usize) -> Option<String> {
+        let trimmed = after.trim_start_matches(|c: char| {
+            matches!(c, ',' | '.' | '?' | '!' | ' ' | '\u{a0}') || c == '\u{2014}' || c == '\u{2013}'
+        });
+        let base = offset + (after.len() - trimmed.len());
+        let words = words_with_offsets(trimmed, base);
+        let first = words.first()?;
+        // "according to X"
+        if first.1 == "according" && words.get(1).is_some_and(|w| w.1 == "to") {
+            // "according to X" or "according to a memo from X".
+            let end = words.len().min(10);
+            return (2..end).find_map(|j| {
+                (is_capitalized(words[j].1) || j == 2).then(|| self.name_from(&words[j..])).flatten()
+            });
+        }
+        // French and Spanish auxiliaries: «…», a déclaré X / ha dicho X.
+        if matches!(first.1, "a" | "ha" | "hat") && words.get(1).is_some_and(|w| is_speech_verb(w.1)) {
+            return self.name_from(&words[2..]);
+        }
+        // Verb first: "said Trump", "said the minister", "added Sen. Jane Doe".
+        if is_speech_verb(first.1) {
+            return self.name_from(&words[1..]);
+        }
+        // Subject first: "he said", "Trump said", "Jane Doe, a spokeswoman, said", "he quickly added",
+        // also after role words: "union president Mark Tighe said", "Kremlin spokesman Dmitry Peskov told".
+        for j in 0..words.len().min(5) {
+            if j > 0 && is_speech_verb(words[j - 1].1) {
+                break;
+            }
+            if let Some(speaker) = self.subject_then_verb(&words[j..]) {
+                return Some(speaker);
+            }
+        }
+        None
+    }
+
+    /// A subject at the start of `words` followed (after an appositive or an adverb) by a speech verb.
+    fn subject_then_verb(&self, words: &[(usize, &str)]) -> Option<String> {
+        let (speaker_end, speaker) = self.subject_at(words)?;
+        let mut k = speaker_end;
+        // Skip an appositive between commas (", 45," / ", a spokeswoman for the ministry,").
+        if self.text[words[k - 1].0 + words[k - 1].1.len()..].starts_with(',') {
+            let limit = (k + 10).min(words.len());
+            if let Some(j) = (k..limit).find(|&j| self.text[words[j].0 + words[j].1.len()..].starts_with(','))
+            {
+                k = j + 1;
+            }
+        }
+        while words.get(k).is_some_and(|w| w.1.ends_with("ly") && !is_speech_verb(w.1)) {
+            k += 1;
+        }
+        let verb = words.get(k)?.1;
+        (is_speech_verb(verb) && verb != "according").then_some(speaker)
+    }
+
+    /// `Trump said: "…"`, `He told reporters that "…"`, `said Jane Doe: "…"`, `According to X, "…"`.
+    fn before_attribution(&self, before: &str, offset: usize) -> Option<String> {
+        let tail = before.trim_end();
+        if !(tail.ends_with([':', ','])
+            || tail.ends_with(" that")
+            || tail.ends_with(|c: char| c.is_alphabetic()))
+        {
+            return None;
+        }
+        let words = words_with_offsets(before, offset);
+        // Only the last few words may hold the attribution ("he told reporters on Friday:").
+        let from = words.len().saturating_sub(8);
+        if let Some(a) =
+            (from..words.len()).rev().find(|&j| words[j].1 == "According" || words[j].1 == "according")
+        {
+            if words.get(a + 1).is_some_and(|w| w.1 == "to") {
+                return self.name_from(&words[a + 2..]);
+            }
+        }
+        let v = (from..words.len()).rev().find(|&j| {
+            is_speech_verb(words[j].1) && !matches!(words[j].1, "according" | "called" | "described")
+        })?;
+        // Colon, comma or "that" must close the attribution: "X said: “", "X said that “".
+        if !(tail.ends_with([':', ',']) || tail.ends_with(" that") || v + 1 == words.len()) {
+            return None;
+        }
+        // "said Jane Doe:" — the name follows the verb.
+        if v + 1 < words.len() {
+            if let Some(name) = self.name_from(&words[v + 1..]) {
+                return Some(name);
+            }
+        }
+        // "Jane Doe said:" / "He told reporters:" — the subject precedes the verb.
+        let mut s = v;
+        while s > 0 && words[s - 1].1.ends_with("ly") {
+            s -= 1;
+        }
+        let pos = words[v].0;
+        let start = s.saturating_sub(4);
+        if let Some((_, speaker)) =
+            (start..s).rev().find_map(|j| self.subject_at(&words[j..s]).filter(|(end, _)| j + end == s))
+        {
+            return Some(speaker);
+        }
+        // "Smith, who led the talks, said:" — fall back to the sentence subject.
+        self.sentence_of(pos).and_then(|si| self.subject_before(si, pos))
+    }
+
+    /// A speaker at the start of `words`: a pronoun or a capitalized name (titles dropped).
+    /// Returns how many words it used and the resolved speaker.
+    fn subject_at(&self, words: &[(usize, &str)]) -> Option<(usize, String)> {
+        let (pos, w) = *words.first()?;
+        if matches!(w, "he" | "He" | "she" | "She") {
+            return Some((1, self.pronoun(pos)?));
+        }
+        if matches!(w, "the" | "The") && words.get(1).is_some_and(|n| is_capitalized(n.1)) {
+            let (n, name) = self.name_run(&words[1..])?;
+            return Some((n + 1, name));
+        }
+        self.name_run(words)
+    }
+
+    /// A name starting at `words[0]` (after optional "the"), resolved; `None` for lowercase phrases.
+    fn name_from(&self, words: &[(usize, &str)]) -> Option<String> {
+        self.subject_at(words).map(|(_, s)| s)
+    }
+
+    /// The capitalized run at the start of `words`, titles dropped, resolved to an entity name.
+    fn name_run(&self, words: &[(usize, &str)]) -> Option<(usize, String)> {
+        let g = gazetteer::get();
+        let mut n = 0;
+        while n < words.len()
+            && n < 6
+            && is_capitalized(words[n].1)
+            && !self.text[words[n].0 + words[n].1.len()..].starts_with([',', ':'])
+        {
+            n += 1;
+        }
+        // The run may end on a comma-terminated word ("said Smith, a spokesman").
+        if n < words.len() && n < 6 && is_capitalized(words[n].1) {
+            n += 1;
+        }
+        if n == 0 {
+            return None;
+        }
+        let mut first = 0;
+        while first < n - 1
+            && (g.is_title(words[first].1)
+                || g.demonym(words[first].1).is_some()
+                || g.lookup(words[first].1).is_some_and(|e| e.kind.is_place()))
+        {
+            first += 1;
+        }
+        // The entities mentioned in the run: the last person wins ("Senate Majority Leader Chuck
+        // Schumer"), else an organisation ("the Kremlin").
+        let span = words[0].0..words[n - 1].0 + words[n - 1].1.len();
+        let mut org = None;
+        let mut person = None;
+        for (_, e) in self.ents.mentions_in(span) {
+            match e.kind {
+                EntityKind::Person => person = Some(e),
+                EntityKind::Org if org.is_none() => org = Some(e),
+                _ => {}
+            }
+        }
+        if let Some(e) = person.or(org) {
+            return Some((n, self.ents.resolve_person(&e.name).unwrap_or(&e.name).to_string()));
+        }
+        let name =
+            words[first..n].iter().map(|w| super::text::strip_possessive(w.1)).collect::<Vec<_>>().join(" ");
+        if g.is_common_cap(&name) || g.is_stopword(&name) {
+            return None;
+        }
+        Some((n, self.ents.resolve_person(&name).map_or(name, str::to_string)))
+    }
+
+    /// The person "he"/"she" at `pos` refers to: the subject of this sentence if named before `pos`,
+    /// else of the nearest earlier sentence that names one.
+    fn pronoun(&self, pos: usize) -> Option<String> {
+        let si = self.sentence_of(pos)?;
+        if let Some(Some((start, name))) = self.subjects.get(si) {
+            if *start < pos {
+                return Some(name.clone());
+            }
+        }
+        (si.saturating_sub(PRONOUN_REACH)..si)
+            .rev()
+            .find_map(|j| self.subjects[j].as_ref().map(|(_, n)| n.clone()))
+    }
+
+    /// The subject of sentence `si` before `pos`: its first person mention, or a leading pronoun.
+    fn subject_before(&self, si: usize, pos: usize) -> Option<String> {
+        let s = &self.sentences[si];
+        let lead = self.text[s.range.start..pos].trim_start_matches(|c: char| !c.is_alphanumeric());
+        if lead.starts_with("He ") || lead.starts_with("She ") {
+            return self.pronoun(s.range.start + (self.text[s.range.start..pos].len() - lead.len()));
+        }
+        match &self.subjects[si] {
+            Some((start, name)) if *start < pos => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    fn sentence_of(&self, pos: usize) -> Option<usize> {
+        let i = self.sentences.partition_point(|s| s.range.start <= pos);
+        i.checked_sub(1).filter(|&i| self.sentences[i].range.end >= pos)
+    }
+
+    fn sentence_end(&self, pos: usize) -> usize {
+        // The closing mark may end a sentence; the attribution then sits in the next one only if it
+        // starts lowercase, which the splitter already keeps together. So: this sentence's end.
+        self.sentence_of(pos).map_or(self.text.len(), |i| self.sentences[i].range.end)
+    }
+}
+
+/// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped.
+fn words_with_offsets(s: &str, offset: usize) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+        let part = c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '-' | '.');
+        match (start, part) {
+            (None, true) => start = Some(i),
+            (Some(b), false) => {
+                let w = s[b..i].trim_end_matches('.');
+                if !w.is_empty() {
+                    out.push((offset + b, w));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `pos` moved down to a char boundary of `s`.
+fn floor_char(s: &str, mut pos: usize) -> usize {
+    pos = pos.min(s.len());
+    while !s.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::news::{entities, sentences};
+
+    fn quotes(t: &str) -> Vec<(String, Option<String>)> {
+        let s = sentences::split(t);
+        let e = entities::analyze(t, &s, 0, None, None);
+        find(t, &s, &e).into_iter().map(|q| (q.text, q.speaker)).collect()
+    }
+
+    fn q(text: &str, speaker: Option<&str>) -> (String, Option<String>) {
+        (text.to_string(), speaker.map(str::to_string))
+    }
+
+    #[test]
+    fn mismatched_marks_and_pronouns() {
+        let t = "President Donald Trump met reporters.\n\n“I’m not here to negotiate, I’m here to talk,“ he said.";
+        assert_eq!(quotes(t), [q("I’m not here to negotiate, I’m here to talk", Some("Donald Trump"))]);
+    }
+
+    #[test]
+    fn split_quotes_keep_their_speaker() {
+        let t = "Officials met Jane Doe on Monday.\n\n\"We are ready,\" said Doe. \"The talks went well.\"";
+        assert_eq!(
+            quotes(t),
+            [q("We are ready", Some("Jane Doe")), q("The talks went well.", Some("Jane Doe"))]
+        );
+    }
+
+    #[test]
+    fn phrases_and_scare_quotes() {
+        let t = "Ukrainian President Volodymyr Zelenskiy called for a “just peace” on Friday. The so-called “experts” left. A banner read “Pursuing Peace” there.";
+        assert_eq!(quotes(t), [q("just peace", Some("Volodymyr Zelenskiy"))]);
+    }
+
+    #[test]
+    fn attribution_before() {
+        let t = "Prime Minister Jane Smith said: \"We will not give up.\" According to Mark Jones, \"it is over now.\"";
+        assert_eq!(
+            quotes(t),
+            [q("We will not give up.", Some("Jane Smith")), q("it is over now.", Some("Mark Jones"))]
+        );
+    }
+
+    #[test]
+    fn unbalanced_marks_do_not_panic() {
+        let t = "\"\"\" “ ” „ « » \" a \" b\n\n“Only an opening mark that runs on";
+        let _ = quotes(t);
+        assert_eq!(quotes("«Nous allons gagner», a déclaré Emmanuel Macron.").len(), 1);
+    }
+}

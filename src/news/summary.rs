@@ -1,0 +1,106 @@
+//! The summary: one to three whole sentences that stand for the article. Lead-based — the first real
+//! sentence always opens it — then up to two more from the opening sentences, chosen by centrality
+//! (how many of their content words recur elsewhere) and overlap with the headline. Owns only the
+//! choice; sentence boundaries come from `sentences`, the dateline prefix is cut off.
+
+use std::collections::{HashMap, HashSet};
+
+use super::gazetteer;
+use super::sentences::Sentence;
+use super::text::{key, tokenize};
+
+/// Sentences considered after the lead.
+const CANDIDATES: usize = 10;
+/// The summary stops growing past this many bytes.
+const MAX_BYTES: usize = 420;
+
+/// Builds the summary from `sentences` of `text`; `body_start` skips a dateline.
+pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: Option<&str>) -> String {
+    let g = gazetteer::get();
+    let usable: Vec<&str> = sentences
+        .iter()
+        .filter(|s| s.range.end > body_start)
+        .map(|s| text[s.range.start.max(body_start)..s.range.end].trim())
+        .filter(|s| is_prose(s))
+        .take(CANDIDATES + 1)
+        .collect();
+    let Some((lead, rest)) = usable.split_first() else {
+        return String::new();
+    };
+    // Content-word frequencies over the considered sentences: a central sentence shares many.
+    let content = |s: &str| -> HashSet<String> {
+        tokenize(s).iter().map(|t| key(t.text(s))).filter(|w| w.len() > 2 && !g.is_stopword(w)).collect()
+    };
+    let bags: Vec<HashSet<String>> = usable.iter().map(|s| content(s)).collect();
+    let mut df: HashMap<&str, usize> = HashMap::new();
+    for bag in &bags {
+        for w in bag {
+            *df.entry(w.as_str()).or_default() += 1;
+        }
+    }
+    let title_words = title.map(content).unwrap_or_default();
+    let mut scored: Vec<(f64, usize)> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let bag = &bags[i + 1];
+            let central: f64 =
+                bag.iter().map(|w| (df[w.as_str()] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
+            let headline = bag.intersection(&title_words).count() as f64;
+            let position = 1.0 / (1.0 + 0.15 * i as f64);
+            ((central + 0.5 * headline) * position, i)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut len = lead.len();
+    for (_, i) in scored {
+        if chosen.len() == 2 || len >= MAX_BYTES / 2 {
+            break;
+        }
+        if len + rest[i].len() < MAX_BYTES {
+            len += rest[i].len() + 1;
+            chosen.push(i);
+        }
+    }
+    chosen.sort_unstable();
+    let mut out = lead.to_string();
+    for i in chosen {
+        out.push(' ');
+        out.push_str(rest[i]);
+    }
+    out
+}
+
+/// A sentence of running prose: enough words, lowercase letters, a full stop; not a question.
+fn is_prose(s: &str) -> bool {
+    let words = s.split_whitespace().count();
+    (6..=80).contains(&words)
+        && s.chars().any(char::is_lowercase)
+        && s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')')
+            .ends_with(['.', '!', '\u{2026}'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::news::sentences::split;
+
+    #[test]
+    fn lead_first_whole_sentences() {
+        let t = "ANCHORAGE: Leaders met in Alaska on Friday to discuss the war in Ukraine.\n\nRead more\n\nThe war in Ukraine has killed thousands of people since 2022.\n\nThe weather was cold in Anchorage that day, and nobody minded much at all.";
+        let s = split(t);
+        let out = summarize(t, &s, "ANCHORAGE: ".len(), Some("Leaders meet on Ukraine war"));
+        assert!(out.starts_with("Leaders met in Alaska on Friday"), "{out}");
+        assert!(out.contains("The war in Ukraine has killed"), "{out}");
+        assert!(!out.contains("Read more"));
+        assert!(out.ends_with('.'));
+    }
+
+    #[test]
+    fn nothing_to_summarize() {
+        assert_eq!(summarize("", &[], 0, None), "");
+        let t = "Short. Tiny. Bits";
+        assert_eq!(summarize(t, &split(t), 0, None), "");
+    }
+}

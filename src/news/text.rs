@@ -1,0 +1,202 @@
+//! Low-level text views shared by the news analyzers: paragraphs, word tokens and character classes.
+//! Owns nothing but offsets into the caller's text; every function here is a single linear pass.
+
+use std::ops::Range;
+
+/// Double quotation marks of any style: straight, curly, low-9, guillemets, fullwidth.
+pub fn is_double_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\u{201C}'
+            | '\u{201D}'
+            | '\u{201E}'
+            | '\u{201F}'
+            | '\u{00AB}'
+            | '\u{00BB}'
+            | '\u{301D}'
+            | '\u{301E}'
+            | '\u{FF02}'
+    )
+}
+
+/// Any quotation mark, single ones included (used when skipping over punctuation).
+pub fn is_any_quote(c: char) -> bool {
+    is_double_quote(c) || matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{2039}' | '\u{203A}')
+}
+
+/// Dashes used as separators in datelines and credits.
+pub fn is_dash(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}' | '\u{2212}')
+}
+
+/// Verbs that attribute speech ("said", "told", "added"), in the forms news prose uses.
+pub fn is_speech_verb(word: &str) -> bool {
+    #[rustfmt::skip]
+    const VERBS: &[&str] = &[
+        "said", "says", "say", "told", "tells", "added", "adds", "asked", "asks", "wrote", "writes",
+        "tweeted", "posted", "stated", "states", "declared", "declares", "explained", "explains", "noted",
+        "notes", "warned", "warns", "insisted", "insists", "argued", "argues", "claimed", "claims",
+        "acknowledged", "admitted", "recalled", "recalls", "continued", "continues", "replied", "replies",
+        "responded", "answered", "stressed", "stresses", "emphasized", "emphasised", "announced", "announces",
+        "predicted", "suggested", "urged", "urges", "cautioned", "conceded", "complained", "joked", "quipped",
+        "remarked", "observed", "concluded", "countered", "vowed", "vows", "promised", "pledged", "confirmed",
+        "agreed", "lamented", "wondered", "exclaimed", "shouted", "whispered", "testified", "reiterated",
+        "maintained", "contended", "asserted", "assured", "boasted", "cried", "sighed", "mused", "offered",
+        "pointed", "went", "adding", "saying", "telling", "writing", "according", "called", "described",
+        "tweets", "déclaré", "dit", "affirmé", "estimé", "expliqué", "ajouté", "souligné", "indiqué", "dijo",
+        "afirmó", "declaró", "señaló", "aseguró", "explicó", "añadió", "indicó", "sagte", "erklärte",
+        "betonte", "sagt", "detto", "dichiarato", "disse", "afirmou", "declarou",
+    ];
+    VERBS.contains(&word)
+}
+
+/// The non-empty lines of `text`, trimmed, as byte ranges. Paragraphs are separated by blank lines in
+/// the record text; a single line break also ends a paragraph (extractors differ), which costs nothing.
+pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '\n'))) {
+        if c == '\n' {
+            if let Some(r) = trim_range(text, start..i) {
+                out.push(r);
+            }
+            start = i + 1;
+        }
+    }
+    out
+}
+
+/// `range` without surrounding whitespace, or `None` when nothing is left.
+pub fn trim_range(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let s = &text[range.clone()];
+    let lead = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    Some(range.start + lead..range.start + lead + trimmed.len())
+}
+
+/// A word: letters and digits, with inner apostrophes, hyphens, dots and ampersands kept
+/// ("O'Brien", "Port-au-Prince", "U.S", "AT&T"). A trailing dot is not part of the word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    pub fn text<'t>(&self, text: &'t str) -> &'t str {
+        &text[self.start..self.end]
+    }
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '-' | '\u{2010}' | '.' | '&')
+}
+
+/// All word tokens of `text` in order.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !c.is_alphanumeric() {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if d.is_alphanumeric() {
+                end = j + d.len_utf8();
+                chars.next();
+            } else if is_joiner(d) {
+                // A joiner belongs to the word only when a letter or digit follows it.
+                let next = text[j + d.len_utf8()..].chars().next();
+                if next.is_some_and(|n| n.is_alphanumeric()) {
+                    chars.next();
+                } else {
+                    break;
+                }
+            } else {
+                break;
+            }
+        }
+        out.push(Token { start: i, end });
+    }
+    out
+}
+
+/// True when the word starts with an uppercase letter.
+pub fn is_capitalized(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// True when the word has at least one letter and no lowercase letter ("NATO", "U.S").
+pub fn is_all_caps(word: &str) -> bool {
+    word.chars().any(char::is_alphabetic) && !word.chars().any(char::is_lowercase)
+}
+
+/// The word without a trailing possessive ("Ukraine’s" → "Ukraine").
+pub fn strip_possessive(word: &str) -> &str {
+    for suffix in ["'s", "\u{2019}s", "'S", "\u{2019}S"] {
+        if let Some(stem) = word.strip_suffix(suffix) {
+            if !stem.is_empty() {
+                return stem;
+            }
+        }
+    }
+    word
+}
+
+/// Lookup key for a phrase: lowercase, dots removed, curly apostrophes straightened.
+pub fn key(phrase: &str) -> String {
+    phrase
+        .chars()
+        .filter(|&c| c != '.')
+        .map(|c| if c == '\u{2019}' { '\'' } else { c })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Title case for an all-caps place name ("SANTA FE" → "Santa Fe").
+pub fn title_case(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut at_word_start = true;
+    for c in s.chars() {
+        if at_word_start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        at_word_start = !c.is_alphanumeric() && c != '\'' && c != '\u{2019}';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_keep_inner_joiners_only() {
+        let t = "The U.S. and Port-au-Prince, O’Brien’s AT&T - ok.";
+        let words: Vec<&str> = tokenize(t).iter().map(|k| k.text(t)).collect();
+        assert_eq!(words, ["The", "U.S", "and", "Port-au-Prince", "O’Brien’s", "AT&T", "ok"]);
+    }
+
+    #[test]
+    fn paragraphs_split_on_line_breaks() {
+        let t = "  One.\n\n Two \r\n\nThree";
+        let p: Vec<&str> = paragraphs(t).into_iter().map(|r| &t[r]).collect();
+        assert_eq!(p, ["One.", "Two", "Three"]);
+    }
+
+    #[test]
+    fn keys_and_cases() {
+        assert_eq!(key("U.S."), "us");
+        assert_eq!(key("Côte d’Ivoire"), "côte d'ivoire");
+        assert_eq!(title_case("SANTA FE"), "Santa Fe");
+        assert_eq!(title_case("PORT-AU-PRINCE"), "Port-Au-Prince");
+        assert_eq!(strip_possessive("Ukraine’s"), "Ukraine");
+        assert!(is_all_caps("U.S") && !is_all_caps("Us") && !is_all_caps("42"));
+    }
+}

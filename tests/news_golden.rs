@@ -1,0 +1,164 @@
+//! Golden tests for the news fields (issue 3): the seed story, wire-story openings and quote patterns
+//! (`tests/fixtures/news/cases.json`), hand-labelled entities over AEB articles
+//! (`tests/fixtures/news/entities/*.json`, precision/recall printed with `--nocapture`), hostile input
+//! and an ignored timing run (`cargo test --test news_golden -- --ignored --nocapture`).
+
+use newsd::news::{analyze, News, NewsInput};
+
+/// The shared fixtures sit beside the repository (`../shared`, as in CI); a git worktree one level
+/// deeper (`wt/<name>`) finds them two levels up.
+fn shared(rel: &str) -> String {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let candidates = [format!("{dir}/../shared/{rel}"), format!("{dir}/../../shared/{rel}")];
+    candidates
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_else(|| panic!("shared fixture {rel} not found beside the repository"))
+}
+
+fn run(text: &str, title: Option<&str>, authors: &[&str]) -> News {
+    let authors: Vec<String> = authors.iter().map(|a| a.to_string()).collect();
+    analyze(&NewsInput { text, title, authors: &authors, language: Some("en") })
+}
+
+fn seed() -> News {
+    let seed = shared("fixtures/seed/article.txt");
+    let (title, body) = seed.split_once('\n').expect("seed has a title line");
+    run(body, Some(title.trim()), &["Reuters"])
+}
+
+#[test]
+fn seed_matches_expected() {
+    let expected: serde_json::Value =
+        serde_json::from_str(&shared("fixtures/seed/expected.json")).expect("expected.json parses");
+    let news = seed();
+    println!("{news:#?}");
+    assert_eq!(news.dateline.as_deref(), expected["dateline"].as_str());
+    for a in expected["agencies"].as_array().expect("agencies") {
+        assert!(
+            news.agencies.iter().any(|x| Some(x.as_str()) == a.as_str()),
+            "agency {a} missing: {:?}",
+            news.agencies
+        );
+    }
+    for q in expected["quotes"].as_array().expect("quotes") {
+        let (text, speaker) = (q["text"].as_str().expect("text"), q["speaker"].as_str());
+        let found = news.quotes.iter().find(|x| x.text == text);
+        assert!(found.is_some(), "quote {text:?} missing: {:#?}", news.quotes);
+        assert_eq!(found.and_then(|x| x.speaker.as_deref()), speaker, "speaker of {text:?}");
+    }
+    for (field, list) in [
+        ("persons", &news.entities.persons),
+        ("locations", &news.entities.locations),
+        ("organizations", &news.entities.organizations),
+    ] {
+        for e in expected["entities"][field].as_array().expect("entity list") {
+            assert!(
+                list.iter().any(|x| Some(x.as_str()) == e.as_str()),
+                "{field}: {e} missing from {list:?}"
+            );
+        }
+    }
+    let summary = &news.summary;
+    assert!(summary.starts_with("US President Donald Trump"), "{summary}");
+    assert!(summary.ends_with('.'));
+    assert!((5..=10).contains(&news.keywords.len()), "{:?}", news.keywords);
+}
+
+/// One golden case of `tests/fixtures/news/cases.json`.
+#[derive(serde::Deserialize)]
+struct Case {
+    name: String,
+    title: String,
+    authors: Vec<String>,
+    text: String,
+    dateline: Option<String>,
+    agencies: Vec<String>,
+    quotes: Vec<ExpectedQuote>,
+    persons: Vec<String>,
+    locations: Vec<String>,
+    organizations: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExpectedQuote {
+    text: String,
+    speaker: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/news/cases.json");
+    let raw = std::fs::read_to_string(path).expect("cases.json is readable");
+    serde_json::from_str(&raw).expect("cases.json parses")
+}
+
+/// Same entity: equal ignoring case and dots, or two spellings of one gazetteer entry.
+fn same(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.to_lowercase().replace('.', "");
+    norm(a) == norm(b) || norm(&newsd::news::canonical_name(a)) == norm(&newsd::news::canonical_name(b))
+}
+
+/// Quote counts over the golden cases: (expected, found by text, found with the right speaker, extra).
+fn score_quotes(expected: &[ExpectedQuote], got: &News) -> (usize, usize, usize, usize) {
+    let mut found = 0;
+    let mut right = 0;
+    for q in expected {
+        if let Some(g) = got.quotes.iter().find(|g| g.text == q.text) {
+            found += 1;
+            right += usize::from(g.speaker == q.speaker);
+        }
+    }
+    let extra = got.quotes.iter().filter(|g| !expected.iter().any(|q| q.text == g.text)).count();
+    (expected.len(), found, right, extra)
+}
+
+#[test]
+fn golden_cases() {
+    let cases = cases();
+    assert!(cases.len() >= 20, "at least 20 golden cases");
+    let mut failures = Vec::new();
+    let (mut exp, mut found, mut right, mut extra) = (0, 0, 0, 0);
+    for c in &cases {
+        let authors: Vec<&str> = c.authors.iter().map(String::as_str).collect();
+        let news = run(&c.text, Some(&c.title), &authors);
+        if news.dateline != c.dateline {
+            failures.push(format!("{}: dateline {:?}, expected {:?}", c.name, news.dateline, c.dateline));
+        }
+        if news.agencies != c.agencies {
+            failures.push(format!("{}: agencies {:?}, expected {:?}", c.name, news.agencies, c.agencies));
+        }
+        let (e, f, r, x) = score_quotes(&c.quotes, &news);
+        (exp, found, right, extra) = (exp + e, found + f, right + r, extra + x);
+        if f < e || r < e || x > 0 {
+            failures.push(format!("{}: quotes {:?}", c.name, news.quotes));
+        }
+        for (field, want, got) in [
+            ("persons", &c.persons, &news.entities.persons),
+            ("locations", &c.locations, &news.entities.locations),
+            ("organizations", &c.organizations, &news.entities.organizations),
+        ] {
+            for w in want {
+                if !got.iter().any(|g| same(g, w)) {
+                    failures.push(format!("{}: {field} lacks {w:?}: {got:?}", c.name));
+                }
+            }
+        }
+    }
+    // The seed's four quotes count too.
+    let seed_expected: serde_json::Value =
+        serde_json::from_str(&shared("fixtures/seed/expected.json")).expect("expected.json parses");
+    let seed_quotes: Vec<ExpectedQuote> =
+        serde_json::from_value(seed_expected["quotes"].clone()).expect("seed quotes parse");
+    let (e, f, r, _) = score_quotes(&seed_quotes, &seed());
+    (exp, found, right) = (exp + e, found + f, right + r);
+    let accuracy = right as f64 / exp as f64;
+    println!(
+        "golden quotes: {exp} expected, {found} found, {right} with the right speaker \
+         (speaker accuracy {accuracy:.3}), {extra} extra"
+    );
+    for f in &failures {
+        println!("  {f}");
+    }
+    assert!(accuracy >= 0.9, "quote-speaker accuracy {accuracy:.3} < 0.9");
+    assert!(failures.is_empty(), "{} golden mismatches", failures.len());
+}
