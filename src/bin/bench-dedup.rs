@@ -4,7 +4,9 @@
 //! For each size it fills a fresh redb store (in a temporary folder) with that many signatures,
 //! reopens it as a restart would, loads the index (`NearDups::load`), then times lookups of
 //! unrelated texts (misses) and of near copies of stored ones (hits), and the whole per-record
-//! step (`assess`: sketch, lookup, insert, store write) on synthetic 400-word texts.
+//! step (`assess`: sketch, lookup, insert, and its share of the batched durable store writes)
+//! on synthetic 400-word texts. Times are CPU time of the thread (from `/proc`), with wall
+//! time beside them: on a shared machine wall time mostly measures the other processes.
 //!
 //! The stored signatures are random sketches: the sketches of distinct texts are as good as
 //! random, and computing a million from texts would only time the sketching, measured apart.
