@@ -408,7 +408,9 @@ async fn updated_article_gets_next_revision_and_is_not_its_own_duplicate() {
     let v1 = pending(&id, &items[6 + 3].text); // the same story, 10 % edited: an update
     let repeat = pending(&id, &items[6 + 3].text);
     let other = pending(&outlet_id(1, 1), &items[6 + 1].text);
+    let dropped = newsd::metrics::METRICS.duplicates_dropped.get();
     let out = through_stage(&store, vec![v0, v1, repeat, other]).await;
+    assert!(newsd::metrics::METRICS.duplicates_dropped.get() > dropped, "the drop is counted");
     let got: Vec<(u32, Option<&str>)> = out.iter().map(|r| (r.revision, r.duplicate_of.as_deref())).collect();
     assert_eq!(got, vec![(0, None), (1, None), (0, Some(id.as_str()))], "the exact repeat is dropped");
 }

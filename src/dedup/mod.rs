@@ -118,6 +118,7 @@ pub async fn run(
         match previous {
             Some((_, hash)) if hash == p.record.content_hash => {
                 tracing::debug!(id = %id, feed = %p.feed, "Article already emitted; skipped.");
+                crate::metrics::METRICS.duplicates_dropped.inc();
                 if let Err(e) = store.mark_items(&p.feed, &[(p.item_key.clone(), p.item_hash.clone())]) {
                     tracing::warn!(error = %e, "Could not mark item as seen.");
                 }
