@@ -4,9 +4,10 @@
 //! sinks.
 //!
 //! ```text
-//! text ──► text (words, shingles) ──► sketch (MinHash) ──► index (LSH bands, in memory)
-//!                                                              ▲ loaded from / saved to
-//!                                                        state::signatures (redb)
+//! record.text ─► text (words, shingles) ─► sketch (MinHash) ─► near (the rule, retention)
+//!                                                                ├─► index (LSH bands, memory)
+//!                                                                └─► state::signatures (redb)
+//! record URL ─► canonical (canonical URL, identity key) ─► article_id
 //! ```
 
 mod canonical;
