@@ -4,9 +4,10 @@
 //! sinks.
 //!
 //! ```text
-//! text ──► text (words, shingles) ──► sketch (MinHash) ──► index (LSH bands, in memory)
-//!                                                              ▲ loaded from / saved to
-//!                                                        state::signatures (redb)
+//! record.text ─► text (words, shingles) ─► sketch (MinHash) ─► near (the rule, retention)
+//!                                                                ├─► index (LSH bands, memory)
+//!                                                                └─► state::signatures (redb)
+//! record URL ─► canonical (canonical URL, identity key) ─► article_id
 //! ```
 
 mod canonical;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 use url::Url;
 
 use crate::config::StateConfig;
@@ -72,10 +74,10 @@ pub fn article_id(canonical: &str) -> String {
 /// space ignored), so a re-extraction that only changes quotes or spacing is not an update.
 pub fn content_hash(text: &str) -> String {
     let mut h = Sha256::new();
-    for w in text::words(text) {
+    text::for_each_word(text, |w| {
         h.update(w.as_bytes());
         h.update(b" ");
-    }
+    });
     hex(&h.finalize()[..16])
 }
 
@@ -90,7 +92,19 @@ pub async fn run(
     let mut near = load_near(&store, &settings).await;
     // Ids handed to the sink but perhaps not yet committed: (revision, content hash).
     let mut in_flight: HashMap<String, (u32, String)> = HashMap::new();
-    while let Some(mut p) = input.recv().await {
+    loop {
+        let mut p = match input.try_recv() {
+            Ok(p) => p,
+            // A lull: the moment to save held-back signatures, then wait.
+            Err(TryRecvError::Empty) => {
+                near.save();
+                match input.recv().await {
+                    Some(p) => p,
+                    None => break,
+                }
+            }
+            Err(TryRecvError::Disconnected) => break,
+        };
         let id = p.record.id.clone();
         let previous = match in_flight.get(&id) {
             Some((rev, hash)) => Some((*rev, hash.clone())),
@@ -105,6 +119,7 @@ pub async fn run(
         match previous {
             Some((_, hash)) if hash == p.record.content_hash => {
                 tracing::debug!(id = %id, feed = %p.feed, "Article already emitted; skipped.");
+                crate::metrics::METRICS.duplicates_dropped.inc();
                 if let Err(e) = store.mark_items(&p.feed, &[(p.item_key.clone(), p.item_hash.clone())]) {
                     tracing::warn!(error = %e, "Could not mark item as seen.");
                 }
@@ -122,6 +137,7 @@ pub async fn run(
             break;
         }
     }
+    near.save();
 }
 
 /// The near-duplicate index from the store; empty (with an error logged) when it cannot be read.
@@ -165,5 +181,12 @@ mod tests {
         assert_eq!(content_hash("Hello   World"), content_hash("hello world"));
         assert_eq!(content_hash("“Hello,” world."), content_hash("\"hello\" world"));
         assert_ne!(content_hash("hello world"), content_hash("hello word"));
+    }
+
+    #[test]
+    fn retention_comes_from_the_state_section() {
+        let state = StateConfig { dedup_retention_days: 2, ..StateConfig::default() };
+        assert_eq!(Settings::new(&state).retention, Duration::from_secs(2 * 86_400));
+        assert_eq!(Settings::default().retention, Duration::from_secs(30 * 86_400));
     }
 }

@@ -1,18 +1,20 @@
 //! The near-duplicate fingerprint of a text: a MinHash sketch over word shingles. Pure.
 //!
-//! Why MinHash rather than a 64-bit SimHash: on the evaluation set (`tests/near_dup.rs`) a
-//! republished story with a new template, headline, 10 % of its sentences edited and its tail
-//! cut keeps about 0.5–0.8 of its shingles (Jaccard), which puts a 64-bit SimHash some 10–20
-//! bits away, too far for a block index (exact match on one of k blocks finds only Hamming
-//! < k) and too close to unrelated texts (about 32 bits) for a low false-positive rate at a
-//! million signatures. MinHash estimates the Jaccard similarity itself, and banding its values
-//! gives the flat-cost index (see `index`).
+//! Why MinHash rather than a 64-bit SimHash (measured by `tests/near_dup.rs` over all pairs of
+//! its 546 texts): a republished story with a new template, headline, 10 % of its sentences
+//! edited or its tail cut keeps about 0.35–0.85 of its shingles (Jaccard), which puts a 64-bit
+//! SimHash 10–20 bits away from the original. A block index (exact match on one of k blocks)
+//! finds only distances below k: at distance ≤ 3 SimHash finds 3 % of the same-story pairs,
+//! and it needs ≤ 18 bits for 94 % recall, where precision already drops to 0.96 on a set of
+//! 546 texts (at a million signatures, far lower). MinHash estimates the Jaccard similarity
+//! itself (0.35 → precision 1.000, recall 0.971 on the same pairs), and banding its values
+//! gives a flat-cost index (see `index`).
 //!
 //! Each of the [`K`] values is a 16-bit fingerprint of the shingle with the smallest hash
 //! under one of `K` fixed hash functions ("b-bit MinHash"): two texts agree on a value with
 //! probability J (their Jaccard similarity) plus 2⁻¹⁶.
 
-use super::text::{mix64, shingles, word_hash, words};
+use super::text::{for_each_word, mix64, shingles, word_hash};
 
 /// Values per sketch.
 pub const K: usize = 48;
@@ -50,7 +52,8 @@ pub struct Sketch(pub [u16; K]);
 impl Sketch {
     /// The sketch of a text, or `None` when it has fewer than [`MIN_WORDS`] words.
     pub fn of(text: &str) -> Option<Sketch> {
-        let hashes: Vec<u64> = words(text).map(|w| word_hash(&w)).collect();
+        let mut hashes: Vec<u64> = Vec::with_capacity(text.len() / 5);
+        for_each_word(text, |w| hashes.push(word_hash(w)));
         if hashes.len() < MIN_WORDS {
             return None;
         }

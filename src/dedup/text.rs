@@ -11,30 +11,34 @@
 pub const SHINGLE_WORDS: usize = 3;
 
 /// The words of `text`, normalized (see the module doc), in order.
-pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+pub fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_word(text, |w| out.push(w.to_string()));
+    out
+}
+
+/// Calls `f` with each normalized word of `text`, in order, without allocating per word (the
+/// hot path of sketching and hashing).
+pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
+    let mut word = String::new();
     let mut chars = text.chars().peekable();
-    std::iter::from_fn(move || {
-        // Skip separators.
-        while let Some(&c) = chars.peek() {
-            if c.is_alphanumeric() {
-                break;
+    while let Some(first) = chars.next() {
+        if !first.is_alphanumeric() {
+            continue;
+        }
+        word.clear();
+        word.extend(first.to_lowercase());
+        if !is_unspaced(first) {
+            while let Some(&c) = chars.peek() {
+                if !c.is_alphanumeric() || is_unspaced(c) {
+                    break;
+                }
+                word.extend(c.to_lowercase());
+                chars.next();
             }
-            chars.next();
         }
-        let first = chars.next()?;
-        let mut word: String = first.to_lowercase().collect();
-        if is_unspaced(first) {
-            return Some(word);
-        }
-        while let Some(&c) = chars.peek() {
-            if !c.is_alphanumeric() || is_unspaced(c) {
-                break;
-            }
-            word.extend(c.to_lowercase());
-            chars.next();
-        }
-        Some(word)
-    })
+        f(&word);
+    }
 }
 
 /// Scripts written without spaces between words: Han, Hiragana, Katakana, Thai, Lao, Khmer,
@@ -76,13 +80,13 @@ mod tests {
 
     #[test]
     fn words_fold_case_and_drop_punctuation() {
-        let w: Vec<String> = words("“Hello,” said Ünal — it's 5.5% (up).").collect();
+        let w = words("“Hello,” said Ünal — it's 5.5% (up).");
         assert_eq!(w, ["hello", "said", "ünal", "it", "s", "5", "5", "up"]);
     }
 
     #[test]
     fn unspaced_scripts_count_per_character() {
-        let w: Vec<String> = words("東京都 Tokyo2024").collect();
+        let w = words("東京都 Tokyo2024");
         assert_eq!(w, ["東", "京", "都", "tokyo2024"]);
     }
 
