@@ -318,6 +318,43 @@ fn unknown_atom_type_and_empty_title() {
 }
 
 #[test]
+fn rss_without_channel() {
+    let f = feed(b"<rss version=\"0.91\"><title>T</title><item><title>A</title></item><item><title>B</title></item></rss>");
+    assert_eq!(titles(&f), ["A", "B"]);
+    assert!(feed(b"<rss version=\"2.0\"></rss>").items.is_empty(), "an empty feed, not an error");
+}
+
+#[test]
+fn nesting_deeper_than_quick_xml_allows() {
+    let deep = format!("<item><title>A</title><description>{}</description></item>", "<div>".repeat(70_000));
+    let f = feed(rss_items(&deep).as_bytes());
+    assert_eq!(titles(&f), ["A"]);
+    assert!(f.recovery.fixes.contains(&Fix::Depth));
+}
+
+/// Inputs built to find quadratic paths: each stays well under a second per megabyte.
+#[test]
+fn hostile_shapes_stay_linear() {
+    let shapes = [
+        ("<", "<".repeat(300_000)),
+        ("&", "&".repeat(300_000)),
+        ("<!--", "<!--".repeat(100_000)),
+        ("<![CDATA[", "<![CDATA[".repeat(50_000)),
+        ("<?", "<?".repeat(200_000)),
+        ("<a b=\"", "<a b=\"".repeat(100_000)),
+        ("</", "</x".repeat(100_000)),
+    ];
+    for (name, body) in shapes {
+        let doc = rss_items(&format!("<item><title>A</title><description>{body}</description></item>"));
+        let started = Instant::now();
+        let f = parse(doc.as_bytes(), &base(), None);
+        let took = started.elapsed();
+        assert!(f.is_ok_and(|f| !f.items.is_empty()), "{name}");
+        assert!(took < Duration::from_secs(3), "{name}: {} bytes took {took:?}", doc.len());
+    }
+}
+
+#[test]
 fn html_entities_are_decoded() {
     let f =
         feed(rss_items("<item><title>caf&eacute;&nbsp;cr&egrave;me &#8212; &amp;</title></item>").as_bytes());

@@ -30,6 +30,9 @@ pub struct Decoded<'a> {
 
 /// Decodes a feed document; `content_type` is the HTTP header value, if any.
 pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
+    if let Some(text) = utf32(bytes) {
+        return Decoded { text: declare_utf8(Cow::Owned(text)), encoding: UTF_8, lossy: false };
+    }
     let (encoding, bom_len) = choose(bytes, content_type);
     let body = &bytes[bom_len..];
     let (text, lossy) = if encoding == UTF_8 {
@@ -69,6 +72,27 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     let sample = &bytes[..bytes.len().min(256 * 1024)];
     det.feed(sample, sample.len() == bytes.len());
     (det.guess(None, chardetng::Utf8Detection::Allow), 0)
+}
+
+/// UTF-32 (which encoding_rs does not know), by its BOM or by the NUL bytes around the
+/// first `<`; invalid code points become U+FFFD.
+fn utf32(bytes: &[u8]) -> Option<String> {
+    let (big_endian, skip) = match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => (true, 4),
+        [0xFF, 0xFE, 0, 0, ..] => (false, 4),
+        [0, 0, 0, b'<', ..] => (true, 0),
+        [b'<', 0, 0, 0, ..] => (false, 0),
+        _ => return None,
+    };
+    let units = bytes[skip..].chunks_exact(4).map(|c| {
+        let b = [c[0], c[1], c[2], c[3]];
+        if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    });
+    Some(units.map(|u| char::from_u32(u).unwrap_or('\u{fffd}')).collect())
 }
 
 /// UTF-16 without a BOM: `<` followed (LE) or preceded (BE) by a NUL byte.
@@ -196,6 +220,17 @@ mod tests {
         );
         let d = decode(&bytes, None);
         assert!(d.text.contains("déprimé"), "{} read as {}", d.text, d.encoding.name());
+    }
+
+    #[test]
+    fn utf32_both_orders() {
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-32\"?><rss>é</rss>";
+        let le: Vec<u8> =
+            [0xFEFF].into_iter().chain(doc.chars().map(u32::from)).flat_map(u32::to_le_bytes).collect();
+        let be: Vec<u8> = doc.chars().map(u32::from).flat_map(u32::to_be_bytes).collect();
+        for bytes in [le, be] {
+            assert_eq!(decode(&bytes, None).text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>é</rss>");
+        }
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub enum Fix {
     PersonText,
     /// A DOCTYPE removed.
     Doctype,
+    /// Elements nested deeper than [`MAX_DEPTH`] flattened into their parent.
+    Depth,
 }
 
 /// A repaired document and what was done to it.
@@ -73,6 +75,10 @@ const RSS10: &str = "http://purl.org/rss/1.0/";
 const RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const XHTML: &str = "http://www.w3.org/1999/xhtml";
 
+/// Deepest nesting kept: feeds need 5 or 6 levels, HTML in them a few dozen; quick-xml
+/// rejects a whole document past 65,535.
+pub const MAX_DEPTH: usize = 256;
+
 /// HTML elements that never have content: self-closed when found open.
 const VOID: [&str; 6] = ["br", "hr", "img", "wbr", "input", "area"];
 /// Atom elements read as text constructs, whose `type` feed-rs checks strictly.
@@ -90,6 +96,8 @@ pub fn repair(text: &str, opts: Options) -> Repaired {
     // Whatever precedes the root (a PHP warning, a stray tag) is dropped.
     let body = &tokens.tokens[root_index(&tokens.tokens)..];
     w.dialect = Dialect::of(body);
+    w.wrap_channel = w.dialect == Dialect::Rss
+        && !body.iter().any(|t| matches!(t, Token::Start { name, .. } if local(name) == "channel"));
     if let Some(Token::Start { name, .. }) = body.first() {
         w.rss_prefix = prefix(name).filter(|_| w.dialect == Dialect::Rss).map(str::to_string);
     }
@@ -211,6 +219,8 @@ struct Writer {
     root_seen: bool,
     /// The namespace prefix of a prefixed `<rss>` root.
     rss_prefix: Option<String>,
+    /// An `<rss>` root without `<channel>`: one is added.
+    wrap_channel: bool,
 }
 
 impl Writer {
@@ -224,6 +234,7 @@ impl Writer {
             stack: Vec::new(),
             root_seen: false,
             rss_prefix: None,
+            wrap_channel: false,
         }
     }
 
@@ -304,6 +315,10 @@ impl Writer {
     }
 
     fn start(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
+        if self.stack.len() >= MAX_DEPTH {
+            self.fixes.insert(Fix::Depth); // the tag goes, its text stays; its end tag finds no match
+            return;
+        }
         let is_root = !self.root_seen;
         self.root_seen = true;
         if is_root && matches!(self.dialect, Dialect::BareChannel | Dialect::Cdf) {
@@ -342,9 +357,23 @@ impl Writer {
             }
         } else if self_closing || void {
             self.out.push_str("/>");
+            if is_root && self.wrap_channel {
+                // `<rss/>`: an empty feed, but a feed
+                self.out.truncate(self.out.len() - 2);
+                self.out.push_str("><channel/></");
+                self.out.push_str(&name);
+                self.out.push('>');
+            }
         } else {
             self.out.push('>');
             self.stack.push(name);
+            if is_root && self.wrap_channel {
+                // `<rss>` without `<channel>`: its children (items too) go into one; the
+                // root's end tag closes it
+                self.fixes.insert(Fix::RssVersion);
+                self.out.push_str("<channel>");
+                self.stack.push("channel".to_string());
+            }
         }
     }
 
