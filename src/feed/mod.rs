@@ -2,12 +2,14 @@
 //! the pure parser (`parse`: bytes + base URL → [`ParsedFeed`]).
 //!
 //! Parsing survives broken feeds: `decode` reads the bytes in the right character encoding,
-//! `repair` (over the `markup` tokenizer) makes broken XML well-formed, `parse` isolates
+//! `repair` (over the `markup` tokenizer and the `dialect` mappings) makes broken XML
+//! well-formed, `parse` isolates
 //! feed-rs and salvages items one by one, `dates` reads timestamps feed-rs cannot, and `hints`
 //! finds the feed's own scheduling hints.
 
 mod dates;
 mod decode;
+mod dialect;
 mod hints;
 mod markup;
 mod parse;
