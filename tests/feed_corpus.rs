@@ -241,6 +241,7 @@ fn rss_items(items: &str) -> String {
     format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>{items}</channel></rss>")
 }
 
+/// feed-rs alone rejects the whole document for one unescaped `&`.
 #[test]
 fn one_bare_ampersand_loses_nothing() {
     let f = feed(
@@ -251,6 +252,8 @@ fn one_bare_ampersand_loses_nothing() {
     assert!(f.recovery.fixes.contains(&Fix::Ampersand));
 }
 
+/// feed-rs alone rejects the whole document for one byte that is not UTF-8; here it
+/// becomes U+FFFD and the rest of the text keeps its real characters.
 #[test]
 fn one_invalid_utf8_byte_loses_nothing() {
     let mut doc = rss_items("<item><title>Zürich wins — 2:1 X</title></item><item><title>B</title></item>")
@@ -262,6 +265,7 @@ fn one_invalid_utf8_byte_loses_nothing() {
     assert!(f.recovery.lossy);
 }
 
+/// `<rss>` without `version` is not recognised by feed-rs at all.
 #[test]
 fn rss_without_version() {
     let f = feed(b"<rss><channel><item><title>A</title><link>https://e.org/a</link></item></channel></rss>");
@@ -269,6 +273,7 @@ fn rss_without_version() {
     assert!(f.recovery.fixes.contains(&Fix::RssVersion));
 }
 
+/// RSS 0.90 parses "fine" in feed-rs, with zero items.
 #[test]
 fn rss_090_items() {
     let f = feed(
@@ -282,6 +287,8 @@ fn rss_090_items() {
     assert!(f.recovery.fixes.contains(&Fix::Rss090));
 }
 
+/// Atom 0.3 parses "fine" in feed-rs, with zero entries; its dates and escaped content
+/// must come through too.
 #[test]
 fn atom_03_entries() {
     let f = feed(
@@ -298,6 +305,8 @@ fn atom_03_entries() {
     assert!(f.recovery.fixes.contains(&Fix::Atom03));
 }
 
+/// A default namespace on `<rss>` hides every element from feed-rs (seen in the wild:
+/// suspilne.media).
 #[test]
 fn stray_default_namespace_on_rss() {
     let f = feed(
@@ -308,6 +317,8 @@ fn stray_default_namespace_on_rss() {
     assert!(f.recovery.fixes.contains(&Fix::Namespace));
 }
 
+/// feed-rs rejects the whole feed for a `type` it does not know and for an empty Atom
+/// text element.
 #[test]
 fn unknown_atom_type_and_empty_title() {
     let f = feed(
@@ -321,6 +332,8 @@ fn unknown_atom_type_and_empty_title() {
     assert!(f.recovery.fixes.contains(&Fix::AtomText));
 }
 
+/// Items directly under `<rss>` (no `<channel>`) are still items; an empty `<rss>` is an
+/// empty feed, not an error.
 #[test]
 fn rss_without_channel() {
     let f = feed(b"<rss version=\"0.91\"><title>T</title><item><title>A</title></item><item><title>B</title></item></rss>");
@@ -328,6 +341,7 @@ fn rss_without_channel() {
     assert!(feed(b"<rss version=\"2.0\"></rss>").items.is_empty(), "an empty feed, not an error");
 }
 
+/// quick-xml rejects a whole document nested deeper than 65,535 elements.
 #[test]
 fn nesting_deeper_than_quick_xml_allows() {
     let deep = format!("<item><title>A</title><description>{}</description></item>", "<div>".repeat(70_000));
@@ -358,6 +372,7 @@ fn hostile_shapes_stay_linear() {
     }
 }
 
+/// HTML entities are not XML: feed-rs passes `&eacute;` through literally.
 #[test]
 fn html_entities_are_decoded() {
     let f =
@@ -365,6 +380,7 @@ fn html_entities_are_decoded() {
     assert_eq!(titles(&f), ["café crème — &"]);
 }
 
+/// A download cut short keeps the items that arrived whole.
 #[test]
 fn truncated_document_keeps_the_complete_items() {
     let f = feed(
@@ -374,6 +390,7 @@ fn truncated_document_keeps_the_complete_items() {
     assert!(f.recovery.fixes.contains(&Fix::Unbalanced));
 }
 
+/// Raw HTML in a description leaves elements unclosed (`<br>`, a missing `</b>`).
 #[test]
 fn unescaped_html_in_a_description() {
     let f = feed(
@@ -383,6 +400,7 @@ fn unescaped_html_in_a_description() {
     assert_eq!(titles(&f), ["A"]);
 }
 
+/// When the repaired document is still rejected, each entry is parsed on its own.
 #[test]
 fn one_bad_entry_costs_only_that_entry() {
     let f = feed(
@@ -395,6 +413,7 @@ fn one_bad_entry_costs_only_that_entry() {
     assert!(f.recovery.salvaged);
 }
 
+/// feed-rs 3.0 panics slicing an author string at a non-ASCII character before an email.
 #[test]
 fn author_that_panics_feed_rs() {
     let f = feed(
@@ -408,6 +427,8 @@ fn author_that_panics_feed_rs() {
     assert!(f.recovery.panics >= 1, "{:?}", f.recovery);
 }
 
+/// feed-rs reads only the XML declaration; the HTTP header's charset must win for
+/// bytes that are not UTF-8.
 #[test]
 fn charset_from_the_http_header() {
     // windows-1252 bytes, declared only by the Content-Type header
@@ -440,6 +461,8 @@ fn miniflux_encoding_fixtures() {
     }
 }
 
+/// feed-rs returns no date for zone abbreviations outside RFC 2822, non-English
+/// weekdays and dates without a zone.
 #[test]
 fn dates_feed_rs_cannot_read() {
     let f = feed(
@@ -464,6 +487,7 @@ fn dates_feed_rs_cannot_read() {
     );
 }
 
+/// Billion laughs and XXE stay inert: the DOCTYPE is dropped, no entity is expanded.
 #[test]
 fn entities_are_never_expanded() {
     let doc = br#"<?xml version="1.0"?>
@@ -480,6 +504,7 @@ fn entities_are_never_expanded() {
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
+/// The hints the scheduler reads, including those feed-rs does not expose.
 #[test]
 fn scheduling_hints() {
     let f = feed(
@@ -505,6 +530,7 @@ fn keys(doc: &str) -> Vec<String> {
     feed(doc.as_bytes()).items.iter().map(Item::key).collect()
 }
 
+/// Some CMSs give every item the same GUID; the links tell the items apart.
 #[test]
 fn duplicate_guids_with_different_links_are_different_items() {
     let k = keys(&rss_items(
@@ -514,6 +540,7 @@ fn duplicate_guids_with_different_links_are_different_items() {
     assert_eq!(k, ["https://e.org/a", "https://e.org/b"]);
 }
 
+/// Some feeds mint a new GUID on every request; the item must not come back as new.
 #[test]
 fn guids_that_change_on_every_fetch_keep_the_key() {
     let fetch = |guid: &str| {
@@ -526,6 +553,7 @@ fn guids_that_change_on_every_fetch_keep_the_key() {
     assert_eq!(first, ["https://e.org/a?id=7"], "tracking parameters are no part of identity");
 }
 
+/// Identity falls back from link to GUID to title to text, and skips front-page links.
 #[test]
 fn items_without_link_or_guid() {
     let k = keys(&rss_items(
@@ -543,6 +571,7 @@ fn items_without_link_or_guid() {
     assert_eq!(keys(&rss_items("<item><description>Only a description</description></item>"))[0], k[2]);
 }
 
+/// Relative links are resolved against `xml:base` and the feed URL, so keys are absolute.
 #[test]
 fn relative_links_and_xml_base() {
     let f = feed(
@@ -556,6 +585,7 @@ fn relative_links_and_xml_base() {
     assert_eq!(rss.items[0].key(), "https://news.example.org/a/1");
 }
 
+/// A publication date years ahead is wrong and would mislead the scheduler.
 #[test]
 fn dates_in_the_future_are_dropped() {
     let f = feed(
@@ -569,6 +599,7 @@ fn dates_in_the_future_are_dropped() {
     assert!(f.items[1].published.is_some());
 }
 
+/// Control characters and line breaks never reach a record; script links never do.
 #[test]
 fn feed_text_cannot_break_a_json_line() {
     let f = feed(
@@ -614,6 +645,7 @@ fn spec(url: &str) -> newsd::config::FeedSpec {
     }
 }
 
+/// `fetch.max_feed_bytes` is enforced before parsing.
 #[tokio::test]
 async fn poll_refuses_a_feed_over_max_feed_bytes() {
     let (fetcher, store, dir) = poll_env(1000, "127.0.0.1");
@@ -625,6 +657,7 @@ async fn poll_refuses_a_feed_over_max_feed_bytes() {
     assert!(matches!(err, newsd::feed::PollError::TooLarge { limit: 1000, .. }), "{err}");
 }
 
+/// The poll passes the response's Content-Type to the parser.
 #[tokio::test]
 async fn poll_reads_the_charset_of_the_http_header() {
     let server = support::Server::start(None).await;

@@ -58,6 +58,7 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     if std::str::from_utf8(bytes).is_ok() {
         return (UTF_8, 0);
     }
+    // RFC 7303: the HTTP charset overrides the document's own declaration
     let declared = content_type
         .and_then(header_charset)
         .and_then(usable)
@@ -68,6 +69,7 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     if mostly_utf8(bytes) {
         return (UTF_8, 0);
     }
+    // nothing declared that fits: guess from the bytes (the first 256 KiB are plenty)
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(256 * 1024)];
     det.feed(sample, sample.len() == bytes.len());
@@ -142,6 +144,8 @@ fn attr_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
 /// non-ASCII byte is an invalid sequence and valid ones occur only by chance.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut good, mut bad) = (0usize, 0usize);
+    // walk from one invalid sequence to the next; lead bytes (>= 0xC0) of the valid runs
+    // count the well-formed multi-byte characters
     let mut rest = bytes;
     loop {
         match std::str::from_utf8(rest) {

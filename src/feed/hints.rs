@@ -35,14 +35,20 @@ pub fn scan(text: &str) -> Hints {
     h
 }
 
+/// The hints found in one part of the document; values that make no sense are left out.
 fn scan_part(text: &str) -> Hints {
-    let ttl = inner(text, "ttl").next().and_then(|v| v.trim().parse::<u64>().ok()).map(|m| m * 60);
+    // <ttl> is in minutes
+    let ttl =
+        inner(text, "ttl").next().and_then(|v| v.trim().parse::<u64>().ok()).map(|m| m.saturating_mul(60));
+    // RSS 2.0: hours 0–23 (GMT) and English day names
     let skip_hours = block(text, "skipHours")
         .map(|b| inner(b, "hour").filter_map(|h| h.trim().parse::<u8>().ok()).filter(|h| *h < 24).collect())
         .unwrap_or_default();
     let skip_days = block(text, "skipDays")
         .map(|b| inner(b, "day").filter_map(|d| d.trim().parse::<Weekday>().ok()).collect())
         .unwrap_or_default();
+    // The syndication module: updatePeriod (default daily) divided by updateFrequency
+    // (default 1); a frequency alone says nothing, so it is not used without a period.
     let period = inner(text, "updatePeriod").next().and_then(|p| match p.trim() {
         "hourly" => Some(3600u64),
         "daily" => Some(86_400),
@@ -55,6 +61,7 @@ fn scan_part(text: &str) -> Hints {
         inner(text, "updateFrequency").next().and_then(|f| f.trim().parse::<u64>().ok()).filter(|f| *f > 0);
     let update_period = period.map(|p| p / frequency.unwrap_or(1));
     let bounded = |s: u64| Duration::from_secs(s).min(MAX_HINT);
+    // zero means "no hint", not "poll continuously"
     Hints {
         ttl: ttl.filter(|t| *t > 0).map(bounded),
         skip_hours,

@@ -93,6 +93,8 @@ pub(crate) fn parse_at(
     let decoded = decode::decode(bytes, content_type);
     let mut rec = Recovery { encoding: decoded.encoding.name(), lossy: decoded.lossy, ..Default::default() };
     let text: &str = &decoded.text;
+    // Step 1: the document as it is (most feeds). JSON Feed is feed-rs' alone to read: the
+    // XML repairs mean nothing to it.
     let mut outcome = run_feed_rs(text.as_bytes(), base, &mut rec);
     if !has_items(&outcome) && !looks_like_json(text) {
         outcome = repaired(text, base, &mut rec, outcome);
@@ -109,6 +111,8 @@ pub(crate) fn parse_at(
         None => ParsedFeed::default(),
     };
     parsed.items = items.into_iter().map(|e| to_item(e, base, now)).collect();
+    // feed-rs' own values first (it knows the structure); the raw scan fills the gaps, and
+    // is the only source for what feed-rs does not expose
     let h = hints::scan(text);
     parsed.ttl = parsed.ttl.or(h.ttl);
     parsed.hub = parsed.hub.or(h.hub);
@@ -123,10 +127,12 @@ pub(crate) fn parse_at(
 /// The feed-level part (absent when only items could be salvaged) and the entries.
 type Outcome = Result<(Option<feed_rs::model::Feed>, Vec<feed_rs::model::Entry>), ParseError>;
 
+/// A parse that recovered at least one item: no further step is needed.
 fn has_items(o: &Outcome) -> bool {
     o.as_ref().is_ok_and(|(_, items)| !items.is_empty())
 }
 
+/// JSON Feed rather than XML (feed-rs decides the same way, by the first character).
 fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
@@ -134,6 +140,7 @@ fn looks_like_json(text: &str) -> bool {
 /// Steps 2 and 3: the repaired document, then its items one by one. Falls back to `first`
 /// (a valid feed without items, or the original error) when neither recovers an item.
 fn repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outcome {
+    // feed-rs panics mostly on author strings; after a panic, repair those too
     let mut fixed = repair::repair(text, repair::Options { persons: rec.panics > 0 });
     let mut second = run_feed_rs(fixed.text.as_bytes(), base, rec);
     if matches!(second, Err(ParseError::Panicked)) && rec.panics == 1 {
@@ -209,6 +216,7 @@ fn salvage(
             at = start + open.len();
             continue; // `<items>`, `<itemCount>`…
         }
+        // the repaired document is balanced and items do not nest: the next end tag is ours
         let end = doc[start..].find(&close).map_or(doc.len(), |e| start + e + close.len());
         rest_of_doc.push_str(&doc[at..start]);
         let one = format!("{root_tag}{wrap_open}{}{wrap_close}</{root_name}>", &doc[start..end]);
@@ -229,7 +237,8 @@ fn feed_link(links: &[feed_rs::model::Link], rel: &str) -> Option<String> {
 
 /// A feed-rs entry as an [`Item`] that is safe to pass on.
 fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
-    let guid = clean_text(&e.id, MAX_ID);
+    // an id is data, not prose: no HTML reading, only control characters out
+    let guid: String = e.id.trim().chars().filter(|c| !c.is_control()).take(MAX_ID).collect();
     let link = e
         .links
         .iter()
@@ -238,6 +247,7 @@ fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
         .find_map(|l| absolute_link(&l.href, base))
         // RSS: a GUID that is a URL is the permalink when no <link> is given
         .or_else(|| absolute_link(&guid, base).filter(|_| guid.starts_with("http")));
+    // the summary, else the content: records carry text, the article stage fetches the page
     let summary = e
         .summary
         .as_ref()
@@ -245,6 +255,8 @@ fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
         .filter(|s| !s.is_empty())
         .or_else(|| e.content.as_ref().and_then(|c| c.body.as_deref()).map(|b| clean_text(b, MAX_SUMMARY)))
         .filter(|s| !s.is_empty());
+    // A date far ahead is a wrong clock or a scheduled event, not a publication time; it
+    // would also skew the scheduler's estimate of how often the feed posts.
     let not_future = |t: DateTime<Utc>| (t <= now + FUTURE_SLACK).then_some(t);
     let updated = e.updated.and_then(not_future);
     Item {
