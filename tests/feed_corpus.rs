@@ -673,3 +673,51 @@ async fn poll_reads_the_charset_of_the_http_header() {
     assert_eq!(polled.new_items.len(), 1);
     assert_eq!(polled.new_items[0].0.title.as_deref(), Some("Déjà vu"));
 }
+
+/// Real feeds cut short at random points keep every item that arrived whole, and random
+/// damage (stray `&` and `<`, flipped bytes, deleted spans) never panics or stalls.
+#[test]
+fn damaged_realworld_feeds() {
+    count_feed_rs_panics();
+    let dir = corpus().join("realworld");
+    let mut files = Vec::new();
+    files_under(&dir, &mut files);
+    let mut rng = fastrand::Rng::with_seed(4);
+    let (mut runs, mut worst) = (0, Duration::ZERO);
+    for path in files.iter().filter(|p| p.extension().is_some_and(|e| e != "json" && e != "tsv")) {
+        let bytes = std::fs::read(path).unwrap();
+        // big files get fewer rounds: the point is variety, not volume
+        let rounds = if bytes.len() > 500_000 { 2 } else { 8 };
+        for _ in 0..rounds {
+            let cut = rng.usize(bytes.len() / 10..bytes.len());
+            let truncated = &bytes[..cut];
+            let text = String::from_utf8_lossy(truncated);
+            let whole = text.matches("</item>").count() + text.matches("</entry>").count();
+            let started = Instant::now();
+            let got = parse(truncated, &base_of(path), None).map(|f| f.items.len()).unwrap_or(0);
+            worst = worst.max(started.elapsed());
+            assert!(got >= whole, "{} cut at {cut}: {got} items, {whole} complete", path.display());
+
+            let mut damaged = bytes.clone();
+            for _ in 0..10 {
+                let at = rng.usize(..damaged.len());
+                match rng.u8(..4) {
+                    0 => damaged.insert(at, b'&'),
+                    1 => damaged.insert(at, b'<'),
+                    2 => damaged[at] = rng.u8(..),
+                    _ => {
+                        let end = (at + rng.usize(..200)).min(damaged.len());
+                        damaged.drain(at..end);
+                    }
+                }
+            }
+            let started = Instant::now();
+            let outcome = catch_unwind(AssertUnwindSafe(|| parse(&damaged, &base_of(path), None)));
+            worst = worst.max(started.elapsed());
+            assert!(outcome.is_ok(), "{}: a panic escaped", path.display());
+            runs += 2;
+        }
+    }
+    println!("damaged feeds: {runs} parses, slowest {worst:.2?}");
+    assert!(worst < Duration::from_secs(5));
+}
