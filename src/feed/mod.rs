@@ -3,9 +3,9 @@
 //!
 //! Parsing survives broken feeds: `decode` reads the bytes in the right character encoding,
 //! `repair` (over the `markup` tokenizer and the `dialect` mappings) makes broken XML
-//! well-formed, `parse` isolates
-//! feed-rs and salvages items one by one, `dates` reads timestamps feed-rs cannot, and `hints`
-//! finds the feed's own scheduling hints.
+//! well-formed, `parse` isolates feed-rs and salvages items one by one, `dates` reads
+//! timestamps feed-rs cannot, `hints` finds the feed's own scheduling hints, and `text` makes
+//! feed text plain and safe for a record.
 
 mod dates;
 mod decode;
@@ -15,6 +15,7 @@ mod markup;
 mod parse;
 mod poll;
 pub mod repair;
+mod text;
 
 pub use dates::parse_date;
 pub use parse::{parse, ParseError, ParsedFeed, Recovery};

@@ -8,8 +8,7 @@
 //!
 //! feed-rs runs with a fresh parser per document inside `catch_unwind` (3.0 panics on some
 //! inputs and is unusable after a failed parse). Items are then made safe to pass on: links
-//! absolute and http(s), text decoded from HTML and stripped of control characters, lengths
-//! capped, far-future dates dropped.
+//! absolute and http(s), text made plain (`text`), lengths capped, far-future dates dropped.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -18,6 +17,7 @@ use chrono::{DateTime, Utc, Weekday};
 use url::Url;
 
 use super::repair::{self, Fix};
+use super::text::clean_text;
 use super::{dates, decode, hints};
 use crate::model::Item;
 
@@ -289,45 +289,6 @@ fn absolute_link(href: &str, base: &Url) -> Option<String> {
     ok.then(|| url.to_string())
 }
 
-/// Feed text as plain text: HTML (tags or entities) reduced to its text, control characters
-/// removed, white space folded, cut at `max` characters.
-fn clean_text(s: &str, max: usize) -> String {
-    let text = if looks_like_html(s) { crate::extract::html_to_text(s) } else { s.to_string() };
-    let mut out = String::with_capacity(text.len().min(max));
-    for word in text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-        if out.len() >= max {
-            break;
-        }
-    }
-    if out.len() > max {
-        let mut cut = max;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-    }
-    out
-}
-
-/// A tag (`<p>`, `</b>`, `<br/>`) or an entity reference (`&amp;`, `&#39;`) somewhere in `s`.
-fn looks_like_html(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| match c {
-        b'<' => b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/' || *n == b'!'),
-        b'&' => {
-            let rest = &b[i + 1..b.len().min(i + 34)];
-            rest.iter().position(|c| *c == b';').is_some_and(|end| {
-                end > 0 && rest[..end].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'#')
-            })
-        }
-        _ => false,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,14 +311,6 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse(b"\x00\x01 not xml", &base(), None).is_err());
-    }
-
-    #[test]
-    fn text_is_cleaned_and_capped() {
-        assert_eq!(clean_text("a&nbsp;b &lt;c&gt;", 100), "a b <c>");
-        assert_eq!(clean_text("x < y and a\u{0}b", 100), "x < y and a b");
-        assert_eq!(clean_text("<p>Hello <b>world</b></p>", 100), "Hello world");
-        assert_eq!(clean_text("ééééé", 5), "éé");
     }
 
     #[test]
