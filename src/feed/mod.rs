@@ -21,3 +21,4 @@ pub use dates::parse_date;
 pub use parse::{parse, ParseError, ParsedFeed, Recovery};
 pub use poll::{item_hash, max_age, poll, PollError, Polled};
 pub use repair::Fix;
+pub use text::clean_text as plain_text;
