@@ -42,7 +42,16 @@ fn scan_part(text: &str) -> Hints {
         inner(text, "ttl").next().and_then(|v| v.trim().parse::<u64>().ok()).map(|m| m.saturating_mul(60));
     // RSS 2.0: hours 0–23 (GMT) and English day names
     let skip_hours = block(text, "skipHours")
-        .map(|b| inner(b, "hour").filter_map(|h| h.trim().parse::<u8>().ok()).filter(|h| *h < 24).collect())
+        // some feeds count 1–24: 24 is midnight
+        .map(|b| {
+            inner(b, "hour")
+                .filter_map(|h| h.trim().parse::<u8>().ok())
+                .filter(|h| *h <= 24)
+                .map(|h| h % 24)
+                .collect::<std::collections::BTreeSet<u8>>()
+                .into_iter()
+                .collect()
+        })
         .unwrap_or_default();
     let skip_days = block(text, "skipDays")
         .map(|b| inner(b, "day").filter_map(|d| d.trim().parse::<Weekday>().ok()).collect())

@@ -91,7 +91,7 @@ pub(crate) fn parse_at(
     now: DateTime<Utc>,
 ) -> Result<ParsedFeed, ParseError> {
     let decoded = decode::decode(bytes, content_type);
-    let mut rec = Recovery { encoding: decoded.encoding.name(), lossy: decoded.lossy, ..Default::default() };
+    let mut rec = Recovery { encoding: decoded.encoding, lossy: decoded.lossy, ..Default::default() };
     let text: &str = &decoded.text;
     // Step 1: the document as it is (most feeds). JSON Feed is feed-rs' alone to read: the
     // XML repairs mean nothing to it.
