@@ -20,7 +20,7 @@ pub struct Hints {
 }
 
 /// Longest accepted hint interval (a `ttl` of years is a typo, not a schedule).
-const MAX_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Scans `text` (the whole document; the elements sit outside items) for the hints.
 pub fn scan(text: &str) -> Hints {

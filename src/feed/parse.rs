@@ -114,7 +114,7 @@ pub(crate) fn parse_at(
     // feed-rs' own values first (it knows the structure); the raw scan fills the gaps, and
     // is the only source for what feed-rs does not expose
     let h = hints::scan(text);
-    parsed.ttl = parsed.ttl.or(h.ttl);
+    parsed.ttl = parsed.ttl.map(|t| t.min(hints::MAX_HINT)).or(h.ttl);
     parsed.hub = parsed.hub.or(h.hub);
     parsed.self_url = parsed.self_url.or(h.self_url);
     parsed.skip_hours = h.skip_hours;
