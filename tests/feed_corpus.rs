@@ -273,6 +273,21 @@ fn one_invalid_utf8_byte_loses_nothing() {
     assert!(f.recovery.lossy);
 }
 
+/// feed-rs silently drops RSS 1.0 items without a `<link>`, even when the others parse.
+#[test]
+fn rss_10_item_without_link_is_kept() {
+    let f = feed(
+        br#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+        <channel rdf:about="https://e.org/"><title>T</title><link>https://e.org/</link></channel>
+        <item rdf:about="https://e.org/1"><title>Linked</title><link>https://e.org/1</link></item>
+        <item rdf:about="https://e.org/2"><title>About only</title></item>
+        <item><title>Nothing</title></item></rdf:RDF>"#,
+    );
+    assert_eq!(titles(&f), ["Linked", "About only", "Nothing"]);
+    let links: Vec<_> = f.items.iter().map(|i| i.link.as_deref()).collect();
+    assert_eq!(links, [Some("https://e.org/1"), Some("https://e.org/2"), None]);
+}
+
 /// `<rss>` without `version` is not recognised by feed-rs at all.
 #[test]
 fn rss_without_version() {

@@ -96,8 +96,18 @@ pub(crate) fn parse_at(
     // Step 1: the document as it is (most feeds). JSON Feed is feed-rs' alone to read: the
     // XML repairs mean nothing to it.
     let mut outcome = run_feed_rs(text.as_bytes(), base, &mut rec);
-    if !has_items(&outcome) && !looks_like_json(text) {
-        outcome = repaired(text, base, &mut rec, outcome);
+    // Steps 2 and 3 when the document gave no item, or fewer than it has item tags (feed-rs
+    // silently drops some, e.g. RSS 1.0 items without a link): the better result wins.
+    let got = item_count(&outcome);
+    if !looks_like_json(text) && (got == 0 || got < item_tags(text)) {
+        let strict_fixes = std::mem::take(&mut rec.fixes);
+        let alternative = repaired(text, base, &mut rec);
+        if item_count(&alternative) > got || (outcome.is_err() && alternative.is_ok()) {
+            outcome = alternative;
+        } else {
+            rec.fixes = strict_fixes;
+            rec.salvaged = false;
+        }
     }
     let (feed, items) = outcome?;
     let mut parsed = match feed {
@@ -127,9 +137,18 @@ pub(crate) fn parse_at(
 /// The feed-level part (absent when only items could be salvaged) and the entries.
 type Outcome = Result<(Option<feed_rs::model::Feed>, Vec<feed_rs::model::Entry>), ParseError>;
 
-/// A parse that recovered at least one item: no further step is needed.
-fn has_items(o: &Outcome) -> bool {
-    o.as_ref().is_ok_and(|(_, items)| !items.is_empty())
+/// Items a parse recovered.
+fn item_count(o: &Outcome) -> usize {
+    o.as_ref().map_or(0, |(_, items)| items.len())
+}
+
+/// `<item>` and `<entry>` start tags in the document: about how many items it has.
+fn item_tags(text: &str) -> usize {
+    ["<item", "<entry"]
+        .iter()
+        .flat_map(|tag| text.match_indices(tag).map(move |(at, _)| at + tag.len()))
+        .filter(|&end| matches!(text.as_bytes().get(end), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')))
+        .count()
 }
 
 /// JSON Feed rather than XML (feed-rs decides the same way, by the first character).
@@ -137,9 +156,8 @@ fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 
-/// Steps 2 and 3: the repaired document, then its items one by one. Falls back to `first`
-/// (a valid feed without items, or the original error) when neither recovers an item.
-fn repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outcome {
+/// Steps 2 and 3: the repaired document, then, if that gives no item, its items one by one.
+fn repaired(text: &str, base: &Url, rec: &mut Recovery) -> Outcome {
     // feed-rs panics mostly on author strings; after a panic, repair those too
     let mut fixed = repair::repair(text, repair::Options { persons: rec.panics > 0 });
     let mut second = run_feed_rs(fixed.text.as_bytes(), base, rec);
@@ -148,17 +166,15 @@ fn repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outco
         second = run_feed_rs(fixed.text.as_bytes(), base, rec);
     }
     rec.fixes = fixed.fixes.iter().copied().collect();
-    if has_items(&second) {
+    if item_count(&second) > 0 {
         return second;
     }
-    let salvaged = salvage(&fixed.text, base, rec);
-    if let Some((feed, items)) = salvaged.filter(|(_, items)| !items.is_empty()) {
-        rec.salvaged = true;
-        return Ok((feed, items));
-    }
-    match (first, second) {
-        (Ok(f), _) | (_, Ok(f)) => Ok(f),
-        (Err(e), _) => Err(e),
+    match salvage(&fixed.text, base, rec) {
+        Some((feed, items)) if !items.is_empty() => {
+            rec.salvaged = true;
+            Ok((feed, items))
+        }
+        _ => second,
     }
 }
 
