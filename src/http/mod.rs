@@ -37,6 +37,13 @@ impl Request {
     }
 }
 
+impl Fetcher {
+    /// The `[fetch]` section this client was built from (the feed poll reads `max_feed_bytes`).
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+}
+
 /// A response with its body read (within the cap).
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -122,11 +129,6 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(cfg.max_redirects as usize))
             .build()?;
         Ok(Fetcher { client, cfg: cfg.clone(), hosts: std::sync::Arc::new(Hosts::new(cfg)) })
-    }
-
-    /// The `[fetch]` section this client was built from (the feed poll reads `max_feed_bytes`).
-    pub fn config(&self) -> &FetchConfig {
-        &self.cfg
     }
 
     /// Fetches one URL.
