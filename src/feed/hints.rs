@@ -81,9 +81,15 @@ fn scan_part(text: &str) -> Hints {
     }
 }
 
-/// Byte offset of the first `<item` or `<entry` start tag.
+/// Byte offset of the first `<item` or `<entry` start tag (a plain substring search: the
+/// document may be megabytes of markup).
 fn first_item(text: &str) -> Option<usize> {
-    [starts(text, "item").next(), starts(text, "entry").next()].into_iter().flatten().map(|(at, _)| at).min()
+    let first = |tag: &str| {
+        text.match_indices(tag).map(|(at, _)| at).find(|&at| {
+            matches!(text.as_bytes().get(at + tag.len()), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+        })
+    };
+    [first("<item"), first("<entry")].into_iter().flatten().min()
 }
 
 /// What follows the last item's end tag.
