@@ -26,11 +26,17 @@ pub const MAX_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
 pub fn scan(text: &str) -> Hints {
     // Hints live in the channel head; items can be many megabytes, so stop at the first one
     // unless the channel elements come after the items (some feeds put them last).
-    let head_end = first_item(text).unwrap_or(text.len());
-    let head = &text[..head_end];
-    let mut h = scan_part(head);
-    if h == Hints::default() && head_end < text.len() {
-        h = scan_part(last_channel_part(text));
+    let Some(first) = first_item(text) else {
+        // no items: the channel head is still near the start, 256 KiB is plenty
+        let mut end = text.len().min(256 * 1024);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        return scan_part(&text[..end]);
+    };
+    let h = scan_part(&text[..first]);
+    if h == Hints::default() {
+        return scan_part(last_channel_part(text));
     }
     h
 }
