@@ -367,7 +367,7 @@ fn rss_without_channel() {
 /// quick-xml rejects a whole document nested deeper than 65,535 elements.
 #[test]
 fn nesting_deeper_than_quick_xml_allows() {
-    let deep = format!("<item><title>A</title><description>{}</description></item>", "<div>".repeat(70_000));
+    let deep = format!("<item><title>A</title><extra>{}</extra></item>", "<div>".repeat(70_000));
     let f = feed(rss_items(&deep).as_bytes());
     assert_eq!(titles(&f), ["A"]);
     assert!(f.recovery.fixes.contains(&Fix::Depth));
@@ -413,14 +413,21 @@ fn truncated_document_keeps_the_complete_items() {
     assert!(f.recovery.fixes.contains(&Fix::Unbalanced));
 }
 
-/// Raw HTML in a description leaves elements unclosed (`<br>`, a missing `</b>`).
+/// Raw HTML in a description leaves elements unclosed (`<br>`, a missing `</b>`), and
+/// feed-rs gives no summary for a description holding elements: the tags become the escaped
+/// text they should have been.
 #[test]
 fn unescaped_html_in_a_description() {
     let f = feed(
-        rss_items("<item><title>A</title><description><p>One<br>two <b>three</p></description></item>")
-            .as_bytes(),
+        rss_items(
+            "<item><title>A</title><description><p>One<br>two <b>three</p><p>four</description></item>\
+             <item><title>B &</title><description><p>Five</description></item>",
+        )
+        .as_bytes(),
     );
-    assert_eq!(titles(&f), ["A"]);
+    assert_eq!(titles(&f), ["A", "B &"]);
+    assert_eq!(f.items[0].summary.as_deref(), Some("One two three four"));
+    assert_eq!(f.items[1].summary.as_deref(), Some("Five"));
 }
 
 /// When the repaired document is still rejected, each entry is parsed on its own.

@@ -1,6 +1,7 @@
 //! Feed bytes → [`ParsedFeed`]: the parse pipeline and the isolation of feed-rs. Pure: no I/O.
 //!
-//! The steps, each taken only when the previous one recovered no item:
+//! The steps, each taken only when the previous one recovered no item (or, after step 1,
+//! fewer items than the document has item tags; the better result wins):
 //! 1. decode to UTF-8 (`decode`: BOM, HTTP charset, XML declaration, detection) and parse;
 //! 2. repair the document (`repair`: stray `&`, unbalanced tags, old dialects…) and parse;
 //! 3. salvage: parse each `<item>`/`<entry>` of the repaired document on its own, so that one

@@ -55,6 +55,8 @@ pub enum Fix {
     Doctype,
     /// Elements nested deeper than [`MAX_DEPTH`] flattened into their parent.
     Depth,
+    /// Raw HTML tags inside an RSS description escaped into its text.
+    RawHtml,
 }
 
 /// A repaired document and what was done to it.
@@ -78,6 +80,10 @@ pub const MAX_DEPTH: usize = 256;
 
 /// HTML elements that never have content: self-closed when found open.
 const VOID: [&str; 6] = ["br", "hr", "img", "wbr", "input", "area"];
+/// RSS elements that hold HTML (escaped, or in CDATA), and sometimes hold it raw.
+const HTML_HOLDERS: [&str; 2] = ["description", "encoded"];
+/// Elements that always belong to the feed's structure, never to HTML inside it.
+const FEED_STRUCTURE: [&str; 3] = ["item", "entry", "channel"];
 /// Elements feed-rs reads as a person ("name <email>").
 const PERSON: [&str; 7] =
     ["author", "managingEditor", "webMaster", "creator", "contributor", "name", "email"];
@@ -94,6 +100,7 @@ pub fn repair(text: &str, opts: Options) -> Repaired {
         plan,
         stack: Vec::new(),
         root_seen: false,
+        raw_from: None,
     };
     w.write_all(&tokens.tokens[root..]);
     Repaired { text: w.out, fixes: w.fixes }
@@ -109,6 +116,9 @@ struct Writer {
     stack: Vec<String>,
     /// The root element has been written (and maybe closed).
     root_seen: bool,
+    /// Stack index of an RSS `<description>` (or `content:encoded`) holding raw HTML: tags
+    /// inside it are written as escaped text, which is what the element should have held.
+    raw_from: Option<usize>,
 }
 
 impl Writer {
@@ -170,6 +180,15 @@ impl Writer {
     }
 
     fn start(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
+        if let Some(from) = self.raw_from {
+            if !FEED_STRUCTURE.contains(&local(name)) {
+                self.escaped_tag(name, attrs, self_closing);
+                return;
+            }
+            // an item starting inside a description: that description was never closed
+            self.fixes.insert(Fix::Unbalanced);
+            self.close_down_to(from);
+        }
         if self.stack.len() >= MAX_DEPTH {
             self.fixes.insert(Fix::Depth); // the tag goes, its text stays; its end tag finds no match
             return;
@@ -208,6 +227,11 @@ impl Writer {
             }
         } else {
             self.out.push('>');
+            if HTML_HOLDERS.contains(&local(&name))
+                && matches!(self.plan.dialect, Dialect::Rss | Dialect::Rdf)
+            {
+                self.raw_from = Some(self.stack.len());
+            }
             self.stack.push(name);
             if is_root && self.plan.wrap_channel {
                 // `<rss>` without `<channel>`: its children (items too) go into one; the
@@ -311,6 +335,13 @@ impl Writer {
     /// that matches nothing open is dropped.
     fn end(&mut self, name: &str) {
         let (name, _) = dialect::rename(&self.plan, name, self.stack.len().saturating_sub(1));
+        // inside raw HTML, only the end of the holder or of an element around it counts
+        if self.raw_from.is_some() && !self.stack.contains(&name) {
+            self.out.push_str("&lt;/");
+            self.escape(&name, false);
+            self.out.push_str("&gt;");
+            return;
+        }
         let at = self.stack.iter().rposition(|open| *open == name).or_else(|| {
             // HTML in a description is often mixed-case: close the open one
             self.stack.iter().rposition(|open| open.eq_ignore_ascii_case(&name))
@@ -322,11 +353,34 @@ impl Writer {
         if at + 1 != self.stack.len() {
             self.fixes.insert(Fix::Unbalanced);
         }
-        while self.stack.len() > at {
+        self.close_down_to(at);
+    }
+
+    /// Closes open elements until `depth` remain.
+    fn close_down_to(&mut self, depth: usize) {
+        while self.stack.len() > depth {
             if let Some(open) = self.stack.pop() {
                 self.close(&open);
             }
         }
+        self.raw_from = self.raw_from.filter(|&from| from < self.stack.len());
+    }
+
+    /// A tag inside raw HTML, written as the text it should have been.
+    fn escaped_tag(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
+        self.fixes.insert(Fix::RawHtml);
+        self.out.push_str("&lt;");
+        self.escape(name, false);
+        for a in attrs {
+            self.out.push(' ');
+            self.escape(a.name, false);
+            if let Some(v) = a.value {
+                self.out.push_str("=&quot;");
+                self.escape(v, true);
+                self.out.push_str("&quot;");
+            }
+        }
+        self.out.push_str(if self_closing { "/&gt;" } else { "&gt;" });
     }
 
     fn close(&mut self, name: &str) {
@@ -441,13 +495,27 @@ mod tests {
 
     #[test]
     fn unbalanced_and_truncated() {
-        let r = fix("<rss><channel><item><title>A</title><description><p>x<br>y</description></item><item><title>B</ti");
+        let r = fix("<rss><channel><item><title>A</title><x><p>x<br>y</x></item><item><title>B</ti");
         assert_eq!(
             r.text,
-            "<rss version=\"2.0\"><channel><item><title>A</title><description><p>x<br/>y</p></description></item>\
+            "<rss version=\"2.0\"><channel><item><title>A</title><x><p>x<br/>y</p></x></item>\
              <item><title>B</title></item></channel></rss>"
         );
         assert!(r.fixes.contains(&Fix::Unbalanced) && r.fixes.contains(&Fix::RssVersion));
+    }
+
+    #[test]
+    fn raw_html_in_a_description_becomes_its_text() {
+        let r =
+            fix("<rss version=\"2.0\"><channel><item><description><p class=x>One<br>two</P></description>\
+                     </item><item><description><b>unclosed</item></channel></rss>");
+        assert_eq!(
+            r.text,
+            "<rss version=\"2.0\"><channel><item><description>&lt;p class=&quot;x&quot;&gt;One&lt;br&gt;two\
+             &lt;/P&gt;</description></item><item><description>&lt;b&gt;unclosed</description></item>\
+             </channel></rss>"
+        );
+        assert!(r.fixes.contains(&Fix::RawHtml));
     }
 
     #[test]
