@@ -240,6 +240,7 @@ fn month_number(word: &str) -> Option<u32> {
             "dezembro",
         ],
     ];
+    // "Sept." and "janv." come abbreviated with a dot; the tokenizer already lower-cased
     let word = word.trim_end_matches('.');
     MONTHS.iter().position(|names| names.contains(&word)).map(|i| i as u32 + 1)
 }
@@ -247,6 +248,7 @@ fn month_number(word: &str) -> Option<u32> {
 /// `Z`, `±HHMM`, `±HH:MM`, `±HH`, or a zone abbreviation (optionally followed by an offset,
 /// as in `GMT+2`), at the start of the tokens after the time.
 fn find_zone(toks: &[Tok]) -> Option<FixedOffset> {
+    // an unknown word right after the time is no zone we can use: the caller falls back to UTC
     let (base, rest) = match toks.first() {
         Some(Tok::Word(w)) => (zone_minutes(w)?, &toks[1..]),
         _ => (0, toks),
@@ -265,6 +267,7 @@ fn find_zone(toks: &[Tok]) -> Option<FixedOffset> {
         (4, _) => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
         _ => return FixedOffset::east_opt(base * 60),
     };
+    // real offsets lie within ±14:00
     if h > 14 || m > 59 {
         return None;
     }

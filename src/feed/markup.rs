@@ -108,6 +108,7 @@ impl<'a> Tokenizer<'a> {
     /// The construct starting at the `<` at `at`, and where it ends; `None` if the `<` is text.
     fn construct_at(&mut self, at: usize) -> Option<(Token<'a>, usize)> {
         let rest = &self.b[at..];
+        // comments and CDATA need their terminator; without one the `<` is only text
         if rest.starts_with(b"<!--") {
             let end = self.find_terminator(at + 4, 0, "-->")?;
             return Some((Token::Comment, end + 3));
@@ -128,6 +129,7 @@ impl<'a> Tokenizer<'a> {
             let end = self.find_terminator(at, 2, "?>")?;
             return Some((Token::Pi, end + 2));
         }
+        // tags need a name right after `<` or `</`: "a < b" and "<3" stay text
         if rest.len() > 2 && rest[1] == b'/' && is_name_start(rest[2]) {
             return Some(self.end_tag(at));
         }
@@ -142,6 +144,8 @@ impl<'a> Tokenizer<'a> {
         let gt = self.find(at, ">");
         let bracket = gt.and_then(|g| self.s[at..g].find('[').map(|p| at + p));
         match (gt, bracket) {
+            // `<!DOCTYPE x [ … ]>`: the subset may hold `>` (entity declarations), so the end
+            // is the first `>` after the first `]`
             (Some(_), Some(br)) => {
                 let close = self.find(br, "]").unwrap_or(self.b.len());
                 self.find(close, ">").map_or(self.b.len(), |e| e + 1)
@@ -235,6 +239,7 @@ impl<'a> Tokenizer<'a> {
                     }
                 }
             }
+            // unquoted (`width=100`): the value runs to white space or the end of the tag
             Some(_) => {
                 self.fixes.push(Fix::Attribute);
                 let end = self.b[j..]

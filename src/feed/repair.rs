@@ -207,6 +207,7 @@ impl Writer {
         if is_root {
             self.root_extras(&name, attrs);
         }
+        // `<br>` in HTML never closes; in XML it would swallow everything after it
         let void = !is_root && VOID.contains(&name.as_str());
         if self.plan.dialect == Dialect::Cdf {
             self.out.push('>');
@@ -245,6 +246,7 @@ impl Writer {
 
     /// Writes the attributes of a start tag: each once, quoted, escaped, mapped.
     fn attributes(&mut self, is_root: bool, element: &str, attrs: &[Attr<'_>]) {
+        // duplicate attributes make XML parsers fail; the first one wins, as in HTML
         let mut seen: Vec<&str> = Vec::with_capacity(attrs.len());
         for a in attrs {
             if seen.contains(&a.name) {
@@ -429,6 +431,7 @@ impl Writer {
 
     /// Handles what follows an `&`; returns the rest of the text after the reference.
     fn reference<'a>(&mut self, after: &'a str) -> &'a str {
+        // the longest HTML entity name is 31 characters: look no further than 40
         let end = after.char_indices().take(40).find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '#'));
         if let Some((end, ';')) = end {
             let name = &after[..end];

@@ -74,6 +74,7 @@ fn decode_entities(t: &str, out: &mut String) {
         out.push_str(&rest[..at]);
         rest = &rest[at + 1..];
         let end = rest.char_indices().take(40).find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '#'));
+        // a reference is short and ends with `;`; anything else is a literal `&` ("AT&T")
         let decoded = match end {
             Some((end, ';')) => entity(&rest[..end]).map(|chars| (chars, end + 1)),
             _ => None,
@@ -100,6 +101,8 @@ fn entity(name: &str) -> Option<impl Iterator<Item = char>> {
     } else {
         *markup5ever::data::NAMED_ENTITIES.get(format!("{name};").as_str())?
     };
+    // a few HTML entities stand for two code points (`&NotEqualTilde;`); surrogates and
+    // out-of-range numbers become U+FFFD
     let first = char::from_u32(a).unwrap_or('\u{fffd}');
     Some(std::iter::once(first).chain((b != 0).then(|| char::from_u32(b).unwrap_or('\u{fffd}'))))
 }
@@ -113,6 +116,7 @@ fn fold(text: &str, max: usize) -> String {
             out.push(' ');
         }
         out.push_str(word);
+        // stop early: a 100 MB text node must not be folded whole to keep 2 KB of it
         if out.len() >= max {
             break;
         }
