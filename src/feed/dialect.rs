@@ -64,6 +64,7 @@ impl Plan {
             Some(Token::Start { name, attrs, .. }) => (dialect_of(name, attrs), *name),
             _ => (Dialect::Other, ""),
         };
+        // `<rss>` whose items sit directly under it: feed-rs finds nothing without a channel
         let has_channel =
             body.iter().any(|t| matches!(t, Token::Start { name, .. } if local(name) == "channel"));
         let plan = Plan {
@@ -220,6 +221,8 @@ pub fn is_atom_text(dialect: Dialect, element: &str) -> bool {
 
 /// Maps an Atom `type` (and Atom 0.3 `mode`) onto what feed-rs accepts.
 pub fn atom_type(element: &str, value: &str, mode: Option<&str>) -> (String, Option<Fix>) {
+    // feed-rs accepts exactly "text", "html", "xhtml" (and MIME types on `content`); feeds
+    // write "TEXT", "text/plain", "text/html", or Atom 0.3's MIME type plus `mode`
     let v = value.trim().to_ascii_lowercase();
     let mapped = match (v.as_str(), mode) {
         ("text" | "html" | "xhtml", _) => v.clone(),
