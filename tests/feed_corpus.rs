@@ -193,6 +193,8 @@ fn issue_4_realworld_items_at_least_feedparser() {
         "{links_same} of {links_want} links as feedparser read them"
     );
     assert_eq!(undated, 0, "every real-world item carries a date newsd should read");
+    let youtube = parse_file(&dir.join("youtube_pbs_spacetime.atom")).unwrap();
+    assert!(youtube.items.iter().all(|i| i.summary.is_some()), "media:description is the summary of a video");
 }
 
 fn fold(s: &str) -> String {

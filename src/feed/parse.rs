@@ -271,6 +271,11 @@ fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
         .map(|t| clean_text(&t.content, MAX_SUMMARY))
         .filter(|s| !s.is_empty())
         .or_else(|| e.content.as_ref().and_then(|c| c.body.as_deref()).map(|b| clean_text(b, MAX_SUMMARY)))
+        .filter(|s| !s.is_empty())
+        // video feeds (YouTube, PeerTube) describe items in Media RSS only
+        .or_else(|| {
+            e.media.iter().find_map(|m| m.description.as_ref()).map(|d| clean_text(&d.content, MAX_SUMMARY))
+        })
         .filter(|s| !s.is_empty());
     // A date far ahead is a wrong clock or a scheduled event, not a publication time; it
     // would also skew the scheduler's estimate of how often the feed posts.
