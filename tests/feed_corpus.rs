@@ -650,6 +650,84 @@ fn feed_text_cannot_break_a_json_line() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fixture files: several breakages at once, as real feeds have them.
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds").join(name)).unwrap()
+}
+
+/// One field of every item, for compact comparisons.
+fn column(f: &ParsedFeed, field: impl Fn(&Item) -> Option<String>) -> Vec<Option<String>> {
+    f.items.iter().map(field).collect()
+}
+
+/// A regional news feed in windows-1252 declared only by the HTTP header, with a bare `&`,
+/// HTML entities, raw HTML in a description, a German weekday and a CEST date, a date without
+/// zone, a relative link, a duplicated GUID, a front-page link, and cut off mid-item.
+#[test]
+fn fixture_broken_regional_feed() {
+    let base = Url::parse("https://news.example.de/feed/").unwrap();
+    let f = parse(
+        &fixture("broken_regional_cp1252.xml"),
+        &base,
+        Some("application/rss+xml; charset=windows-1252"),
+    )
+    .unwrap();
+    assert_eq!(f.title.as_deref(), Some("Lokalnachrichten Münster & Umgebung"));
+    assert_eq!(f.ttl, Some(Duration::from_secs(1200)));
+    assert_eq!(
+        titles(&f),
+        ["Café-Sterben in der Altstadt – 5 € mehr Miete", "Stadtrat tagt", "Wetter", "Unvollständig"]
+    );
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        column(&f, |i| Some(i.key())),
+        [
+            s("https://news.example.de/2025/07/cafe"),
+            s("https://news.example.de/2025/07/stadtrat"),
+            s("wetter-2025-07-21"),
+            s("https://news.example.de/2025/07/cut"),
+        ]
+    );
+    assert_eq!(
+        column(&f, |i| i.published.map(|t| t.to_rfc3339())),
+        [
+            s("2025-07-21T12:00:00+00:00"),
+            s("2025-07-21T09:30:00+00:00"),
+            s("2025-07-21T04:00:00+00:00"),
+            None
+        ]
+    );
+    assert_eq!(
+        column(&f, |i| i.summary.clone()),
+        [s("Drei Cafés schließen. Die Mieten steigen & steigen."), s("Tagesordnung online"), None, None]
+    );
+    assert_eq!(f.items[0].authors, ["Jürgen Müller"]);
+    assert_eq!(f.recovery.encoding, "windows-1252");
+}
+
+/// Atom 0.3 with `xml:base` on the feed and on an entry, escaped and XML content modes.
+#[test]
+fn fixture_atom03_with_xml_base() {
+    let base = Url::parse("https://blog.example.org/feed.atom").unwrap();
+    let f = parse(&fixture("atom03_xml_base.xml"), &base, Some("application/atom+xml")).unwrap();
+    assert_eq!(f.title.as_deref(), Some("Old Blog"));
+    assert_eq!(titles(&f), ["First & foremost", "Second"]);
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        column(&f, |i| i.link.clone()),
+        [s("https://blog.example.org/posts/first.html"), s("https://blog.example.org/archive/second.html")]
+    );
+    assert_eq!(
+        column(&f, |i| i.published.map(|t| t.to_rfc3339())),
+        [s("2004-01-01T18:48:21+00:00"), s("2004-01-03T08:00:00+00:00")]
+    );
+    assert_eq!(f.items[0].updated.map(|t| t.to_rfc3339()), s("2004-01-01T19:00:00+00:00"));
+    assert_eq!(column(&f, |i| i.summary.clone()), [s("Hello world"), s("Some bold text")]);
+    assert_eq!(f.items[1].guid, "tag:blog.example.org,2004:2");
+}
+
+// ---------------------------------------------------------------------------------------------
 // The poll: size cap before parsing, and the charset of the HTTP header.
 
 fn poll_env(
