@@ -773,6 +773,32 @@ async fn poll_refuses_a_feed_over_max_feed_bytes() {
     assert!(refused, "{err}");
 }
 
+/// Across polls, through the state store: GUIDs regenerated on every fetch, tracking
+/// parameters that change, and two entries sharing one link neither bring items back as new
+/// nor make them flip-flop.
+#[tokio::test]
+async fn poll_identity_across_fetches() {
+    let (fetcher, store, dir) = poll_env(1 << 20, "127.0.0.1");
+    let path = dir.path().join("feed.xml");
+    let spec = spec(Url::from_file_path(&path).unwrap().as_str());
+    let fetch = |n: u32| {
+        rss_items(&format!(
+            "<item><title>A</title><link>https://e.org/a?utm_campaign=c{n}</link><guid>uuid-{n}-a</guid></item>\
+             <item><title>B</title><link>https://e.org/b</link><guid>uuid-{n}-b</guid></item>\
+             <item><title>B again</title><link>https://e.org/b</link><guid>uuid-{n}-c</guid></item>"
+        ))
+    };
+    std::fs::write(&path, fetch(1)).unwrap();
+    let first = newsd::feed::poll(&fetcher, &store, &spec, &Default::default()).await.unwrap();
+    assert_eq!(first.total_items, 3);
+    assert_eq!(first.new_items.len(), 2, "the second entry with the same link is the same item");
+    let seen: Vec<(String, String)> = first.new_items.iter().map(|(i, h)| (i.key(), h.clone())).collect();
+    store.mark_items(&spec.name, &seen).unwrap();
+    std::fs::write(&path, fetch(2)).unwrap();
+    let second = newsd::feed::poll(&fetcher, &store, &spec, &Default::default()).await.unwrap();
+    assert!(second.new_items.is_empty(), "{:?}", second.new_items);
+}
+
 /// The poll passes the response's Content-Type to the parser.
 #[tokio::test]
 async fn poll_reads_the_charset_of_the_http_header() {
