@@ -375,7 +375,7 @@ fn nesting_deeper_than_quick_xml_allows() {
     assert!(f.recovery.fixes.contains(&Fix::Depth));
 }
 
-/// Inputs built to find quadratic paths: each stays well under a second per megabyte.
+/// Inputs built to find quadratic paths in the repair pass.
 #[test]
 fn hostile_shapes_stay_linear() {
     let shapes = [
@@ -393,7 +393,9 @@ fn hostile_shapes_stay_linear() {
         let f = parse(doc.as_bytes(), &base(), None);
         let took = started.elapsed();
         assert!(f.is_ok_and(|f| !f.items.is_empty()), "{name}");
-        assert!(took < Duration::from_secs(3), "{name}: {} bytes took {took:?}", doc.len());
+        println!("{name}: {} bytes in {took:?}", doc.len());
+        // about half a second in a debug build; a quadratic path would take minutes
+        assert!(took < Duration::from_secs(10), "{name}: {} bytes took {took:?}", doc.len());
     }
 }
 
@@ -861,5 +863,5 @@ fn damaged_realworld_feeds() {
         }
     }
     println!("damaged feeds: {runs} parses, slowest {worst:.2?}");
-    assert!(worst < Duration::from_secs(5));
+    assert!(worst < Duration::from_secs(10), "slowest damaged parse took {worst:?}");
 }
