@@ -290,6 +290,22 @@ fn rss_10_item_without_link_is_kept() {
     assert_eq!(links, [Some("https://e.org/1"), Some("https://e.org/2"), None]);
 }
 
+/// feed-rs reads JSON Feed into strict types: one numeric `id` or a missing `version` loses
+/// every item.
+#[test]
+fn json_feed_with_loose_types() {
+    let f = feed(
+        br#"{"title": "J", "items": [
+            {"id": 1, "url": "https://e.org/1", "title": "One", "date_published": "2025-07-21T10:00:00+02:00"},
+            {"id": 2, "url": "/2", "title": "Two", "tags": [1, "x"], "content_html": "<p>Hi</p>"}]}"#,
+    );
+    assert_eq!(titles(&f), ["One", "Two"]);
+    assert_eq!(f.items[0].guid, "1");
+    assert_eq!(f.items[1].link.as_deref(), Some("https://news.example.org/2"));
+    assert_eq!(f.items[1].summary.as_deref(), Some("Hi"));
+    assert_eq!(f.recovery.fixes, [Fix::Json]);
+}
+
 /// `<rss>` without `version` is not recognised by feed-rs at all.
 #[test]
 fn rss_without_version() {

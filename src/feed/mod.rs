@@ -3,14 +3,15 @@
 //!
 //! Parsing survives broken feeds: `decode` reads the bytes in the right character encoding,
 //! `repair` (over the `markup` tokenizer and the `dialect` mappings) makes broken XML
-//! well-formed, `parse` isolates feed-rs and salvages items one by one, `dates` reads
-//! timestamps feed-rs cannot, `hints` finds the feed's own scheduling hints, and `text` makes
-//! feed text plain and safe for a record.
+//! well-formed and `json` reshapes JSON Feed, `parse` isolates feed-rs and salvages items one
+//! by one, `dates` reads timestamps feed-rs cannot, `hints` finds the feed's own scheduling
+//! hints, and `text` makes feed text plain and safe for a record.
 
 mod dates;
 mod decode;
 mod dialect;
 mod hints;
+mod json;
 mod markup;
 mod parse;
 mod poll;

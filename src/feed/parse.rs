@@ -19,7 +19,7 @@ use url::Url;
 
 use super::repair::{self, Fix};
 use super::text::clean_text;
-use super::{dates, decode, hints};
+use super::{dates, decode, hints, json};
 use crate::model::Item;
 
 /// What a feed document says.
@@ -94,13 +94,17 @@ pub(crate) fn parse_at(
     let decoded = decode::decode(bytes, content_type);
     let mut rec = Recovery { encoding: decoded.encoding, lossy: decoded.lossy, ..Default::default() };
     let text: &str = &decoded.text;
-    // Step 1: the document as it is (most feeds). JSON Feed is feed-rs' alone to read: the
-    // XML repairs mean nothing to it.
+    // Step 1: the document as it is (most feeds). JSON Feed has its own repair: the XML
+    // ones mean nothing to it.
     let mut outcome = run_feed_rs(text.as_bytes(), base, &mut rec);
     // Steps 2 and 3 when the document gave no item, or fewer than it has item tags (feed-rs
     // silently drops some, e.g. RSS 1.0 items without a link): the better result wins.
     let got = item_count(&outcome);
-    if !looks_like_json(text) && (got == 0 || got < item_tags(text)) {
+    if looks_like_json(text) {
+        if got == 0 {
+            outcome = json_repaired(text, base, &mut rec, outcome);
+        }
+    } else if got == 0 || got < item_tags(text) {
         let strict_fixes = std::mem::take(&mut rec.fixes);
         let alternative = repaired(text, base, &mut rec);
         if item_count(&alternative) > got || (outcome.is_err() && alternative.is_ok()) {
@@ -177,6 +181,18 @@ fn repaired(text: &str, base: &Url, rec: &mut Recovery) -> Outcome {
         }
         _ => second,
     }
+}
+
+/// A JSON Feed feed-rs rejected (or found empty), reshaped and parsed again; the first
+/// outcome stays when that gives nothing better.
+fn json_repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outcome {
+    let Some(fixed) = json::repair(text) else { return first };
+    let second = run_feed_rs(fixed.as_bytes(), base, rec);
+    if item_count(&second) > 0 || (first.is_err() && second.is_ok()) {
+        rec.fixes = vec![Fix::Json];
+        return second;
+    }
+    first
 }
 
 /// Runs feed-rs on one document with a fresh parser, catching its panics. Entries without an

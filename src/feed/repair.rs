@@ -57,6 +57,8 @@ pub enum Fix {
     Depth,
     /// Raw HTML tags inside an RSS description escaped into its text.
     RawHtml,
+    /// A JSON Feed reshaped into the types feed-rs reads (`json`).
+    Json,
 }
 
 /// A repaired document and what was done to it.
