@@ -21,9 +21,16 @@ const ITEM_STRINGS: [&str; 9] = [
     "date_modified",
 ];
 
-/// The document reshaped into what feed-rs can read, or `None` when it is not a JSON object.
+/// The document reshaped into what feed-rs can read, or `None` when it is no JSON Feed (an
+/// object that names the JSON Feed version or has an `items` array; an API error such as
+/// `{"error": …}` stays an error rather than becoming an empty feed).
 pub fn repair(text: &str) -> Option<String> {
     let Ok(Value::Object(mut feed)) = serde_json::from_str::<Value>(text) else { return None };
+    let names_version =
+        feed.get("version").and_then(Value::as_str).is_some_and(|v| v.contains("jsonfeed.org"));
+    if !names_version && !feed.get("items").is_some_and(Value::is_array) {
+        return None;
+    }
     let version_ok = feed
         .get("version")
         .and_then(Value::as_str)
@@ -155,8 +162,9 @@ mod tests {
     }
 
     #[test]
-    fn not_an_object() {
+    fn not_a_json_feed() {
         assert_eq!(repair("[1, 2]"), None);
         assert_eq!(repair("{\"items\": [}"), None);
+        assert_eq!(repair("{\"error\": \"rate limited\"}"), None);
     }
 }
