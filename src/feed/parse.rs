@@ -94,27 +94,7 @@ pub(crate) fn parse_at(
     let decoded = decode::decode(bytes, content_type);
     let mut rec = Recovery { encoding: decoded.encoding, lossy: decoded.lossy, ..Default::default() };
     let text: &str = &decoded.text;
-    // Step 1: the document as it is (most feeds). JSON Feed has its own repair: the XML
-    // ones mean nothing to it.
-    let mut outcome = run_feed_rs(text.as_bytes(), base, &mut rec);
-    // Steps 2 and 3 when the document gave no item, or fewer than it has item tags (feed-rs
-    // silently drops some, e.g. RSS 1.0 items without a link): the better result wins.
-    let got = item_count(&outcome);
-    if looks_like_json(text) {
-        if got == 0 {
-            outcome = json_repaired(text, base, &mut rec, outcome);
-        }
-    } else if got == 0 || got < item_tags(text) {
-        let strict_fixes = std::mem::take(&mut rec.fixes);
-        let alternative = repaired(text, base, &mut rec);
-        if item_count(&alternative) > got || (outcome.is_err() && alternative.is_ok()) {
-            outcome = alternative;
-        } else {
-            rec.fixes = strict_fixes;
-            rec.salvaged = false;
-        }
-    }
-    let (feed, items) = outcome?;
+    let (feed, items) = read(text, base, &mut rec)?;
     let mut parsed = match feed {
         Some(feed) => ParsedFeed {
             title: feed.title.map(|t| clean_text(&t.content, MAX_TITLE)).filter(|t| !t.is_empty()),
@@ -137,6 +117,29 @@ pub(crate) fn parse_at(
     parsed.update_period = h.update_period;
     parsed.recovery = rec;
     Ok(parsed)
+}
+
+/// The steps of the module doc on decoded text.
+fn read(text: &str, base: &Url, rec: &mut Recovery) -> Outcome {
+    // Step 1: the document as it is (most feeds).
+    let outcome = run_feed_rs(text.as_bytes(), base, rec);
+    let got = item_count(&outcome);
+    // JSON Feed has its own repair: the XML ones mean nothing to it.
+    if looks_like_json(text) {
+        return if got == 0 { json_repaired(text, base, rec, outcome) } else { outcome };
+    }
+    // Steps 2 and 3 when the document gave no item, or fewer than it has item tags (feed-rs
+    // silently drops some, e.g. RSS 1.0 items without a link): the better result wins.
+    if got > 0 && got >= item_tags(text) {
+        return outcome;
+    }
+    let alternative = repaired(text, base, rec);
+    if item_count(&alternative) > got || (outcome.is_err() && alternative.is_ok()) {
+        return alternative;
+    }
+    rec.fixes.clear(); // what was tried is not what was used
+    rec.salvaged = false;
+    outcome
 }
 
 /// The feed-level part (absent when only items could be salvaged) and the entries.
