@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 /// Parses a feed timestamp; `None` when no date can be made of it.
 pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    // a date is short; anything long is not one (and must not cost a scan)
     if text.is_empty() || text.len() > 128 {
         return None;
     }
@@ -24,6 +25,8 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
     lenient(&tokenize(text))
 }
 
+/// A date string as runs of digits, runs of letters (lower-cased) and single symbols; white
+/// space only separates.
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Num(String),
@@ -59,6 +62,7 @@ fn tokenize(text: &str) -> Vec<Tok> {
     toks
 }
 
+/// The digits of a number token.
 fn num(t: Option<&Tok>) -> Option<&str> {
     match t {
         Some(Tok::Num(n)) => Some(n),
@@ -66,15 +70,18 @@ fn num(t: Option<&Tok>) -> Option<&str> {
     }
 }
 
+/// Whether the token is the symbol `c`.
 fn is_sym(t: Option<&Tok>, c: char) -> bool {
     t == Some(&Tok::Sym(c))
 }
 
-/// Date, time and zone found anywhere among the tokens.
+/// Date, time and zone found anywhere among the tokens. Whatever is not recognised (weekday
+/// names in any language, "at", commas) is ignored, which is what makes this lenient.
 fn lenient(toks: &[Tok]) -> Option<DateTime<Utc>> {
     let (time, after_time) = find_time(toks).unwrap_or((NaiveTime::MIN, toks.len()));
     let date = find_date(toks, after_time)?;
     let offset = if after_time < toks.len() { find_zone(&toks[after_time..]) } else { None };
+    // no zone, or one we do not know: UTC (a guess off by hours beats no date at all)
     let offset = offset.unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset is valid"));
     let local = date.and_time(time);
     offset.from_local_datetime(&local).single().map(|t| t.with_timezone(&Utc))
@@ -101,6 +108,7 @@ fn find_time(toks: &[Tok]) -> Option<(NaiveTime, usize)> {
             }
         }
         let mut hour: u32 = h.parse().ok()?;
+        // 12-hour clock: 12 am is midnight, 12 pm is noon
         match toks.get(end) {
             Some(Tok::Word(w)) if w == "pm" || w == "am" => {
                 if w == "pm" && hour < 12 {
@@ -127,8 +135,11 @@ fn find_date(toks: &[Tok], zone_from: usize) -> Option<NaiveDate> {
             continue;
         };
         let sep = |c: char| is_sym(toks.get(i + 1), c) && is_sym(toks.get(i + 3), c);
-        let (a, b, c): (i32, u32, u32) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
-        let date = if num(toks.get(i)).is_some_and(|s| s.len() == 4) && (sep('-') || sep('/') || sep('.')) {
+        let year_first = a.len() == 4;
+        let (Ok(a), Ok(b), Ok(c)) = (a.parse::<i32>(), b.parse::<u32>(), c.parse::<u32>()) else { continue };
+        // three numbers with the same separator: the order is told by the separator and by
+        // which number can only be a year or a day
+        let date = if year_first && (sep('-') || sep('/') || sep('.')) {
             NaiveDate::from_ymd_opt(a, b, c)
         } else if sep('.') || sep('-') || (sep('/') && a > 12) {
             NaiveDate::from_ymd_opt(c as i32, b, a as u32)
@@ -137,29 +148,24 @@ fn find_date(toks: &[Tok], zone_from: usize) -> Option<NaiveDate> {
         } else {
             None
         };
-        if let Some(d) = date.filter(|d| d.year_ok()) {
+        if let Some(d) = date.filter(plausible) {
             return Some(d);
         }
     }
     named_month_date(toks, zone_from)
 }
 
-trait YearOk {
-    fn year_ok(&self) -> bool;
-}
-
-impl YearOk for NaiveDate {
-    /// Years outside this range are typos or placeholders, not publication dates.
-    fn year_ok(&self) -> bool {
-        (1970..=2200).contains(&chrono::Datelike::year(self))
-    }
+/// Years outside this range are typos or placeholders (`0000-00-00`, `1900-01-01`), not
+/// publication dates.
+fn plausible(d: &NaiveDate) -> bool {
+    (1970..=2200).contains(&chrono::Datelike::year(d))
 }
 
 /// A month name with a day (1–2 digits) and a year (4 digits, or 2) among the numbers that are
 /// not part of the time.
 fn named_month_date(toks: &[Tok], zone_from: usize) -> Option<NaiveDate> {
-    let (_, month) = toks.iter().enumerate().find_map(|(i, t)| match t {
-        Tok::Word(w) => month_number(w).map(|m| (i, m)),
+    let month = toks.iter().find_map(|t| match t {
+        Tok::Word(w) => month_number(w),
         _ => None,
     })?;
     let mut day = None;
@@ -179,11 +185,14 @@ fn named_month_date(toks: &[Tok], zone_from: usize) -> Option<NaiveDate> {
             1 | 2 if day.is_none() && n.parse::<u32>().is_ok_and(|d| (1..=31).contains(&d)) => {
                 day = n.parse::<u32>().ok()
             }
-            2 if year.is_none() && day.is_some() => year = n.parse::<i32>().ok().map(|y| y + 2000),
+            // a two-digit year comes after the day ("25 Sep 22"); 70–99 are the 1900s
+            2 if year.is_none() && day.is_some() => {
+                year = n.parse::<i32>().ok().map(|y| if y < 70 { y + 2000 } else { y + 1900 })
+            }
             _ => {}
         }
     }
-    NaiveDate::from_ymd_opt(year?, month, day?).filter(|d| d.year_ok())
+    NaiveDate::from_ymd_opt(year?, month, day?).filter(plausible)
 }
 
 /// Month number of a month name or abbreviation (English, German, French, Spanish, Italian,
@@ -231,6 +240,7 @@ fn month_number(word: &str) -> Option<u32> {
             "dezembro",
         ],
     ];
+    // "Sept." and "janv." come abbreviated with a dot; the tokenizer already lower-cased
     let word = word.trim_end_matches('.');
     MONTHS.iter().position(|names| names.contains(&word)).map(|i| i as u32 + 1)
 }
@@ -238,6 +248,7 @@ fn month_number(word: &str) -> Option<u32> {
 /// `Z`, `±HHMM`, `±HH:MM`, `±HH`, or a zone abbreviation (optionally followed by an offset,
 /// as in `GMT+2`), at the start of the tokens after the time.
 fn find_zone(toks: &[Tok]) -> Option<FixedOffset> {
+    // an unknown word right after the time is no zone we can use: the caller falls back to UTC
     let (base, rest) = match toks.first() {
         Some(Tok::Word(w)) => (zone_minutes(w)?, &toks[1..]),
         _ => (0, toks),
@@ -256,6 +267,7 @@ fn find_zone(toks: &[Tok]) -> Option<FixedOffset> {
         (4, _) => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
         _ => return FixedOffset::east_opt(base * 60),
     };
+    // real offsets lie within ±14:00
     if h > 14 || m > 59 {
         return None;
     }

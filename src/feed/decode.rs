@@ -19,17 +19,20 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
-/// A document decoded to UTF-8, with the encoding it was read as.
+/// A document decoded to UTF-8, with the name of the encoding it was read as.
 #[derive(Debug)]
 pub struct Decoded<'a> {
     pub text: Cow<'a, str>,
-    pub encoding: &'static Encoding,
+    pub encoding: &'static str,
     /// Invalid byte sequences were replaced by U+FFFD.
     pub lossy: bool,
 }
 
 /// Decodes a feed document; `content_type` is the HTTP header value, if any.
 pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
+    if let Some((text, name)) = utf32(bytes) {
+        return Decoded { text: declare_utf8(Cow::Owned(text)), encoding: name, lossy: false };
+    }
     let (encoding, bom_len) = choose(bytes, content_type);
     let body = &bytes[bom_len..];
     let (text, lossy) = if encoding == UTF_8 {
@@ -41,7 +44,7 @@ pub fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
         let (text, had_errors) = encoding.decode_without_bom_handling(body);
         (text, had_errors)
     };
-    Decoded { text: declare_utf8(text), encoding, lossy }
+    Decoded { text: declare_utf8(text), encoding: encoding.name(), lossy }
 }
 
 /// The encoding to read `bytes` as, and the length of its BOM (to skip).
@@ -55,6 +58,7 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     if std::str::from_utf8(bytes).is_ok() {
         return (UTF_8, 0);
     }
+    // RFC 7303: the HTTP charset overrides the document's own declaration
     let declared = content_type
         .and_then(header_charset)
         .and_then(usable)
@@ -65,10 +69,33 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     if mostly_utf8(bytes) {
         return (UTF_8, 0);
     }
+    // nothing declared that fits: guess from the bytes (the first 256 KiB are plenty)
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     let sample = &bytes[..bytes.len().min(256 * 1024)];
     det.feed(sample, sample.len() == bytes.len());
     (det.guess(None, chardetng::Utf8Detection::Allow), 0)
+}
+
+/// UTF-32 (which encoding_rs does not know), by its BOM or by the NUL bytes around the
+/// first `<`; invalid code points become U+FFFD.
+fn utf32(bytes: &[u8]) -> Option<(String, &'static str)> {
+    let (big_endian, skip) = match bytes {
+        [0, 0, 0xFE, 0xFF, ..] => (true, 4),
+        [0xFF, 0xFE, 0, 0, ..] => (false, 4),
+        [0, 0, 0, b'<', ..] => (true, 0),
+        [b'<', 0, 0, 0, ..] => (false, 0),
+        _ => return None,
+    };
+    let units = bytes[skip..].chunks_exact(4).map(|c| {
+        let b = [c[0], c[1], c[2], c[3]];
+        if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    });
+    let text = units.map(|u| char::from_u32(u).unwrap_or('\u{fffd}')).collect();
+    Some((text, if big_endian { "UTF-32BE" } else { "UTF-32LE" }))
 }
 
 /// UTF-16 without a BOM: `<` followed (LE) or preceded (BE) by a NUL byte.
@@ -118,6 +145,8 @@ fn attr_value<'a>(attrs: &'a str, name: &str) -> Option<&'a str> {
 /// non-ASCII byte is an invalid sequence and valid ones occur only by chance.
 fn mostly_utf8(bytes: &[u8]) -> bool {
     let (mut good, mut bad) = (0usize, 0usize);
+    // walk from one invalid sequence to the next; lead bytes (>= 0xC0) of the valid runs
+    // count the well-formed multi-byte characters
     let mut rest = bytes;
     loop {
         match std::str::from_utf8(rest) {
@@ -164,7 +193,7 @@ mod tests {
     fn header_charset_wins_over_a_wrong_declaration() {
         let doc = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><t>caf\xe9 \x80</t></rss>";
         let d = decode(doc, Some("application/rss+xml; charset=windows-1252"));
-        assert_eq!(d.encoding.name(), "windows-1252");
+        assert_eq!(d.encoding, "windows-1252");
         assert!(d.text.contains("café €"), "{}", d.text);
     }
 
@@ -172,7 +201,7 @@ mod tests {
     fn valid_utf8_wins_over_a_legacy_declaration() {
         let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><feed><title>테스트</title></feed>";
         let d = decode(doc.as_bytes(), None);
-        assert_eq!(d.encoding, UTF_8);
+        assert_eq!(d.encoding, "UTF-8");
         assert!(d.text.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><feed>"), "{}", d.text);
     }
 
@@ -183,7 +212,7 @@ mod tests {
         let x = bytes.iter().position(|b| *b == b'X').unwrap();
         bytes[x] = 0xFF;
         let d = decode(&bytes, None);
-        assert_eq!(d.encoding, UTF_8);
+        assert_eq!(d.encoding, "UTF-8");
         assert!(d.lossy);
         assert!(d.text.contains("Zürich — Genève \u{fffd}"));
     }
@@ -195,7 +224,18 @@ mod tests {
              déprimé, inquiet : la santé mentale des étudiants français</title></item></channel></rss>",
         );
         let d = decode(&bytes, None);
-        assert!(d.text.contains("déprimé"), "{} read as {}", d.text, d.encoding.name());
+        assert!(d.text.contains("déprimé"), "{} read as {}", d.text, d.encoding);
+    }
+
+    #[test]
+    fn utf32_both_orders() {
+        let doc = "<?xml version=\"1.0\" encoding=\"utf-32\"?><rss>é</rss>";
+        let le: Vec<u8> =
+            [0xFEFF].into_iter().chain(doc.chars().map(u32::from)).flat_map(u32::to_le_bytes).collect();
+        let be: Vec<u8> = doc.chars().map(u32::from).flat_map(u32::to_be_bytes).collect();
+        for bytes in [le, be] {
+            assert_eq!(decode(&bytes, None).text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss>é</rss>");
+        }
     }
 
     #[test]

@@ -20,29 +20,50 @@ pub struct Hints {
 }
 
 /// Longest accepted hint interval (a `ttl` of years is a typo, not a schedule).
-const MAX_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
+pub const MAX_HINT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Scans `text` (the whole document; the elements sit outside items) for the hints.
 pub fn scan(text: &str) -> Hints {
     // Hints live in the channel head; items can be many megabytes, so stop at the first one
     // unless the channel elements come after the items (some feeds put them last).
-    let head_end = first_item(text).unwrap_or(text.len());
-    let head = &text[..head_end];
-    let mut h = scan_part(head);
-    if h == Hints::default() && head_end < text.len() {
-        h = scan_part(last_channel_part(text));
+    let Some(first) = first_item(text) else {
+        // no items: the channel head is still near the start, 256 KiB is plenty
+        let mut end = text.len().min(256 * 1024);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        return scan_part(&text[..end]);
+    };
+    let h = scan_part(&text[..first]);
+    if h == Hints::default() {
+        return scan_part(last_channel_part(text));
     }
     h
 }
 
+/// The hints found in one part of the document; values that make no sense are left out.
 fn scan_part(text: &str) -> Hints {
-    let ttl = inner(text, "ttl").next().and_then(|v| v.trim().parse::<u64>().ok()).map(|m| m * 60);
+    // <ttl> is in minutes
+    let ttl =
+        inner(text, "ttl").next().and_then(|v| v.trim().parse::<u64>().ok()).map(|m| m.saturating_mul(60));
+    // RSS 2.0: hours 0–23 (GMT) and English day names
     let skip_hours = block(text, "skipHours")
-        .map(|b| inner(b, "hour").filter_map(|h| h.trim().parse::<u8>().ok()).filter(|h| *h < 24).collect())
+        // some feeds count 1–24: 24 is midnight
+        .map(|b| {
+            inner(b, "hour")
+                .filter_map(|h| h.trim().parse::<u8>().ok())
+                .filter(|h| *h <= 24)
+                .map(|h| h % 24)
+                .collect::<std::collections::BTreeSet<u8>>()
+                .into_iter()
+                .collect()
+        })
         .unwrap_or_default();
     let skip_days = block(text, "skipDays")
         .map(|b| inner(b, "day").filter_map(|d| d.trim().parse::<Weekday>().ok()).collect())
         .unwrap_or_default();
+    // The syndication module: updatePeriod (default daily) divided by updateFrequency
+    // (default 1); a frequency alone says nothing, so it is not used without a period.
     let period = inner(text, "updatePeriod").next().and_then(|p| match p.trim() {
         "hourly" => Some(3600u64),
         "daily" => Some(86_400),
@@ -55,6 +76,7 @@ fn scan_part(text: &str) -> Hints {
         inner(text, "updateFrequency").next().and_then(|f| f.trim().parse::<u64>().ok()).filter(|f| *f > 0);
     let update_period = period.map(|p| p / frequency.unwrap_or(1));
     let bounded = |s: u64| Duration::from_secs(s).min(MAX_HINT);
+    // zero means "no hint", not "poll continuously"
     Hints {
         ttl: ttl.filter(|t| *t > 0).map(bounded),
         skip_hours,
@@ -65,9 +87,15 @@ fn scan_part(text: &str) -> Hints {
     }
 }
 
-/// Byte offset of the first `<item` or `<entry` start tag.
+/// Byte offset of the first `<item` or `<entry` start tag (a plain substring search: the
+/// document may be megabytes of markup).
 fn first_item(text: &str) -> Option<usize> {
-    [starts(text, "item").next(), starts(text, "entry").next()].into_iter().flatten().map(|(at, _)| at).min()
+    let first = |tag: &str| {
+        text.match_indices(tag).map(|(at, _)| at).find(|&at| {
+            matches!(text.as_bytes().get(at + tag.len()), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+        })
+    };
+    [first("<item"), first("<entry")].into_iter().flatten().min()
 }
 
 /// What follows the last item's end tag.

@@ -43,6 +43,8 @@ pub struct Tokens<'a> {
 pub fn tokenize(s: &str) -> Tokens<'_> {
     let mut t = Tokenizer { s, b: s.as_bytes(), fixes: Vec::new(), missing: [usize::MAX; 3] };
     let mut tokens = Vec::new();
+    // `i` is where the search for the next `<` resumes; `text_start` where the pending text
+    // run began (a `<` that starts nothing does not end it)
     let (mut i, mut text_start) = (0, 0);
     while let Some(off) = t.b[i..].iter().position(|&c| c == b'<') {
         let lt = i + off;
@@ -106,6 +108,7 @@ impl<'a> Tokenizer<'a> {
     /// The construct starting at the `<` at `at`, and where it ends; `None` if the `<` is text.
     fn construct_at(&mut self, at: usize) -> Option<(Token<'a>, usize)> {
         let rest = &self.b[at..];
+        // comments and CDATA need their terminator; without one the `<` is only text
         if rest.starts_with(b"<!--") {
             let end = self.find_terminator(at + 4, 0, "-->")?;
             return Some((Token::Comment, end + 3));
@@ -117,6 +120,7 @@ impl<'a> Tokenizer<'a> {
         if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!doctype") {
             return Some((Token::Doctype, self.doctype_end(at)));
         }
+        // any other declaration (`<!ENTITY`, `<!ELEMENT` outside a DOCTYPE): dropped like a comment
         if rest.starts_with(b"<!") {
             let end = self.find(at, ">").map_or(self.b.len(), |e| e + 1);
             return Some((Token::Comment, end));
@@ -125,6 +129,7 @@ impl<'a> Tokenizer<'a> {
             let end = self.find_terminator(at, 2, "?>")?;
             return Some((Token::Pi, end + 2));
         }
+        // tags need a name right after `<` or `</`: "a < b" and "<3" stay text
         if rest.len() > 2 && rest[1] == b'/' && is_name_start(rest[2]) {
             return Some(self.end_tag(at));
         }
@@ -139,6 +144,8 @@ impl<'a> Tokenizer<'a> {
         let gt = self.find(at, ">");
         let bracket = gt.and_then(|g| self.s[at..g].find('[').map(|p| at + p));
         match (gt, bracket) {
+            // `<!DOCTYPE x [ … ]>`: the subset may hold `>` (entity declarations), so the end
+            // is the first `>` after the first `]`
             (Some(_), Some(br)) => {
                 let close = self.find(br, "]").unwrap_or(self.b.len());
                 self.find(close, ">").map_or(self.b.len(), |e| e + 1)
@@ -148,6 +155,8 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    /// Where the name starting at `from` ends (names are cut at the first delimiter, so
+    /// `<a"b>` yields `a`).
     fn name_end(&self, from: usize) -> usize {
         self.b[from..].iter().position(|&c| !is_name_byte(c)).map_or(self.b.len(), |p| from + p)
     }
@@ -159,6 +168,7 @@ impl<'a> Tokenizer<'a> {
         j
     }
 
+    /// `</name>`, also `</name` followed by another tag (the `>` forgotten).
     fn end_tag(&mut self, at: usize) -> (Token<'a>, usize) {
         let name_end = self.name_end(at + 2);
         let name = &self.s[at + 2..name_end];
@@ -173,6 +183,8 @@ impl<'a> Tokenizer<'a> {
         }
     }
 
+    /// `<name attr="v" …>` or `…/>`. Attributes may be unquoted, valueless or broken; the
+    /// loop always advances, so a tag costs time linear in its length.
     fn start_tag(&mut self, at: usize) -> (Token<'a>, usize) {
         let name_end = self.name_end(at + 1);
         let name = &self.s[at + 1..name_end];
@@ -227,6 +239,7 @@ impl<'a> Tokenizer<'a> {
                     }
                 }
             }
+            // unquoted (`width=100`): the value runs to white space or the end of the tag
             Some(_) => {
                 self.fixes.push(Fix::Attribute);
                 let end = self.b[j..]

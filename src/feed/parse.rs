@@ -1,6 +1,7 @@
 //! Feed bytes → [`ParsedFeed`]: the parse pipeline and the isolation of feed-rs. Pure: no I/O.
 //!
-//! The steps, each taken only when the previous one recovered no item:
+//! The steps, each taken only when the previous one recovered no item (or, after step 1,
+//! fewer items than the document has item tags; the better result wins):
 //! 1. decode to UTF-8 (`decode`: BOM, HTTP charset, XML declaration, detection) and parse;
 //! 2. repair the document (`repair`: stray `&`, unbalanced tags, old dialects…) and parse;
 //! 3. salvage: parse each `<item>`/`<entry>` of the repaired document on its own, so that one
@@ -8,8 +9,7 @@
 //!
 //! feed-rs runs with a fresh parser per document inside `catch_unwind` (3.0 panics on some
 //! inputs and is unusable after a failed parse). Items are then made safe to pass on: links
-//! absolute and http(s), text decoded from HTML and stripped of control characters, lengths
-//! capped, far-future dates dropped.
+//! absolute and http(s), text made plain (`text`), lengths capped, far-future dates dropped.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -18,7 +18,8 @@ use chrono::{DateTime, Utc, Weekday};
 use url::Url;
 
 use super::repair::{self, Fix};
-use super::{dates, decode, hints};
+use super::text::clean_text;
+use super::{dates, decode, hints, json};
 use crate::model::Item;
 
 /// What a feed document says.
@@ -91,13 +92,9 @@ pub(crate) fn parse_at(
     now: DateTime<Utc>,
 ) -> Result<ParsedFeed, ParseError> {
     let decoded = decode::decode(bytes, content_type);
-    let mut rec = Recovery { encoding: decoded.encoding.name(), lossy: decoded.lossy, ..Default::default() };
+    let mut rec = Recovery { encoding: decoded.encoding, lossy: decoded.lossy, ..Default::default() };
     let text: &str = &decoded.text;
-    let mut outcome = run_feed_rs(text.as_bytes(), base, &mut rec);
-    if !has_items(&outcome) && !looks_like_json(text) {
-        outcome = repaired(text, base, &mut rec, outcome);
-    }
-    let (feed, items) = outcome?;
+    let (feed, items) = read(text, base, &mut rec)?;
     let mut parsed = match feed {
         Some(feed) => ParsedFeed {
             title: feed.title.map(|t| clean_text(&t.content, MAX_TITLE)).filter(|t| !t.is_empty()),
@@ -109,8 +106,10 @@ pub(crate) fn parse_at(
         None => ParsedFeed::default(),
     };
     parsed.items = items.into_iter().map(|e| to_item(e, base, now)).collect();
+    // feed-rs' own values first (it knows the structure); the raw scan fills the gaps, and
+    // is the only source for what feed-rs does not expose
     let h = hints::scan(text);
-    parsed.ttl = parsed.ttl.or(h.ttl);
+    parsed.ttl = parsed.ttl.map(|t| t.min(hints::MAX_HINT)).or(h.ttl);
     parsed.hub = parsed.hub.or(h.hub);
     parsed.self_url = parsed.self_url.or(h.self_url);
     parsed.skip_hours = h.skip_hours;
@@ -120,20 +119,54 @@ pub(crate) fn parse_at(
     Ok(parsed)
 }
 
+/// The steps of the module doc on decoded text.
+fn read(text: &str, base: &Url, rec: &mut Recovery) -> Outcome {
+    // Step 1: the document as it is (most feeds).
+    let outcome = run_feed_rs(text.as_bytes(), base, rec);
+    let got = item_count(&outcome);
+    // JSON Feed has its own repair: the XML ones mean nothing to it.
+    if looks_like_json(text) {
+        return if got == 0 { json_repaired(text, base, rec, outcome) } else { outcome };
+    }
+    // Steps 2 and 3 when the document gave no item, or fewer than it has item tags (feed-rs
+    // silently drops some, e.g. RSS 1.0 items without a link): the better result wins.
+    if got > 0 && got >= item_tags(text) {
+        return outcome;
+    }
+    let alternative = repaired(text, base, rec);
+    if item_count(&alternative) > got || (outcome.is_err() && alternative.is_ok()) {
+        return alternative;
+    }
+    rec.fixes.clear(); // what was tried is not what was used
+    rec.salvaged = false;
+    outcome
+}
+
 /// The feed-level part (absent when only items could be salvaged) and the entries.
 type Outcome = Result<(Option<feed_rs::model::Feed>, Vec<feed_rs::model::Entry>), ParseError>;
 
-fn has_items(o: &Outcome) -> bool {
-    o.as_ref().is_ok_and(|(_, items)| !items.is_empty())
+/// Items a parse recovered.
+fn item_count(o: &Outcome) -> usize {
+    o.as_ref().map_or(0, |(_, items)| items.len())
 }
 
+/// `<item>` and `<entry>` start tags in the document: about how many items it has.
+fn item_tags(text: &str) -> usize {
+    ["<item", "<entry"]
+        .iter()
+        .flat_map(|tag| text.match_indices(tag).map(move |(at, _)| at + tag.len()))
+        .filter(|&end| matches!(text.as_bytes().get(end), Some(b'>' | b' ' | b'\t' | b'\n' | b'\r' | b'/')))
+        .count()
+}
+
+/// JSON Feed rather than XML (feed-rs decides the same way, by the first character).
 fn looks_like_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 
-/// Steps 2 and 3: the repaired document, then its items one by one. Falls back to `first`
-/// (a valid feed without items, or the original error) when neither recovers an item.
-fn repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outcome {
+/// Steps 2 and 3: the repaired document, then, if that gives no item, its items one by one.
+fn repaired(text: &str, base: &Url, rec: &mut Recovery) -> Outcome {
+    // feed-rs panics mostly on author strings; after a panic, repair those too
     let mut fixed = repair::repair(text, repair::Options { persons: rec.panics > 0 });
     let mut second = run_feed_rs(fixed.text.as_bytes(), base, rec);
     if matches!(second, Err(ParseError::Panicked)) && rec.panics == 1 {
@@ -141,18 +174,28 @@ fn repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outco
         second = run_feed_rs(fixed.text.as_bytes(), base, rec);
     }
     rec.fixes = fixed.fixes.iter().copied().collect();
-    if has_items(&second) {
+    if item_count(&second) > 0 {
         return second;
     }
-    let salvaged = salvage(&fixed.text, base, rec);
-    if let Some((feed, items)) = salvaged.filter(|(_, items)| !items.is_empty()) {
-        rec.salvaged = true;
-        return Ok((feed, items));
+    match salvage(&fixed.text, base, rec) {
+        Some((feed, items)) if !items.is_empty() => {
+            rec.salvaged = true;
+            Ok((feed, items))
+        }
+        _ => second,
     }
-    match (first, second) {
-        (Ok(f), _) | (_, Ok(f)) => Ok(f),
-        (Err(e), _) => Err(e),
+}
+
+/// A JSON Feed feed-rs rejected (or found empty), reshaped and parsed again; the first
+/// outcome stays when that gives nothing better.
+fn json_repaired(text: &str, base: &Url, rec: &mut Recovery, first: Outcome) -> Outcome {
+    let Some(fixed) = json::repair(text) else { return first };
+    let second = run_feed_rs(fixed.as_bytes(), base, rec);
+    if item_count(&second) > 0 || (first.is_err() && second.is_ok()) {
+        rec.fixes = vec![Fix::Json];
+        return second;
     }
+    first
 }
 
 /// Runs feed-rs on one document with a fresh parser, catching its panics. Entries without an
@@ -209,6 +252,7 @@ fn salvage(
             at = start + open.len();
             continue; // `<items>`, `<itemCount>`…
         }
+        // the repaired document is balanced and items do not nest: the next end tag is ours
         let end = doc[start..].find(&close).map_or(doc.len(), |e| start + e + close.len());
         rest_of_doc.push_str(&doc[at..start]);
         let one = format!("{root_tag}{wrap_open}{}{wrap_close}</{root_name}>", &doc[start..end]);
@@ -229,7 +273,8 @@ fn feed_link(links: &[feed_rs::model::Link], rel: &str) -> Option<String> {
 
 /// A feed-rs entry as an [`Item`] that is safe to pass on.
 fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
-    let guid = clean_text(&e.id, MAX_ID);
+    // an id is data, not prose: no HTML reading, only control characters out
+    let guid: String = e.id.trim().chars().filter(|c| !c.is_control()).take(MAX_ID).collect();
     let link = e
         .links
         .iter()
@@ -238,13 +283,21 @@ fn to_item(e: feed_rs::model::Entry, base: &Url, now: DateTime<Utc>) -> Item {
         .find_map(|l| absolute_link(&l.href, base))
         // RSS: a GUID that is a URL is the permalink when no <link> is given
         .or_else(|| absolute_link(&guid, base).filter(|_| guid.starts_with("http")));
+    // the summary, else the content: records carry text, the article stage fetches the page
     let summary = e
         .summary
         .as_ref()
         .map(|t| clean_text(&t.content, MAX_SUMMARY))
         .filter(|s| !s.is_empty())
         .or_else(|| e.content.as_ref().and_then(|c| c.body.as_deref()).map(|b| clean_text(b, MAX_SUMMARY)))
+        .filter(|s| !s.is_empty())
+        // video feeds (YouTube, PeerTube) describe items in Media RSS only
+        .or_else(|| {
+            e.media.iter().find_map(|m| m.description.as_ref()).map(|d| clean_text(&d.content, MAX_SUMMARY))
+        })
         .filter(|s| !s.is_empty());
+    // A date far ahead is a wrong clock or a scheduled event, not a publication time; it
+    // would also skew the scheduler's estimate of how often the feed posts.
     let not_future = |t: DateTime<Utc>| (t <= now + FUTURE_SLACK).then_some(t);
     let updated = e.updated.and_then(not_future);
     Item {
@@ -277,45 +330,6 @@ fn absolute_link(href: &str, base: &Url) -> Option<String> {
     ok.then(|| url.to_string())
 }
 
-/// Feed text as plain text: HTML (tags or entities) reduced to its text, control characters
-/// removed, white space folded, cut at `max` characters.
-fn clean_text(s: &str, max: usize) -> String {
-    let text = if looks_like_html(s) { crate::extract::html_to_text(s) } else { s.to_string() };
-    let mut out = String::with_capacity(text.len().min(max));
-    for word in text.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-        if out.len() >= max {
-            break;
-        }
-    }
-    if out.len() > max {
-        let mut cut = max;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
-    }
-    out
-}
-
-/// A tag (`<p>`, `</b>`, `<br/>`) or an entity reference (`&amp;`, `&#39;`) somewhere in `s`.
-fn looks_like_html(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| match c {
-        b'<' => b.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic() || *n == b'/' || *n == b'!'),
-        b'&' => {
-            let rest = &b[i + 1..b.len().min(i + 34)];
-            rest.iter().position(|c| *c == b';').is_some_and(|end| {
-                end > 0 && rest[..end].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'#')
-            })
-        }
-        _ => false,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,14 +352,6 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse(b"\x00\x01 not xml", &base(), None).is_err());
-    }
-
-    #[test]
-    fn text_is_cleaned_and_capped() {
-        assert_eq!(clean_text("a&nbsp;b &lt;c&gt;", 100), "a b <c>");
-        assert_eq!(clean_text("x < y and a\u{0}b", 100), "x < y and a b");
-        assert_eq!(clean_text("<p>Hello <b>world</b></p>", 100), "Hello world");
-        assert_eq!(clean_text("ééééé", 5), "éé");
     }
 
     #[test]

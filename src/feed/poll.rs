@@ -113,9 +113,12 @@ fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item, Str
 }
 
 /// Fingerprint of an item as the feed shows it: a change means the article may have changed.
+/// The link enters as the item's key, so that tracking parameters rotating on every fetch
+/// (`utm_campaign=…`) do not make the item look changed.
 pub fn item_hash(item: &Item) -> String {
     let mut h = Sha256::new();
-    for part in [item.link.as_deref(), item.title.as_deref(), item.summary.as_deref()] {
+    let key = item.key();
+    for part in [Some(key.as_str()), item.title.as_deref(), item.summary.as_deref()] {
         h.update(part.unwrap_or("").as_bytes());
         h.update([0x1f]);
     }

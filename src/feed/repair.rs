@@ -19,6 +19,9 @@
 
 use std::collections::BTreeSet;
 
+use super::dialect::{self, local, Dialect, Plan};
+use super::markup::{self, Attr, Token};
+
 /// One kind of fix applied to a document (for logs and tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Fix {
@@ -50,6 +53,12 @@ pub enum Fix {
     PersonText,
     /// A DOCTYPE removed.
     Doctype,
+    /// Elements nested deeper than [`MAX_DEPTH`] flattened into their parent.
+    Depth,
+    /// Raw HTML tags inside an RSS description escaped into its text.
+    RawHtml,
+    /// A JSON Feed reshaped into the types feed-rs reads (`json`).
+    Json,
 }
 
 /// A repaired document and what was done to it.
@@ -67,16 +76,16 @@ pub struct Options {
     pub persons: bool,
 }
 
-const ATOM10: &str = "http://www.w3.org/2005/Atom";
-const ATOM03: &str = "http://purl.org/atom/ns#";
-const RSS10: &str = "http://purl.org/rss/1.0/";
-const RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
-const XHTML: &str = "http://www.w3.org/1999/xhtml";
+/// Deepest nesting kept: feeds need 5 or 6 levels, HTML in them a few dozen; quick-xml
+/// rejects a whole document past 65,535.
+pub const MAX_DEPTH: usize = 256;
 
 /// HTML elements that never have content: self-closed when found open.
 const VOID: [&str; 6] = ["br", "hr", "img", "wbr", "input", "area"];
-/// Atom elements read as text constructs, whose `type` feed-rs checks strictly.
-const ATOM_TEXT: [&str; 7] = ["title", "subtitle", "summary", "rights", "content", "tagline", "copyright"];
+/// RSS elements that hold HTML (escaped, or in CDATA), and sometimes hold it raw.
+const HTML_HOLDERS: [&str; 2] = ["description", "encoded"];
+/// Elements that always belong to the feed's structure, never to HTML inside it.
+const FEED_STRUCTURE: [&str; 3] = ["item", "entry", "channel"];
 /// Elements feed-rs reads as a person ("name <email>").
 const PERSON: [&str; 7] =
     ["author", "managingEditor", "webMaster", "creator", "contributor", "name", "email"];
@@ -84,147 +93,39 @@ const PERSON: [&str; 7] =
 /// Repairs a decoded feed document. Never fails; the result is well-formed XML as long as the
 /// input had a root element.
 pub fn repair(text: &str, opts: Options) -> Repaired {
-    let tokens = super::markup::tokenize(text);
-    let mut w = Writer::new(text.len(), opts);
-    w.fixes.extend(tokens.fixes.iter().copied());
-    // Whatever precedes the root (a PHP warning, a stray tag) is dropped.
-    let body = &tokens.tokens[root_index(&tokens.tokens)..];
-    w.dialect = Dialect::of(body);
-    if let Some(Token::Start { name, .. }) = body.first() {
-        w.rss_prefix = prefix(name).filter(|_| w.dialect == Dialect::Rss).map(str::to_string);
-    }
-    w.undeclared = undeclared_prefixes(body);
-    w.write_all(body);
+    let tokens = markup::tokenize(text);
+    let (root, plan) = Plan::of(&tokens.tokens);
+    let mut w = Writer {
+        out: String::with_capacity(text.len() + text.len() / 16 + 64),
+        fixes: tokens.fixes.iter().copied().collect(),
+        opts,
+        plan,
+        stack: Vec::new(),
+        root_seen: false,
+        raw_from: None,
+    };
+    w.write_all(&tokens.tokens[root..]);
     Repaired { text: w.out, fixes: w.fixes }
 }
 
-use super::markup::{Attr, Token};
-
-/// Index of the root element: the first feed root (`rss`, `RDF`, `feed`, `channel`), else the
-/// first element.
-fn root_index(tokens: &[Token<'_>]) -> usize {
-    let start = |pred: &dyn Fn(&str) -> bool| {
-        tokens.iter().position(|t| matches!(t, Token::Start { name, .. } if pred(local(name))))
-    };
-    start(&|n| matches!(n, "rss" | "RDF" | "feed" | "channel" | "CHANNEL"))
-        .or_else(|| start(&|_| true))
-        .unwrap_or(tokens.len())
-}
-
-/// Which feed dialect the root element says this is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Dialect {
-    Rss,
-    /// `<channel>` as the root: wrapped in `<rss>`.
-    BareChannel,
-    /// Microsoft's Channel Definition Format (`<CHANNEL><ITEM HREF=…>`): read as RSS 2.0.
-    Cdf,
-    Rdf,
-    Atom,
-    Atom03,
-    Other,
-}
-
-impl Dialect {
-    fn of(tokens: &[Token<'_>]) -> Dialect {
-        let Some(Token::Start { name, attrs, .. }) = tokens.iter().find(|t| matches!(t, Token::Start { .. }))
-        else {
-            return Dialect::Other;
-        };
-        let atom03 = attrs.iter().any(|a| a.value == Some(ATOM03))
-            || attrs.iter().any(|a| a.name == "version" && a.value == Some("0.3"));
-        match local(name) {
-            "rss" => Dialect::Rss,
-            "channel" => Dialect::BareChannel,
-            "CHANNEL" => Dialect::Cdf,
-            "RDF" => Dialect::Rdf,
-            "feed" if atom03 => Dialect::Atom03,
-            "feed" => Dialect::Atom,
-            _ => Dialect::Other,
-        }
-    }
-
-    fn is_atom(self) -> bool {
-        matches!(self, Dialect::Atom | Dialect::Atom03)
-    }
-}
-
-fn local(name: &str) -> &str {
-    name.rsplit_once(':').map_or(name, |(_, l)| l)
-}
-
-fn prefix(name: &str) -> Option<&str> {
-    name.split_once(':').map(|(p, _)| p).filter(|p| !p.is_empty())
-}
-
-/// Prefixes used on elements or attributes but declared nowhere in the document.
-fn undeclared_prefixes(tokens: &[Token<'_>]) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
-    let mut declared = BTreeSet::new();
-    for t in tokens {
-        if let Token::Start { name, attrs, .. } = t {
-            used.extend(prefix(name));
-            for a in attrs {
-                if let Some(p) = a.name.strip_prefix("xmlns:") {
-                    declared.insert(p);
-                } else if a.name != "xmlns" {
-                    used.extend(prefix(a.name));
-                }
-            }
-        }
-    }
-    used.into_iter()
-        .filter(|p| !declared.contains(p) && *p != "xml" && *p != "xmlns")
-        .map(str::to_string)
-        .collect()
-}
-
-/// The namespace URI conventionally bound to a prefix.
-fn well_known_namespace(prefix: &str) -> String {
-    let uri = match prefix {
-        "dc" => "http://purl.org/dc/elements/1.1/",
-        "dcterms" => "http://purl.org/dc/terms/",
-        "content" => "http://purl.org/rss/1.0/modules/content/",
-        "atom" => ATOM10,
-        "media" => "http://search.yahoo.com/mrss/",
-        "itunes" => "http://www.itunes.com/dtds/podcast-1.0.dtd",
-        "sy" => "http://purl.org/rss/1.0/modules/syndication/",
-        "slash" => "http://purl.org/rss/1.0/modules/slash/",
-        "wfw" => "http://wellformedweb.org/CommentAPI/",
-        "rdf" => "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "georss" => "http://www.georss.org/georss",
-        "xhtml" => XHTML,
-        other => return format!("urn:newsd:undeclared:{other}"),
-    };
-    uri.to_string()
-}
-
+/// Writes tokens back out as well-formed XML.
 struct Writer {
     out: String,
     fixes: BTreeSet<Fix>,
     opts: Options,
-    dialect: Dialect,
-    undeclared: BTreeSet<String>,
+    plan: Plan,
     /// Open elements, innermost last.
     stack: Vec<String>,
     /// The root element has been written (and maybe closed).
     root_seen: bool,
-    /// The namespace prefix of a prefixed `<rss>` root.
-    rss_prefix: Option<String>,
+    /// Stack index of an RSS `<description>` (or `content:encoded`) holding raw HTML: tags
+    /// inside it are written as escaped text, which is what the element should have held.
+    raw_from: Option<usize>,
 }
 
 impl Writer {
-    fn new(capacity: usize, opts: Options) -> Writer {
-        Writer {
-            out: String::with_capacity(capacity + capacity / 16 + 64),
-            fixes: BTreeSet::new(),
-            opts,
-            dialect: Dialect::Other,
-            undeclared: BTreeSet::new(),
-            stack: Vec::new(),
-            root_seen: false,
-            rss_prefix: None,
-        }
+    fn fix(&mut self, fix: Option<Fix>) {
+        self.fixes.extend(fix);
     }
 
     fn write_all(&mut self, tokens: &[Token<'_>]) {
@@ -234,11 +135,8 @@ impl Writer {
                 break; // anything after the root element is noise
             }
             match &tokens[i] {
-                Token::Text(t) => {
-                    if !self.stack.is_empty() {
-                        self.text(t);
-                    }
-                }
+                // text outside the root is noise too
+                Token::Text(t) if !self.stack.is_empty() => self.text(t),
                 Token::Cdata(c) if !self.stack.is_empty() => {
                     self.out.push_str("<![CDATA[");
                     self.out.push_str(c);
@@ -248,11 +146,13 @@ impl Writer {
                     self.fixes.insert(Fix::Doctype);
                 }
                 Token::Start { name, attrs, self_closing } => {
-                    if let Some(skip) = self.empty_atom_text(tokens, i) {
+                    if let Some(skip) = dialect::empty_atom_text(self.plan.dialect, tokens, i) {
+                        self.fixes.insert(Fix::AtomText);
                         i += skip;
                         continue;
                     }
-                    let missing_link = self.rdf_missing_link(tokens, i);
+                    let missing_link =
+                        dialect::rdf_missing_link(self.plan.dialect, tokens, i, self.stack.len());
                     self.start(name, attrs, *self_closing && missing_link.is_none());
                     if let Some(link) = missing_link {
                         self.fixes.insert(Fix::Namespace);
@@ -265,74 +165,53 @@ impl Writer {
                     }
                 }
                 Token::End(name) => self.end(name),
-                Token::Cdata(_) | Token::Comment | Token::Pi => {}
+                Token::Text(_) | Token::Cdata(_) | Token::Comment | Token::Pi => {}
             }
             i += 1;
         }
+        // a truncated document: close whatever is open
         if !self.stack.is_empty() {
             self.fixes.insert(Fix::Unbalanced);
         }
         while let Some(open) = self.stack.pop() {
             self.close(&open);
         }
-        if matches!(self.dialect, Dialect::BareChannel | Dialect::Cdf) && self.root_seen {
+        if self.plan.dialect.needs_rss_wrapper() && self.root_seen {
             self.out.push_str("</rss>");
         }
     }
 
-    /// In Atom, `<title/>` or `<summary></summary>` makes feed-rs reject the whole feed: the
-    /// number of tokens to skip to drop such an element.
-    fn empty_atom_text(&mut self, tokens: &[Token<'_>], i: usize) -> Option<usize> {
-        let Token::Start { name, attrs, self_closing } = &tokens[i] else { return None };
-        if !self.dialect.is_atom()
-            || !ATOM_TEXT.contains(&local(name))
-            || attrs.iter().any(|a| a.name == "src")
-        {
-            return None;
-        }
-        let skip = if *self_closing {
-            1
-        } else {
-            match (tokens.get(i + 1), tokens.get(i + 2)) {
-                (Some(Token::End(e)), _) if e == name => 2,
-                (Some(Token::Text(t)), Some(Token::End(e))) if e == name && t.trim().is_empty() => 3,
-                _ => return None,
-            }
-        };
-        self.fixes.insert(Fix::AtomText);
-        Some(skip)
-    }
-
     fn start(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
+        if let Some(from) = self.raw_from {
+            if !FEED_STRUCTURE.contains(&local(name)) {
+                self.escaped_tag(name, attrs, self_closing);
+                return;
+            }
+            // an item starting inside a description: that description was never closed
+            self.fixes.insert(Fix::Unbalanced);
+            self.close_down_to(from);
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            self.fixes.insert(Fix::Depth); // the tag goes, its text stays; its end tag finds no match
+            return;
+        }
         let is_root = !self.root_seen;
         self.root_seen = true;
-        if is_root && matches!(self.dialect, Dialect::BareChannel | Dialect::Cdf) {
+        if is_root && self.plan.dialect.needs_rss_wrapper() {
             self.fixes.insert(Fix::RssVersion);
             self.out.push_str("<rss version=\"2.0\">");
         }
-        let name = self.rename(name, self.stack.len());
-        let void = !is_root && VOID.contains(&name.as_str());
+        let (name, fix) = dialect::rename(&self.plan, name, self.stack.len());
+        self.fix(fix);
         self.out.push('<');
         self.out.push_str(&name);
-        let mut seen: Vec<&str> = Vec::with_capacity(attrs.len());
-        for a in attrs {
-            if seen.contains(&a.name) {
-                self.fixes.insert(Fix::Attribute);
-                continue;
-            }
-            seen.push(a.name);
-            if let Some(value) = self.attribute(is_root, &name, a, attrs) {
-                self.out.push(' ');
-                self.out.push_str(a.name);
-                self.out.push_str("=\"");
-                self.escape(&value, true);
-                self.out.push('"');
-            }
-        }
+        self.attributes(is_root, &name, attrs);
         if is_root {
             self.root_extras(&name, attrs);
         }
-        if self.dialect == Dialect::Cdf {
+        // `<br>` in HTML never closes; in XML it would swallow everything after it
+        let void = !is_root && VOID.contains(&name.as_str());
+        if self.plan.dialect == Dialect::Cdf {
             self.out.push('>');
             self.cdf_children(attrs);
             if self_closing {
@@ -341,10 +220,104 @@ impl Writer {
                 self.stack.push(name);
             }
         } else if self_closing || void {
-            self.out.push_str("/>");
+            if is_root && self.plan.wrap_channel {
+                // `<rss/>`: an empty feed, but a feed
+                self.out.push_str("><channel/></");
+                self.out.push_str(&name);
+                self.out.push('>');
+            } else {
+                self.out.push_str("/>");
+            }
         } else {
             self.out.push('>');
+            if HTML_HOLDERS.contains(&local(&name))
+                && matches!(self.plan.dialect, Dialect::Rss | Dialect::Rdf)
+            {
+                self.raw_from = Some(self.stack.len());
+            }
             self.stack.push(name);
+            if is_root && self.plan.wrap_channel {
+                // `<rss>` without `<channel>`: its children (items too) go into one; the
+                // root's end tag closes it
+                self.fixes.insert(Fix::RssVersion);
+                self.out.push_str("<channel>");
+                self.stack.push("channel".to_string());
+            }
+        }
+    }
+
+    /// Writes the attributes of a start tag: each once, quoted, escaped, mapped.
+    fn attributes(&mut self, is_root: bool, element: &str, attrs: &[Attr<'_>]) {
+        // duplicate attributes make XML parsers fail; the first one wins, as in HTML
+        let mut seen: Vec<&str> = Vec::with_capacity(attrs.len());
+        for a in attrs {
+            if seen.contains(&a.name) {
+                self.fixes.insert(Fix::Attribute);
+                continue;
+            }
+            seen.push(a.name);
+            if let Some(value) = self.attribute(is_root, element, a, attrs) {
+                self.out.push(' ');
+                self.out.push_str(a.name);
+                self.out.push_str("=\"");
+                self.escape(&value, true);
+                self.out.push('"');
+            }
+        }
+    }
+
+    /// The value to write for an attribute, or `None` to drop it.
+    fn attribute(&mut self, is_root: bool, element: &str, a: &Attr<'_>, all: &[Attr<'_>]) -> Option<String> {
+        let Some(value) = a.value else {
+            self.fixes.insert(Fix::Attribute);
+            return Some(a.name.to_string()); // HTML boolean attribute: checked="checked"
+        };
+        let dialect = self.plan.dialect;
+        if a.name == "xmlns" || a.name.starts_with("xmlns:") {
+            let (value, fix) = dialect::namespace(dialect, is_root, a.name == "xmlns", value);
+            self.fix(fix);
+            return value;
+        }
+        if is_root && dialect == Dialect::Rss && a.name == "version" {
+            if let Some(known) = dialect::rss_version(value) {
+                self.fixes.insert(Fix::RssVersion);
+                return Some(known.to_string());
+            }
+        }
+        if dialect::is_atom_text(dialect, element) {
+            if a.name == "mode" {
+                self.fixes.insert(Fix::Atom03); // Atom 0.3; folded into `type` below
+                return None;
+            }
+            if a.name == "type" {
+                let mode = all.iter().find(|a| a.name == "mode").and_then(|a| a.value);
+                let (value, fix) = dialect::atom_type(element, value, mode);
+                self.fix(fix);
+                return Some(value);
+            }
+        }
+        Some(value.to_string())
+    }
+
+    /// Extra attributes on the root: declarations for undeclared prefixes, a version for
+    /// `<rss>`, the default namespace of RSS 1.0 or Atom.
+    fn root_extras(&mut self, name: &str, attrs: &[Attr<'_>]) {
+        for p in std::mem::take(&mut self.plan.undeclared) {
+            self.fixes.insert(Fix::Prefix);
+            self.out.push_str(&format!(" xmlns:{p}=\"{}\"", dialect::well_known_namespace(&p)));
+        }
+        let has = |n: &str| attrs.iter().any(|a| a.name == n);
+        let d = self.plan.dialect;
+        if d == Dialect::Rss && !has("version") {
+            self.fixes.insert(Fix::RssVersion);
+            self.out.push_str(" version=\"2.0\"");
+        }
+        if d == Dialect::Rdf && !has("xmlns") {
+            self.fixes.insert(Fix::Namespace);
+            self.out.push_str(&format!(" xmlns=\"{}\"", dialect::RSS10));
+        }
+        if d.is_atom() && !has("xmlns") && dialect::prefix(name).is_none() {
+            self.out.push_str(&format!(" xmlns=\"{}\"", dialect::ATOM10));
         }
     }
 
@@ -362,188 +335,56 @@ impl Writer {
         }
     }
 
-    /// Extra attributes on the root: declarations for undeclared prefixes, a version for
-    /// `<rss>`, the default namespace of RSS 1.0.
-    fn root_extras(&mut self, name: &str, attrs: &[Attr<'_>]) {
-        let undeclared = std::mem::take(&mut self.undeclared);
-        for p in &undeclared {
-            self.fixes.insert(Fix::Prefix);
-            self.out.push_str(&format!(" xmlns:{p}=\"{}\"", well_known_namespace(p)));
-        }
-        let has = |n: &str| attrs.iter().any(|a| a.name == n);
-        if self.dialect == Dialect::Rss && !has("version") {
-            self.fixes.insert(Fix::RssVersion);
-            self.out.push_str(" version=\"2.0\"");
-        }
-        if self.dialect == Dialect::Rdf && !has("xmlns") {
-            self.fixes.insert(Fix::Namespace);
-            self.out.push_str(&format!(" xmlns=\"{RSS10}\""));
-        }
-        if self.dialect.is_atom() && !has("xmlns") && prefix(name).is_none() {
-            self.out.push_str(&format!(" xmlns=\"{ATOM10}\""));
-        }
-    }
-
-    /// The value to write for an attribute, or `None` to drop it.
-    fn attribute(&mut self, is_root: bool, element: &str, a: &Attr<'_>, all: &[Attr<'_>]) -> Option<String> {
-        let Some(value) = a.value else {
-            self.fixes.insert(Fix::Attribute);
-            return Some(a.name.to_string()); // HTML boolean attribute: checked="checked"
-        };
-        if a.name == "xmlns" || a.name.starts_with("xmlns:") {
-            return self.namespace(is_root, a.name == "xmlns", value);
-        }
-        if is_root
-            && self.dialect == Dialect::Rss
-            && a.name == "version"
-            && !matches!(value, "2.0" | "0.91" | "0.92")
-        {
-            self.fixes.insert(Fix::RssVersion);
-            return Some("2.0".into());
-        }
-        if self.dialect.is_atom() && ATOM_TEXT.contains(&local(element)) {
-            if a.name == "mode" {
-                self.fixes.insert(Fix::Atom03);
-                return None;
-            }
-            if a.name == "type" {
-                let mode = all.iter().find(|a| a.name == "mode").and_then(|a| a.value);
-                return Some(self.atom_type(local(element), value, mode));
-            }
-        }
-        Some(value.to_string())
-    }
-
-    /// A namespace declaration as it should be written.
-    fn namespace(&mut self, is_root: bool, default: bool, uri: &str) -> Option<String> {
-        let uri = uri.trim();
-        let fixed = match self.dialect {
-            _ if uri == ATOM03 => {
-                self.fixes.insert(Fix::Atom03);
-                ATOM10
-            }
-            Dialect::Rdf if uri == RSS090 => {
-                self.fixes.insert(Fix::Rss090);
-                RSS10
-            }
-            Dialect::Rdf if is_root && default && uri != RSS10 => {
-                self.fixes.insert(Fix::Namespace);
-                RSS10
-            }
-            Dialect::Atom if is_root && default && uri != ATOM10 => {
-                self.fixes.insert(Fix::Namespace);
-                ATOM10
-            }
-            // RSS 2.0 has no namespace: a default one hides every element from feed-rs
-            Dialect::Rss | Dialect::BareChannel if default && uri != XHTML => {
-                self.fixes.insert(Fix::Namespace);
-                return None;
-            }
-            _ => uri,
-        };
-        Some(fixed.to_string())
-    }
-
-    /// Maps an Atom `type` (and Atom 0.3 `mode`) onto what feed-rs accepts.
-    fn atom_type(&mut self, element: &str, value: &str, mode: Option<&str>) -> String {
-        let v = value.trim().to_ascii_lowercase();
-        let mapped = match (v.as_str(), mode) {
-            ("text" | "html" | "xhtml", _) => v.clone(),
-            (_, Some("xml")) => "xhtml".into(),
-            ("text/html", _) => "html".into(),
-            ("application/xhtml+xml", _) => "xhtml".into(),
-            ("text/plain", _) => "text".into(),
-            // `content` accepts any MIME type; the other text constructs only the three above
-            (t, _) if element == "content" && t.contains('/') => v.clone(),
-            (t, _) if t.contains("html") => "html".into(),
-            _ => "text".into(),
-        };
-        if mapped != value {
-            self.fixes.insert(Fix::AtomText);
-        }
-        mapped
-    }
-
-    /// An element name as feed-rs needs it; `depth` is the number of open elements around it
-    /// (1: a direct child of the root).
-    /// - RSS in a prefixed namespace (`<r:rss xmlns:r="…/rss2">`): the prefix goes, RSS has none;
-    /// - Atom with RSS-style `<item>` children: they are entries;
-    /// - Atom 0.3 names in Atom 1.0 terms.
-    fn rename(&mut self, name: &str, depth: usize) -> String {
-        if let (Some(root_prefix), Some(p)) = (&self.rss_prefix, prefix(name)) {
-            if root_prefix == p {
-                self.fixes.insert(Fix::Namespace);
-                return local(name).to_string();
-            }
-        }
-        if self.dialect == Dialect::Cdf {
-            let lower = name.to_ascii_lowercase();
-            return if lower == "abstract" { "description".to_string() } else { lower };
-        }
-        if self.dialect.is_atom() && depth == 1 && name == "item" {
-            self.fixes.insert(Fix::Namespace);
-            return "entry".to_string();
-        }
-        if self.dialect != Dialect::Atom03 {
-            return name.to_string();
-        }
-        let new = match local(name) {
-            "issued" => "published",
-            "modified" => "updated",
-            "tagline" => "subtitle",
-            "copyright" => "rights",
-            _ => return name.to_string(),
-        };
-        self.fixes.insert(Fix::Atom03);
-        match prefix(name) {
-            Some(p) => format!("{p}:{new}"),
-            None => new.to_string(),
-        }
-    }
-
-    /// RSS 1.0: feed-rs drops an `<item>` without `<link>`; the link to add (its `rdf:about`,
-    /// or a placeholder the item conversion discards) when the item at `i` has none.
-    fn rdf_missing_link(&self, tokens: &[Token<'_>], i: usize) -> Option<String> {
-        let Token::Start { name, attrs, self_closing } = &tokens[i] else { return None };
-        if self.dialect != Dialect::Rdf || self.stack.len() != 1 || local(name) != "item" {
-            return None;
-        }
-        let mut depth = 0usize;
-        for t in tokens[i + 1..].iter().take_while(|_| !*self_closing) {
-            match t {
-                Token::Start { name, self_closing, .. } => {
-                    if depth == 0 && local(name) == "link" {
-                        return None;
-                    }
-                    depth += usize::from(!*self_closing);
-                }
-                Token::End(_) if depth == 0 => break,
-                Token::End(_) => depth -= 1,
-                _ => {}
-            }
-        }
-        let about = attrs.iter().find(|a| local(a.name) == "about").and_then(|a| a.value);
-        Some(about.unwrap_or("urn:newsd:no-link").to_string())
-    }
-
+    /// An end tag: closes the matching open element and any left open inside it; an end tag
+    /// that matches nothing open is dropped.
     fn end(&mut self, name: &str) {
-        let name = self.rename(name, self.stack.len().saturating_sub(1));
+        let (name, _) = dialect::rename(&self.plan, name, self.stack.len().saturating_sub(1));
+        // inside raw HTML, only the end of the holder or of an element around it counts
+        if self.raw_from.is_some() && !self.stack.contains(&name) {
+            self.out.push_str("&lt;/");
+            self.escape(&name, false);
+            self.out.push_str("&gt;");
+            return;
+        }
         let at = self.stack.iter().rposition(|open| *open == name).or_else(|| {
             // HTML in a description is often mixed-case: close the open one
             self.stack.iter().rposition(|open| open.eq_ignore_ascii_case(&name))
         });
         let Some(at) = at else {
-            self.fixes.insert(Fix::Unbalanced); // an end tag nothing opened
+            self.fixes.insert(Fix::Unbalanced);
             return;
         };
         if at + 1 != self.stack.len() {
             self.fixes.insert(Fix::Unbalanced);
         }
-        while self.stack.len() > at {
+        self.close_down_to(at);
+    }
+
+    /// Closes open elements until `depth` remain.
+    fn close_down_to(&mut self, depth: usize) {
+        while self.stack.len() > depth {
             if let Some(open) = self.stack.pop() {
                 self.close(&open);
             }
         }
+        self.raw_from = self.raw_from.filter(|&from| from < self.stack.len());
+    }
+
+    /// A tag inside raw HTML, written as the text it should have been.
+    fn escaped_tag(&mut self, name: &str, attrs: &[Attr<'_>], self_closing: bool) {
+        self.fixes.insert(Fix::RawHtml);
+        self.out.push_str("&lt;");
+        self.escape(name, false);
+        for a in attrs {
+            self.out.push(' ');
+            self.escape(a.name, false);
+            if let Some(v) = a.value {
+                self.out.push_str("=&quot;");
+                self.escape(v, true);
+                self.out.push_str("&quot;");
+            }
+        }
+        self.out.push_str(if self_closing { "/&gt;" } else { "&gt;" });
     }
 
     fn close(&mut self, name: &str) {
@@ -592,6 +433,7 @@ impl Writer {
 
     /// Handles what follows an `&`; returns the rest of the text after the reference.
     fn reference<'a>(&mut self, after: &'a str) -> &'a str {
+        // the longest HTML entity name is 31 characters: look no further than 40
         let end = after.char_indices().take(40).find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '#'));
         if let Some((end, ';')) = end {
             let name = &after[..end];
@@ -658,13 +500,27 @@ mod tests {
 
     #[test]
     fn unbalanced_and_truncated() {
-        let r = fix("<rss><channel><item><title>A</title><description><p>x<br>y</description></item><item><title>B</ti");
+        let r = fix("<rss><channel><item><title>A</title><x><p>x<br>y</x></item><item><title>B</ti");
         assert_eq!(
             r.text,
-            "<rss version=\"2.0\"><channel><item><title>A</title><description><p>x<br/>y</p></description></item>\
+            "<rss version=\"2.0\"><channel><item><title>A</title><x><p>x<br/>y</p></x></item>\
              <item><title>B</title></item></channel></rss>"
         );
         assert!(r.fixes.contains(&Fix::Unbalanced) && r.fixes.contains(&Fix::RssVersion));
+    }
+
+    #[test]
+    fn raw_html_in_a_description_becomes_its_text() {
+        let r =
+            fix("<rss version=\"2.0\"><channel><item><description><p class=x>One<br>two</P></description>\
+                     </item><item><description><b>unclosed</item></channel></rss>");
+        assert_eq!(
+            r.text,
+            "<rss version=\"2.0\"><channel><item><description>&lt;p class=&quot;x&quot;&gt;One&lt;br&gt;two\
+             &lt;/P&gt;</description></item><item><description>&lt;b&gt;unclosed</description></item>\
+             </channel></rss>"
+        );
+        assert!(r.fixes.contains(&Fix::RawHtml));
     }
 
     #[test]

@@ -77,6 +77,13 @@ impl Request {
     }
 }
 
+impl Fetcher {
+    /// The `[fetch]` section this client was built from (the feed poll reads `max_feed_bytes`).
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+}
+
 /// A response with its body read (within the cap).
 #[derive(Debug, Clone)]
 pub struct Response {
