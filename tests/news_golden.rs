@@ -162,3 +162,75 @@ fn golden_cases() {
     assert!(accuracy >= 0.9, "quote-speaker accuracy {accuracy:.3} < 0.9");
     assert!(failures.is_empty(), "{} golden mismatches", failures.len());
 }
+
+/// Hand-labelled entities of one AEB article (`tests/fixtures/news/entities/*.json`).
+#[derive(serde::Deserialize)]
+struct Labelled {
+    source: String,
+    persons: Vec<String>,
+    locations: Vec<String>,
+    organizations: Vec<String>,
+}
+
+/// Comparison form of an entity name: canonical spelling, lowercase, no dots, no leading "the",
+/// no "Jr."/"Sr." and no middle initials.
+fn norm_entity(name: &str) -> String {
+    let canonical = newsd::news::canonical_name(name).to_lowercase().replace(['.', '\u{2019}'], "");
+    let canonical = canonical.strip_prefix("the ").unwrap_or(&canonical).to_string();
+    let words: Vec<&str> =
+        canonical.split_whitespace().filter(|w| !matches!(*w, "jr" | "sr") && w.len() > 1).collect();
+    words.join(" ")
+}
+
+#[test]
+fn entity_precision_recall() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/news/entities");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("entity fixtures")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "at least 10 labelled articles");
+    // (true positives, predicted, gold) per type.
+    let mut counts = [(0usize, 0usize, 0usize); 3];
+    for path in &files {
+        let label: Labelled =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("label")).expect("json");
+        let truth: serde_json::Value = serde_json::from_str(&shared(&label.source)).expect("truth json");
+        let body = truth["articleBody"].as_str().expect("articleBody");
+        let news = run(body, None, &[]);
+        let kinds = [
+            (&label.persons, &news.entities.persons),
+            (&label.locations, &news.entities.locations),
+            (&label.organizations, &news.entities.organizations),
+        ];
+        for (k, (gold, pred)) in kinds.into_iter().enumerate() {
+            let gold: std::collections::BTreeSet<String> = gold.iter().map(|g| norm_entity(g)).collect();
+            let pred: std::collections::BTreeSet<String> = pred.iter().map(|p| norm_entity(p)).collect();
+            let tp = gold.intersection(&pred).count();
+            counts[k] = (counts[k].0 + tp, counts[k].1 + pred.len(), counts[k].2 + gold.len());
+            let missed: Vec<_> = gold.difference(&pred).collect();
+            let wrong: Vec<_> = pred.difference(&gold).collect();
+            if !missed.is_empty() || !wrong.is_empty() {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                println!("{name} {}: missed {missed:?}, spurious {wrong:?}", ["PER", "LOC", "ORG"][k]);
+            }
+        }
+    }
+    let mut scores = Vec::new();
+    for (k, (tp, pred, gold)) in counts.iter().enumerate() {
+        let p = *tp as f64 / (*pred).max(1) as f64;
+        let r = *tp as f64 / (*gold).max(1) as f64;
+        println!(
+            "{}: precision {p:.3} ({tp}/{pred}), recall {r:.3} ({tp}/{gold})",
+            ["persons", "locations", "organizations"][k]
+        );
+        scores.push((p, r));
+    }
+    for (k, name) in [(0, "persons"), (1, "locations")] {
+        assert!(scores[k].0 >= 0.85, "{name} precision {:.3} < 0.85", scores[k].0);
+        assert!(scores[k].1 >= 0.75, "{name} recall {:.3} < 0.75", scores[k].1);
+    }
+}

@@ -1,0 +1,361 @@
+//! Typing capitalized runs: gazetteer phrases, titles and demonyms first, then contextual rules for
+//! unknown names (a title before them, a given name, "<Name> said", "<Place> region", "City, State",
+//! organisation suffixes). Records what it finds in the `Builder`; unresolved stretches are returned
+//! as pending for the coreference pass.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use super::super::gazetteer::{self, Entry, Kind};
+use super::super::text::{is_all_caps, is_speech_verb};
+use super::builder::Builder;
+use super::words::Word;
+use super::EntityKind;
+
+/// Last words that make a run an organization.
+#[rustfmt::skip]
+const ORG_SUFFIXES: &[&str] = &[
+    "Inc", "Corp", "Corporation", "Co", "Company", "Ltd", "LLC", "PLC", "Plc", "AG", "SA", "GmbH", "Group",
+    "Holdings", "Bank", "University", "College", "Institute", "School", "Academy", "Court", "Party",
+    "Ministry", "Department", "Agency", "Council", "Commission", "Committee", "Association", "Foundation",
+    "Fund", "Organization", "Organisation", "Union", "Federation", "League", "Club", "FC", "Authority",
+    "Board", "Office", "Army", "Navy", "Force", "Forces", "Guard", "Police", "Service", "Services", "Network",
+    "Airlines", "Airways", "Motors", "Technologies", "Systems", "Partners", "Capital", "Times", "Post",
+    "Journal", "News", "Press", "Media", "Industries", "Laboratories", "Labs", "Pharmaceuticals", "Society",
+    "Centre", "Center", "Hospital", "Museum", "Church", "Parliament", "Assembly", "Senate", "Congress",
+    "Cabinet", "Bureau", "Administration", "Coalition", "Alliance", "Movement", "Front", "Brigade",
+    "Brothers", "Records", "Studios", "Entertainment", "Energy", "Oil", "Telecom", "Airport", "Team",
+    "Tribunal", "Secretariat",
+];
+
+/// First words that make a run an organization when "of" follows ("University of Pennsylvania").
+#[rustfmt::skip]
+const ORG_PREFIXES: &[&str] = &[
+    "University", "Bank", "Ministry", "Department", "Museum", "Church", "Office", "Institute", "College",
+    "Council", "Court", "House", "Board", "Federation", "Association", "Union", "Academy", "School",
+];
+
+/// Capitalized last words that make a run a place ("Orange County", "Kansas City").
+#[rustfmt::skip]
+const PLACE_SUFFIXES: &[&str] = &[
+    "County", "Province", "Region", "Oblast", "District", "Island", "Islands", "City", "Valley", "Mountains",
+    "River", "Lake", "Bay", "Beach", "Heights", "Peninsula", "Strait", "Sea", "Ocean", "Desert", "Canyon",
+    "Township", "Prefecture", "Governorate", "Territory", "Parish", "Borough", "Coast",
+];
+
+/// Lowercase words after a name that make it a place ("Dnipropetrovsk region").
+#[rustfmt::skip]
+const PLACE_NOUNS: &[&str] = &[
+    "region", "province", "oblast", "county", "district", "state", "city", "village", "town", "island",
+    "prefecture", "governorate", "area", "neighborhood", "neighbourhood", "suburb", "municipality", "port",
+    "enclave", "territory", "border",
+];
+
+/// Lowercase role words before a name that make it a person ("coach Anthony Lynn").
+#[rustfmt::skip]
+const ROLE_NOUNS: &[&str] = &[
+    "president", "minister", "secretary", "senator", "governor", "mayor", "coach", "spokesman", "spokeswoman",
+    "spokesperson", "chairman", "chairwoman", "director", "ceo", "founder", "analyst", "economist",
+    "professor", "lawyer", "attorney", "judge", "officer", "sheriff", "chief", "leader", "captain", "actor",
+    "actress", "singer", "star", "player", "quarterback", "manager", "author", "writer", "reporter", "editor",
+    "correspondent", "envoy", "ambassador", "prosecutor", "commissioner", "general", "colonel", "detective",
+    "son", "daughter", "wife", "husband", "brother", "sister", "mother", "father", "friend", "frontman",
+    "guitarist", "drummer", "rapper", "striker", "midfielder", "defender", "goalkeeper", "pitcher", "diver",
+    "runner", "candidate", "rival", "counterpart", "premier", "chancellor", "king", "queen", "prince",
+    "princess", "pope", "sen", "rep", "gov", "dr", "mr", "mrs", "ms", "by", "researcher", "scientist",
+    "historian", "host", "anchor", "presenter", "comedian", "musician", "artist", "designer", "architect",
+    "executive", "investor", "billionaire", "entrepreneur", "activist", "campaigner", "lawmaker", "deputy",
+    "congressman", "congresswoman", "representative", "official", "aide", "adviser", "advisor", "strategist",
+    "pollster", "teammate", "opponent", "winger", "forward", "guard", "linebacker", "receiver", "co-founder",
+];
+
+/// Words before an unknown name that make it a place.
+pub(super) const PLACE_PREPOSITIONS: &[&str] = &["in", "near", "outside", "across", "to", "from"];
+
+/// Kinds of piece a capitalized run is cut into.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Piece {
+    Title,
+    Demonym,
+    Known(&'static Entry),
+    Unknown,
+}
+
+/// Cuts one run into pieces and records what they name.
+pub(super) fn classify_run(
+    text: &str,
+    words: &[Word<'_>],
+    run: Range<usize>,
+    lower: &HashSet<&str>,
+    b: &mut Builder,
+    pending: &mut Vec<Range<usize>>,
+) {
+    let g = gazetteer::get();
+    let mut i = run.start;
+    // A sentence-initial ordinary word ("Upon", "Sources", "Earlier") is not part of a name.
+    while i < run.end
+        && words[i].initial
+        && is_ordinary(words[i].text, lower)
+        && phrase_at(words, i, run.end).is_none()
+    {
+        i += 1;
+    }
+    if i < run.end && whole_run_org(text, words, i..run.end, b) {
+        return;
+    }
+    let pieces = cut(words, i..run.end);
+    let mut prev: Option<Piece> = None;
+    let mut k = 0;
+    while k < pieces.len() {
+        let (piece, r) = pieces[k].clone();
+        match piece {
+            Piece::Known(e) => {
+                // A place whose name is also a given name, before an unknown word, starts a name
+                // ("Jordan Peterson", "Georgia Smith").
+                let next_unknown = pieces.get(k + 1).filter(|(p, _)| *p == Piece::Unknown);
+                if let (Some((_, nr)), true) =
+                    (next_unknown, r.len() == 1 && g.is_first_name(words[r.start].text))
+                {
+                    b.person(text, words, r.start..nr.end);
+                    k += 2;
+                    prev = Some(Piece::Unknown);
+                    continue;
+                }
+                b.known(e, words[r.start].start, words[r.end - 1].end);
+            }
+            Piece::Unknown => classify_unknown(text, words, r, prev, lower, b, pending),
+            Piece::Title | Piece::Demonym => {}
+        }
+        prev = Some(piece);
+        k += 1;
+    }
+}
+
+/// Organisations named by their shape over a whole run: "University of Pennsylvania", "Senate Foreign
+/// Relations Committee", "Hong Kong Polytechnic University". Leading titles and demonyms are not part of
+/// the name ("Russian Foreign Ministry" → "Foreign Ministry").
+fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builder) -> bool {
+    let first = words[r.start].text;
+    let last = words[r.end - 1].text;
+    let prefixed = r.len() >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of";
+    let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
+    if !(prefixed || suffixed) || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len()) {
+        return false;
+    }
+    let mut s = r.start;
+    while let Some((Piece::Title | Piece::Demonym, len)) = phrase_at(words, s, r.end) {
+        s += len;
+    }
+    if r.end - s < 2 {
+        return false;
+    }
+    let (start, end) = (words[s].start, words[r.end - 1].end);
+    b.add(&text[start..end], EntityKind::Org, start, end);
+    true
+}
+
+/// A capitalized word that is only capitalized because it opens a sentence.
+fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
+    let g = gazetteer::get();
+    g.is_common_cap(w)
+        || g.is_stopword(w)
+        || is_speech_verb(&w.to_lowercase())
+        || lower.contains(w.to_lowercase().as_str())
+}
+
+/// The longest title, place, organization or demonym starting at word `i`, as (piece, length).
+fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)> {
+    let g = gazetteer::get();
+    let max = g.max_words.min(end - i);
+    for len in (1..=max).rev() {
+        // Phrases do not run across a cut word ("Ukraine’s Dnipropetrovsk").
+        if words[i..i + len - 1].iter().any(|w| w.cut) {
+            continue;
+        }
+        let phrase: String = join(&words[i..i + len]);
+        if g.is_title(&phrase) && (words[i + len - 1].dot || !g.title_needs_dot(&phrase)) {
+            return Some((Piece::Title, len));
+        }
+        if let Some(e) = g.lookup(&phrase) {
+            return Some((Piece::Known(e), len));
+        }
+        if g.demonym(&phrase).is_some() {
+            return Some((Piece::Demonym, len));
+        }
+    }
+    None
+}
+
+fn join(words: &[Word<'_>]) -> String {
+    let mut s = String::new();
+    for (n, w) in words.iter().enumerate() {
+        if n > 0 {
+            s.push(' ');
+        }
+        s.push_str(w.text);
+    }
+    s
+}
+
+/// Cuts `range` into titles, demonyms, known phrases and unknown stretches. Common capitalized words
+/// ("Friday", "May") are dropped and split unknown stretches.
+fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
+    let g = gazetteer::get();
+    let mut out: Vec<(Piece, Range<usize>)> = Vec::new();
+    let mut i = range.start;
+    while i < range.end {
+        if let Some((piece, len)) = phrase_at(words, i, range.end) {
+            out.push((piece, i..i + len));
+            i += len;
+            continue;
+        }
+        let w = words[i].text;
+        let dropped = (g.is_common_cap(w) && !(i > range.start && g.is_first_name(words[i - 1].text)))
+            || (!words[i].cap && out.last().is_none_or(|(p, _)| *p != Piece::Unknown));
+        if !dropped {
+            match out.last_mut() {
+                Some((Piece::Unknown, r)) if r.end == i => r.end = i + 1,
+                _ => out.push((Piece::Unknown, i..i + 1)),
+            }
+        }
+        i += 1;
+    }
+    // Connectors never end an unknown stretch.
+    for (p, r) in &mut out {
+        while *p == Piece::Unknown && r.len() > 1 && !words[r.end - 1].cap {
+            r.end -= 1;
+        }
+    }
+    out.retain(|(p, r)| *p != Piece::Unknown || words[r.start].cap);
+    out
+}
+
+/// Types an unknown stretch by its context.
+fn classify_unknown(
+    text: &str,
+    words: &[Word<'_>],
+    r: Range<usize>,
+    prev: Option<Piece>,
+    lower: &HashSet<&str>,
+    b: &mut Builder,
+    pending: &mut Vec<Range<usize>>,
+) {
+    let g = gazetteer::get();
+    let first = words[r.start].text;
+    let last = words[r.end - 1].text;
+    let before = r.start.checked_sub(1).map(|i| words[i].text.to_lowercase());
+    let after = words.get(r.end).filter(|w| !w.cap).map(|w| w.text);
+    let n = r.len();
+    let start = words[r.start].start;
+    let end = words[r.end - 1].end;
+    let follows_lower_word = r.start > 0 && !words[r.start - 1].cap && !words[r.end - 1].cut;
+    // Organisations by their shape.
+    if ORG_SUFFIXES.contains(&last) && n >= 2
+        || (n >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of")
+    {
+        b.add(&text[start..end], EntityKind::Org, start, end);
+        return;
+    }
+    if PLACE_SUFFIXES.contains(&last) && n >= 2 {
+        b.add(&text[start..end], EntityKind::Location, start, end);
+        return;
+    }
+    // "Consiglio Giorgia Meloni", "Majority Leader Chuck Schumer": a given name inside a stretch
+    // starts the person's name; what comes before it is typed on its own.
+    let split_at = (r.start + 1..r.end.saturating_sub(1)).find(|&k| g.is_first_name(words[k].text));
+    if let Some(k) = split_at.filter(|_| !g.is_first_name(first) && prev != Some(Piece::Title)) {
+        classify_unknown(text, words, r.start..k, prev, lower, b, pending);
+        b.person(text, words, k..r.end);
+        return;
+    }
+    let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
+    let person_context = prev == Some(Piece::Title)
+        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(&b)) && follows_lower_word)
+        || (n >= 2 && g.is_first_name(first));
+    if person_context
+        && capitalized <= 4
+        && words[r.clone()].iter().all(|w| !is_all_caps(w.text) || w.text.len() == 1)
+    {
+        b.person(text, words, r);
+        return;
+    }
+    if after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut && n <= 3 {
+        b.add(&text[start..end], EntityKind::Location, start, end);
+        return;
+    }
+    if n <= 3 && comma_then_place(text, words[r.end - 1].token_end) {
+        b.add(&text[start..end], EntityKind::Location, start, end);
+        return;
+    }
+    let said_after =
+        after.is_some_and(|a| is_speech_verb(a) && !matches!(a, "according" | "called" | "described"));
+    let said_before = before.as_deref().is_some_and(|b| matches!(b, "said" | "says" | "told" | "asked"));
+    if (2..=3).contains(&n) && (said_after || said_before || appositive(text, words[r.end - 1].token_end)) {
+        b.person(text, words, r);
+        return;
+    }
+    if n == 1
+        && is_all_caps(first)
+        && (2..=5).contains(&first.chars().count())
+        && first.chars().all(|c| c.is_alphabetic() || c == '.' || c == '&')
+    {
+        if !g.is_common_cap(first) && !lower.contains(first.to_lowercase().as_str()) && !is_roman(first) {
+            b.add(first, EntityKind::Org, start, end);
+        }
+        return;
+    }
+    if n <= 2
+        && before.as_deref().is_some_and(|b| PLACE_PREPOSITIONS.contains(&b))
+        && follows_lower_word
+        && !words[r.start].initial
+        && words[r.clone()].iter().all(|w| !is_all_caps(w.text))
+    {
+        pending.push(r);
+        return;
+    }
+    pending.push(r);
+}
+
+/// True when the word is directly followed by a lowercase word: an adjective ("in Alaskan energy").
+pub(super) fn modifies_noun(text: &str, words: &[Word<'_>], i: usize) -> bool {
+    words.get(i + 1).is_some_and(|n| !n.cap && text[words[i].token_end..n.start].chars().all(|c| c == ' '))
+}
+
+/// Roman numerals read as acronyms ("II", "XIV").
+fn is_roman(w: &str) -> bool {
+    w.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C' | 'M'))
+}
+
+/// ", Texas" / ", Ill." / ", Ukraine" right after a name: the name is a place.
+pub(super) fn comma_then_place(text: &str, end: usize) -> bool {
+    let rest = &text[end..];
+    let Some(rest) = rest.strip_prefix(", ") else {
+        return false;
+    };
+    let g = gazetteer::get();
+    let next: String =
+        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '.' || *c == ' ').take(24).collect();
+    let mut words: Vec<&str> = next.split(' ').filter(|w| !w.is_empty()).collect();
+    while !words.is_empty() {
+        let phrase = words.join(" ");
+        let bare = phrase.trim_end_matches('.');
+        if g.lookup(bare).is_some_and(|e| matches!(e.kind, Kind::State | Kind::Country))
+            || g.is_state_abbrev(&phrase)
+        {
+            return true;
+        }
+        words.pop();
+    }
+    false
+}
+
+/// ", a spokesman" / ", who" / ", 45," after a name: an appositive describing a person.
+fn appositive(text: &str, end: usize) -> bool {
+    let rest = &text[end..];
+    let Some(rest) = rest.strip_prefix(", ") else {
+        return false;
+    };
+    let next = rest.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    matches!(next, "who" | "whose")
+        || (next.len() <= 3 && next.chars().all(|c| c.is_ascii_digit()) && !next.is_empty())
+}
