@@ -13,6 +13,8 @@ use super::text::{is_all_caps, is_dash, paragraphs};
 pub struct Dateline {
     /// The place as written ("ANCHORAGE", "Hong Kong").
     pub place: String,
+    /// What follows the place before the credit: a state, a country or a date ("Ukraine", "Aug 15").
+    pub qualifiers: Vec<String>,
     /// The text inside the dateline parentheses, if any ("Reuters", "CNN Business").
     pub credit: Option<String>,
     /// Byte offset where the story proper starts (after the separator).
@@ -64,7 +66,12 @@ fn standalone(text: &str, para: std::ops::Range<usize>, next: Option<usize>) -> 
     let ok = is_place_shape(place)
         && (known(place) || qualifiers.iter().any(|q| known(q) || g.is_state_abbrev(q)))
         && qualifiers.iter().all(|q| is_place_shape(q) || g.is_state_abbrev(q));
-    ok.then(|| Dateline { place: place.to_string(), credit: None, body_start: next.unwrap_or(text.len()) })
+    ok.then(|| Dateline {
+        place: place.to_string(),
+        qualifiers: qualifiers.iter().map(|q| q.to_string()).collect(),
+        credit: None,
+        body_start: next.unwrap_or(text.len()),
+    })
 }
 
 /// A dateline at the start of the paragraph beginning at `start`.
@@ -97,7 +104,12 @@ fn inline(text: &str, start: usize) -> Option<Dateline> {
     if !corroborated || !qualifiers.iter().all(|q| is_qualifier_shape(q)) {
         return None;
     }
-    Some(Dateline { place: place.to_string(), credit: credit.map(str::to_string), body_start })
+    Some(Dateline {
+        place: place.to_string(),
+        qualifiers: qualifiers.iter().map(|q| q.to_string()).collect(),
+        credit: credit.map(str::to_string),
+        body_start,
+    })
 }
 
 /// Splits `PLACE[, QUALIFIER]* [(CREDIT)]` off the window and returns (head, credit, end offset).

@@ -61,7 +61,7 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
     let body_start = dateline.as_ref().map_or(0, |d| d.body_start);
     let credit = dateline.as_ref().and_then(|d| d.credit.as_deref());
     let agencies = agencies::find(text, input.authors, credit);
-    let place = dateline.as_ref().map(|d| d.place.as_str());
+    let place = dateline.as_ref().map(|d| (d.place.as_str(), d.qualifiers.as_slice()));
     let ents = entities::analyze(text, &sentences, body_start, place, input.title);
     let quotes = quotes::find(text, &sentences, &ents);
     let mut entities = ents.to_entities();

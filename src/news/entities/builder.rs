@@ -46,12 +46,24 @@ impl Builder {
         self.add(&text[start..end], EntityKind::Person, start, end)
     }
 
-    pub(super) fn add_dateline(&mut self, place: &str) {
-        match gazetteer::get().lookup(place) {
+    /// True when `name` is already a location of this article.
+    pub(super) fn is_location(&self, name: &str) -> bool {
+        self.index.contains_key(&(EntityKind::Location, key(name)))
+    }
+
+    /// The dateline place, and those of its qualifiers the gazetteer knows ("KYIV, Ukraine").
+    pub(super) fn add_dateline(&mut self, place: &str, qualifiers: &[String]) {
+        let g = gazetteer::get();
+        match g.lookup(place) {
             Some(e) if e.kind.is_place() => self.add(e.canonical, EntityKind::Location, 0, 0),
             _ if is_all_caps(place) => self.add(&text::title_case(place), EntityKind::Location, 0, 0),
             _ => self.add(place, EntityKind::Location, 0, 0),
         };
+        for q in qualifiers {
+            if let Some(e) = g.lookup(q).filter(|e| e.kind.is_place()) {
+                self.add(e.canonical, EntityKind::Location, 0, 0);
+            }
+        }
     }
 
     /// Resolves the stretches nothing typed: short forms of known persons, persons whose surname

@@ -20,7 +20,7 @@ const ORG_SUFFIXES: &[&str] = &[
     "Ministry", "Department", "Agency", "Council", "Commission", "Committee", "Association", "Foundation",
     "Fund", "Organization", "Organisation", "Union", "Federation", "League", "Club", "FC", "Authority",
     "Board", "Office", "Army", "Navy", "Force", "Forces", "Guard", "Police", "Service", "Services", "Network",
-    "Airlines", "Airways", "Motors", "Technologies", "Systems", "Partners", "Capital", "Times", "Post",
+    "Airlines", "Airline", "Airways", "Shelter", "Trust", "Institution", "Commission", "Motors", "Technologies", "Systems", "Partners", "Capital", "Times", "Post",
     "Journal", "News", "Press", "Media", "Industries", "Laboratories", "Labs", "Pharmaceuticals", "Society",
     "Centre", "Center", "Hospital", "Museum", "Church", "Parliament", "Assembly", "Senate", "Congress",
     "Cabinet", "Bureau", "Administration", "Coalition", "Alliance", "Movement", "Front", "Brigade",
@@ -40,7 +40,8 @@ const ORG_PREFIXES: &[&str] = &[
 const PLACE_SUFFIXES: &[&str] = &[
     "County", "Province", "Region", "Oblast", "District", "Island", "Islands", "City", "Valley", "Mountains",
     "River", "Lake", "Bay", "Beach", "Heights", "Peninsula", "Strait", "Sea", "Ocean", "Desert", "Canyon",
-    "Township", "Prefecture", "Governorate", "Territory", "Parish", "Borough", "Coast",
+    "Township", "Prefecture", "Governorate", "Territory", "Parish", "Borough", "Coast", "Plateau", "Plain",
+    "Plains", "Gulf", "Hills", "Range", "Glacier", "Delta", "Basin", "Highlands", "Archipelago",
 ];
 
 /// Lowercase words after a name that make it a place ("Dnipropetrovsk region").
@@ -48,13 +49,15 @@ const PLACE_SUFFIXES: &[&str] = &[
 const PLACE_NOUNS: &[&str] = &[
     "region", "province", "oblast", "county", "district", "state", "city", "village", "town", "island",
     "prefecture", "governorate", "area", "neighborhood", "neighbourhood", "suburb", "municipality", "port",
-    "enclave", "territory", "border",
+    "enclave", "territory", "border", "police", "residents", "township",
 ];
 
 /// Lowercase role words before a name that make it a person ("coach Anthony Lynn").
 #[rustfmt::skip]
 const ROLE_NOUNS: &[&str] = &[
     "president", "minister", "secretary", "senator", "governor", "mayor", "coach", "spokesman", "spokeswoman",
+    "commander", "farmer", "resident", "owner", "victim", "suspect", "witness", "student", "teacher", "nurse",
+    "doctor", "physician", "surgeon", "engineer", "worker", "employee", "organizer", "organiser",
     "spokesperson", "chairman", "chairwoman", "director", "ceo", "founder", "analyst", "economist",
     "professor", "lawyer", "attorney", "judge", "officer", "sheriff", "chief", "leader", "captain", "actor",
     "actress", "singer", "star", "player", "quarterback", "manager", "author", "writer", "reporter", "editor",
@@ -79,6 +82,8 @@ enum Piece {
     Demonym,
     Known(&'static Entry),
     Unknown,
+    /// A conjunction between two names; dropped once the run is cut.
+    Break,
 }
 
 /// Cuts one run into pieces and records what they name.
@@ -109,6 +114,14 @@ pub(super) fn classify_run(
     while k < pieces.len() {
         let (piece, r) = pieces[k].clone();
         match piece {
+            Piece::Known(e)
+                if e.kind.is_place() && r.len() == 1 && after_unknown_name(words, prev, &pieces[..k]) =>
+            {
+                // "Air Astana": a place after an unknown word names something else; the stretch is
+                // left to the coreference pass.
+                let (_, pr) = &pieces[k - 1];
+                pending.push(pr.start..r.end);
+            }
             Piece::Known(e) => {
                 // A place whose name is also a given name, before an unknown word, starts a name
                 // ("Jordan Peterson", "Georgia Smith").
@@ -124,33 +137,58 @@ pub(super) fn classify_run(
                 b.known(e, words[r.start].start, words[r.end - 1].end);
             }
             Piece::Unknown => classify_unknown(text, words, r, prev, lower, b, pending),
-            Piece::Title | Piece::Demonym => {}
+            Piece::Title | Piece::Demonym | Piece::Break => {}
         }
         prev = Some(piece);
         k += 1;
     }
 }
 
+/// True when the previous piece is an unknown word that is not a direction ("Greater London").
+fn after_unknown_name(words: &[Word<'_>], prev: Option<Piece>, before: &[(Piece, Range<usize>)]) -> bool {
+    const DIRECTIONS: &[&str] = &[
+        "North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central", "Greater",
+        "Upper", "Lower", "New", "Old", "Inner", "Outer", "Metro", "Downtown", "Mount", "Lake", "Port",
+        "Fort",
+    ];
+    prev == Some(Piece::Unknown)
+        && before.last().is_some_and(|(_, r)| r.len() == 1 && !DIRECTIONS.contains(&words[r.start].text))
+}
+
 /// Organisations named by their shape over a whole run: "University of Pennsylvania", "Senate Foreign
 /// Relations Committee", "Hong Kong Polytechnic University". Leading titles and demonyms are not part of
 /// the name ("Russian Foreign Ministry" → "Foreign Ministry").
 fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builder) -> bool {
-    let first = words[r.start].text;
     let last = words[r.end - 1].text;
-    let prefixed = r.len() >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of";
+    // "University of X", "National Institute on Drug Abuse": an organisation word before of/on/for.
+    let prefixed = r.len() >= 3
+        && (r.start..r.end - 2).any(|k| {
+            (ORG_PREFIXES.contains(&words[k].text) || ORG_SUFFIXES.contains(&words[k].text))
+                && matches!(words[k + 1].text, "of" | "on" | "for")
+        });
     let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
-    if !(prefixed || suffixed) || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len()) {
+    let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(&last);
+    if !(prefixed || suffixed || placed)
+        || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len())
+    {
         return false;
     }
     let mut s = r.start;
-    while let Some((Piece::Title | Piece::Demonym, len)) = phrase_at(words, s, r.end) {
+    // Titles and demonyms before an organisation are not part of it ("Russian Foreign Ministry"), but a
+    // demonym may be all there is before the suffix ("American Airlines"); places keep theirs
+    // ("Tibetan Plateau").
+    while let Some((piece @ (Piece::Title | Piece::Demonym), len)) = phrase_at(words, s, r.end) {
+        if placed || (piece == Piece::Demonym && r.end - (s + len) < 2) {
+            break;
+        }
         s += len;
     }
     if r.end - s < 2 {
         return false;
     }
     let (start, end) = (words[s].start, words[r.end - 1].end);
-    b.add(&text[start..end], EntityKind::Org, start, end);
+    let kind = if placed && !prefixed { EntityKind::Location } else { EntityKind::Org };
+    b.add(&text[start..end], kind, start, end);
     true
 }
 
@@ -204,12 +242,25 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
     let mut out: Vec<(Piece, Range<usize>)> = Vec::new();
     let mut i = range.start;
     while i < range.end {
+        let after_given_name = i > range.start
+            && g.is_first_name(words[i - 1].text)
+            && out.last().is_some_and(|(p, r)| *p == Piece::Unknown && r.end == i);
         if let Some((piece, len)) = phrase_at(words, i, range.end) {
-            out.push((piece, i..i + len));
-            i += len;
-            continue;
+            // A one-word title or place right after a given name is a surname ("Kevin King").
+            let surname = after_given_name && len == 1 && matches!(piece, Piece::Title | Piece::Known(_));
+            if !surname {
+                out.push((piece, i..i + len));
+                i += len;
+                continue;
+            }
         }
         let w = words[i].text;
+        // "Johnson and Corbyn": two names, not one.
+        if matches!(w, "and" | "&") {
+            out.push((Piece::Break, i..i + 1));
+            i += 1;
+            continue;
+        }
         let dropped = (g.is_common_cap(w) && !(i > range.start && g.is_first_name(words[i - 1].text)))
             || (!words[i].cap && out.last().is_none_or(|(p, _)| *p != Piece::Unknown));
         if !dropped {
@@ -226,7 +277,7 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
             r.end -= 1;
         }
     }
-    out.retain(|(p, r)| *p != Piece::Unknown || words[r.start].cap);
+    out.retain(|(p, r)| *p != Piece::Break && (*p != Piece::Unknown || words[r.start].cap));
     out
 }
 
@@ -248,7 +299,11 @@ fn classify_unknown(
     let n = r.len();
     let start = words[r.start].start;
     let end = words[r.end - 1].end;
-    let follows_lower_word = r.start > 0 && !words[r.start - 1].cap && !words[r.end - 1].cut;
+    let follows_lower_word = r.start > 0 && !words[r.start - 1].cap;
+    // A name right after a known place in the same run ("Santa Fe Animal Shelter") is not a person's.
+    let after_place = matches!(prev, Some(Piece::Known(_)));
+    // The next word, only when nothing but a space separates them ("Full Fact, told" does not count).
+    let adjacent = words.get(r.end).filter(|w| text[words[r.end - 1].token_end..w.start].trim().is_empty());
     // Organisations by their shape.
     if ORG_SUFFIXES.contains(&last) && n >= 2
         || (n >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of")
@@ -279,18 +334,24 @@ fn classify_unknown(
         b.person(text, words, r);
         return;
     }
-    if after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut && n <= 3 {
+    let of_place = r.start >= 2
+        && words[r.start - 1].text == "of"
+        && PLACE_NOUNS.contains(&words[r.start - 2].text)
+        && !words[r.start - 2].cap;
+    if (after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut || of_place) && n <= 3 {
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
-    if n <= 3 && comma_then_place(text, words[r.end - 1].token_end) {
+    if n <= 3 && comma_then_place(text, words[r.end - 1].token_end, b) {
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
-    let said_after =
-        after.is_some_and(|a| is_speech_verb(a) && !matches!(a, "according" | "called" | "described"));
+    let said_after = adjacent
+        .filter(|w| !w.cap)
+        .is_some_and(|a| is_speech_verb(a.text) && !matches!(a.text, "according" | "called" | "described"));
     let said_before = before.as_deref().is_some_and(|b| matches!(b, "said" | "says" | "told" | "asked"));
-    if (2..=3).contains(&n) && (said_after || said_before || appositive(text, words[r.end - 1].token_end)) {
+    let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
+    if (2..=3).contains(&n) && !after_place && described {
         b.person(text, words, r);
         return;
     }
@@ -318,7 +379,11 @@ fn classify_unknown(
 
 /// True when the word is directly followed by a lowercase word: an adjective ("in Alaskan energy").
 pub(super) fn modifies_noun(text: &str, words: &[Word<'_>], i: usize) -> bool {
-    words.get(i + 1).is_some_and(|n| !n.cap && text[words[i].token_end..n.start].chars().all(|c| c == ' '))
+    words.get(i + 1).is_some_and(|n| {
+        !n.cap
+            && !gazetteer::get().is_stopword(n.text)
+            && text[words[i].token_end..n.start].chars().all(|c| c == ' ')
+    })
 }
 
 /// Roman numerals read as acronyms ("II", "XIV").
@@ -327,7 +392,7 @@ fn is_roman(w: &str) -> bool {
 }
 
 /// ", Texas" / ", Ill." / ", Ukraine" right after a name: the name is a place.
-pub(super) fn comma_then_place(text: &str, end: usize) -> bool {
+pub(super) fn comma_then_place(text: &str, end: usize, b: &Builder) -> bool {
     let rest = &text[end..];
     let Some(rest) = rest.strip_prefix(", ") else {
         return false;
@@ -339,9 +404,12 @@ pub(super) fn comma_then_place(text: &str, end: usize) -> bool {
     while !words.is_empty() {
         let phrase = words.join(" ");
         let bare = phrase.trim_end_matches('.');
-        if g.lookup(bare).is_some_and(|e| matches!(e.kind, Kind::State | Kind::Country))
-            || g.is_state_abbrev(&phrase)
-        {
+        let possessive = rest[phrase.len()..].starts_with(['\'', '\u{2019}']);
+        let place =
+            g.lookup(bare).is_some_and(|e| matches!(e.kind, Kind::State | Kind::Country | Kind::Region))
+                || g.is_state_abbrev(&phrase)
+                || b.is_location(bare);
+        if place && !possessive {
             return true;
         }
         words.pop();
@@ -356,6 +424,12 @@ fn appositive(text: &str, end: usize) -> bool {
         return false;
     };
     let next = rest.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
-    matches!(next, "who" | "whose")
+    if matches!(next, "who" | "whose")
         || (next.len() <= 3 && next.chars().all(|c| c.is_ascii_digit()) && !next.is_empty())
+    {
+        return true;
+    }
+    // ", the commander of …" / ", Carlineo’s attorney," — a role noun within the next few words.
+    let clause = rest.split([',', '.', ';', ':']).next().unwrap_or("");
+    clause.split_whitespace().take(5).any(|w| ROLE_NOUNS.contains(&w.to_lowercase().as_str()))
 }

@@ -55,19 +55,20 @@ pub struct Analysis {
     short_forms: Map<String, usize>,
 }
 
-/// Finds the entities of `text`. `skip` is the dateline prefix (handled by `dateline_place`).
+/// Finds the entities of `text`. `skip` is the dateline prefix, whose place and qualifiers come as
+/// `dateline`.
 pub fn analyze(
     text: &str,
     sentences: &[Sentence],
     skip: usize,
-    dateline_place: Option<&str>,
+    dateline: Option<(&str, &[String])>,
     title: Option<&str>,
 ) -> Analysis {
     let words = words(text, sentences, skip);
     let lower: HashSet<&str> = words.iter().filter(|w| !w.cap).map(|w| w.text).collect();
     let mut b = Builder::default();
-    if let Some(place) = dateline_place {
-        b.add_dateline(place);
+    if let Some((place, qualifiers)) = dateline {
+        b.add_dateline(place, qualifiers);
     }
     let mut pending = Vec::new();
     for run in runs(text, &words) {
