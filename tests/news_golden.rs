@@ -234,3 +234,85 @@ fn entity_precision_recall() {
         assert!(scores[k].1 >= 0.75, "{name} recall {:.3} < 0.75", scores[k].1);
     }
 }
+
+/// Runs `analyze` on hostile input and checks it returns quickly, without panicking.
+fn survives(name: &str, text: &str, limit_ms: u128) -> News {
+    let started = std::time::Instant::now();
+    let news = run(text, Some("Title"), &["Reuters"]);
+    let ms = started.elapsed().as_millis();
+    println!("{name}: {} bytes in {ms} ms", text.len());
+    assert!(ms < limit_ms, "{name} took {ms} ms");
+    news
+}
+
+#[test]
+fn bad_input_is_bounded() {
+    // Generous limits: debug build on a shared 2-core machine; the point is "not quadratic".
+    // The word lists and patterns are built once per process: not part of any one article's time.
+    run("Warm-up sentence in Paris, said Jane Doe.", None, &[]);
+    let empty = survives("empty", "", 100);
+    assert_eq!(empty.agencies, ["Reuters"]);
+    assert!(empty.dateline.is_none() && empty.quotes.is_empty() && empty.summary.is_empty());
+    assert!(empty.keywords.is_empty() && empty.entities.persons.is_empty());
+    let no_sentences = survives("no sentences", "— … ¡¿ )( 12 34 %%% ### \n\n *** \u{200b}", 100);
+    assert!(
+        no_sentences.summary.is_empty() && no_sentences.quotes.is_empty() && no_sentences.dateline.is_none()
+    );
+
+    // 1 MB in one paragraph without a single full stop, and 1 MB of ordinary sentences.
+    let words = "Officials in Kyiv said President Volodymyr Zelenskiy met \u{201c}allies\u{201d} ";
+    let one_paragraph = words.repeat(1_000_000 / words.len());
+    let news = survives("1 MB paragraph", &one_paragraph, 20_000);
+    assert!(news.entities.persons.contains(&"Volodymyr Zelenskiy".to_string()));
+    let sentence = "\u{201c}We will win,\u{201d} said Jane Doe, a spokeswoman for the U.N. in Geneva. ";
+    survives("1 MB sentences", &sentence.repeat(1_000_000 / sentence.len()), 20_000);
+
+    // Only quotes, and unbalanced marks everywhere.
+    let quotes =
+        survives("only quotes", &"\u{201c}Quote after quote after quote.\u{201d} ".repeat(20_000), 20_000);
+    assert!(quotes.quotes.iter().all(|q| q.speaker.is_none()));
+    let marks = ["\"", "\u{201c}", "\u{201d}", "\u{201e}", "\u{ab}", "\u{bb}", "'", "\u{2019}"];
+    let mut unbalanced = String::new();
+    for i in 0..100_000 {
+        unbalanced.push_str(marks[i % marks.len()]);
+        unbalanced.push_str(if i % 7 == 0 { "Word said Smith. " } else { "word " });
+    }
+    survives("unbalanced marks", &unbalanced, 20_000);
+    // Capitals everywhere, datelines and credits that never end.
+    survives("all caps", &"WASHINGTON (REUTERS) - BREAKING NEWS ".repeat(30_000), 20_000);
+    survives("dashes", &"- – — -- ".repeat(100_000), 20_000);
+}
+
+/// Time per article over the AEB truth texts: `cargo test --test news_golden timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing run, prints figures"]
+fn timing_over_aeb_truth() {
+    let dir = ["../shared", "../../shared"]
+        .iter()
+        .map(|p| format!("{}/{p}/corpus/extraction/aeb/truth", env!("CARGO_MANIFEST_DIR")))
+        .find(|p| std::path::Path::new(p).is_dir())
+        .expect("AEB truth directory beside the repository");
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("truth dir").filter_map(Result::ok) {
+        let raw = std::fs::read_to_string(entry.path()).expect("truth file");
+        let v: serde_json::Value = serde_json::from_str(&raw).expect("truth json");
+        texts.push(v["articleBody"].as_str().unwrap_or_default().to_string());
+    }
+    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    // Warm up the gazetteer (built once per process).
+    run("Warm up.", None, &[]);
+    let rounds = 5;
+    let started = std::time::Instant::now();
+    for _ in 0..rounds {
+        for t in &texts {
+            std::hint::black_box(run(t, None, &[]));
+        }
+    }
+    let per_article = started.elapsed().as_secs_f64() * 1000.0 / (rounds * texts.len()) as f64;
+    let per_800 = started.elapsed().as_secs_f64() * 1000.0 / (rounds * words) as f64 * 800.0;
+    println!(
+        "{} articles, {} words on average: {per_article:.3} ms per article, {per_800:.3} ms per 800 words",
+        texts.len(),
+        words / texts.len().max(1)
+    );
+}

@@ -2,10 +2,9 @@
 //! places, organizations, wire agencies, person titles, given names, stop words. Owns their parsing
 //! into lookup tables, built once on first use; it knows nothing about articles.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use super::text::key;
+use super::text::{key, FastMap as HashMap, FastSet as HashSet};
 
 /// What a gazetteer phrase names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +53,8 @@ pub struct Gazetteer {
     first_names: HashSet<&'static str>,
     stopwords: HashSet<&'static str>,
     common_caps: HashSet<String>,
-    /// Longest phrase, in words, over places, organizations, agencies and titles.
-    pub max_words: usize,
+    /// First word of every place, organization, title and demonym → its longest phrase in words.
+    first_words: HashMap<String, usize>,
 }
 
 static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
@@ -80,22 +79,23 @@ impl Gazetteer {
     fn build() -> Self {
         let mut g = Gazetteer {
             entries: Vec::new(),
-            phrases: HashMap::new(),
-            agencies: HashMap::new(),
-            demonyms: HashMap::new(),
-            state_abbrevs: HashSet::new(),
-            titles: HashSet::new(),
-            dotted_titles: HashSet::new(),
-            first_names: HashSet::new(),
-            stopwords: HashSet::new(),
-            common_caps: HashSet::new(),
-            max_words: 1,
+            phrases: HashMap::default(),
+            agencies: HashMap::default(),
+            demonyms: HashMap::default(),
+            state_abbrevs: HashSet::default(),
+            titles: HashSet::default(),
+            dotted_titles: HashSet::default(),
+            first_names: HashSet::default(),
+            stopwords: HashSet::default(),
+            common_caps: HashSet::default(),
+            first_words: HashMap::default(),
         };
         for line in lines(include_str!("data/countries.txt")) {
             let mut f = line.split('|');
             let name = f.next().unwrap_or_default();
             let id = g.add(name, Kind::Country, f.next().unwrap_or_default());
             for d in f.next().unwrap_or_default().split(',').filter(|d| !d.is_empty()) {
+                g.note_first_word(d);
                 g.demonyms.entry(key(d)).or_insert(id);
             }
             for capital in f.next().unwrap_or_default().split(',').filter(|c| !c.is_empty()) {
@@ -127,7 +127,7 @@ impl Gazetteer {
             }
         }
         for t in lines(include_str!("data/titles.txt")) {
-            g.max_words = g.max_words.max(t.split_whitespace().count());
+            g.note_first_word(t);
             if t.ends_with('.') {
                 g.dotted_titles.insert(key(t));
             } else {
@@ -141,6 +141,21 @@ impl Gazetteer {
         g
     }
 
+    /// Remembers how long a phrase starting with this phrase's first word can be.
+    fn note_first_word(&mut self, phrase: &str) {
+        let words = phrase.split_whitespace().count();
+        if let Some(first) = phrase.split_whitespace().next() {
+            let longest = self.first_words.entry(key(first)).or_insert(0);
+            *longest = (*longest).max(words);
+        }
+    }
+
+    /// The longest phrase, in words, that may start with the word whose key is `first_key`
+    /// (0: no phrase starts with it).
+    pub fn longest_from(&self, first_key: &str) -> usize {
+        self.first_words.get(first_key).copied().unwrap_or(0)
+    }
+
     /// Adds an entry with its aliases; an existing phrase keeps its first meaning.
     fn add(&mut self, name: &'static str, kind: Kind, aliases: &'static str) -> u32 {
         let id = self.entries.len() as u32;
@@ -149,7 +164,7 @@ impl Gazetteer {
             std::iter::once(name).chain(aliases.split(',')).map(str::trim).filter(|a| !a.is_empty())
         {
             let spelling = spelling.strip_prefix("the ").unwrap_or(spelling);
-            self.max_words = self.max_words.max(spelling.split_whitespace().count());
+            self.note_first_word(spelling);
             self.phrases.entry(key(spelling)).or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
         }
         id
@@ -202,7 +217,8 @@ impl Gazetteer {
 
     /// A function word, any case.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word) || self.stopwords.contains(word.to_lowercase().as_str())
+        self.stopwords.contains(word)
+            || (word.chars().any(char::is_uppercase) && self.stopwords.contains(word.to_lowercase().as_str()))
     }
 
     /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry, Kind};
-use super::super::text::{is_all_caps, is_speech_verb};
+use super::super::text::{is_all_caps, is_speech_verb, key};
 use super::builder::Builder;
 use super::words::Word;
 use super::EntityKind;
@@ -204,7 +204,8 @@ fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
 /// The longest title, place, organization or demonym starting at word `i`, as (piece, length).
 fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)> {
     let g = gazetteer::get();
-    let max = g.max_words.min(end - i);
+    // Most words start no phrase at all: one lookup of the first word settles it.
+    let max = g.longest_from(&key(words[i].text)).min(end - i);
     for len in (1..=max).rev() {
         // Phrases do not run across a cut word ("Ukraine’s Dnipropetrovsk").
         if words[i..i + len - 1].iter().any(|w| w.cut) {
