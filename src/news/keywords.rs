@@ -146,7 +146,7 @@ impl Counts {
                 while end < chunk.len()
                     && (cap(&chunk[end])
                         || (self.words[chunk[end].id as usize].key == "of"
-                            && chunk.get(end + 1).is_some_and(|n| cap(n))))
+                            && chunk.get(end + 1).is_some_and(&cap)))
                 {
                     end += 1;
                 }
@@ -159,7 +159,7 @@ impl Counts {
             }
             for n in 1..=MAX_NGRAM.min(chunk.len() - i) {
                 let words = &chunk[i..i + n];
-                if words.iter().any(|t| cap(t)) {
+                if words.iter().any(&cap) {
                     break;
                 }
                 let ok = words.iter().enumerate().all(|(k, t)| {
