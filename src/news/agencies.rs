@@ -16,8 +16,10 @@ const NAME: &str = r"(?:[Tt]he\s+)?(?:[A-Z][\w\-&']*|dpa)(?:[\s\-][A-Z][\w\-&']*
 
 /// Where in a paragraph a credit pattern may match; the scope keeps the regexes off most text.
 enum Scope {
-    /// The last bytes of the paragraph.
-    Tail,
+    /// The last bytes of the paragraph, when they hold a dash.
+    TailDash,
+    /// The last bytes of the paragraph, when it ends with a closing parenthesis.
+    TailParen,
     /// A short paragraph (a byline, a credit line).
     Short,
     /// Paragraphs containing one of these lowercase words.
@@ -37,9 +39,9 @@ static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
     let copyright: &[&str] = &["©", "(c)", "copyright"];
     [
         // "... text. – Reuters" / "— AP" / "-- AFP" at the end of a paragraph.
-        (Scope::Tail, format!(r"(?:^|\s)[\-\u{{2013}}\u{{2014}}]{{1,2}}\s*{list}\.?\s*$")),
+        (Scope::TailDash, format!(r"(?:^|\s)[\-\u{{2013}}\u{{2014}}]{{1,2}}\s*{list}\.?\s*$")),
         // "(AFP)" / "(Reuters)" at the end of a paragraph, or a paragraph that is only that.
-        (Scope::Tail, format!(r"\(\s*{list}\s*\)\.?\s*$")),
+        (Scope::TailParen, format!(r"\(\s*{list}\s*\)\.?\s*$")),
         // Bylines.
         (Scope::Short, format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
         (Scope::Short, format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
@@ -75,7 +77,19 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
         let mut lower: Option<String> = None;
         for (scope, re) in CREDITS.iter() {
             let haystack = match scope {
-                Scope::Tail => &para[floor_char(para, para.len().saturating_sub(TAIL))..],
+                Scope::TailDash => {
+                    let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
+                    if !tail.contains(['-', '\u{2013}', '\u{2014}']) {
+                        continue;
+                    }
+                    tail
+                }
+                Scope::TailParen => {
+                    if !para.trim_end_matches(['.', ' ']).ends_with(')') {
+                        continue;
+                    }
+                    &para[floor_char(para, para.len().saturating_sub(TAIL))..]
+                }
                 Scope::Short if para.len() <= SHORT => para,
                 Scope::Words(words) => {
                     let l = lower.get_or_insert_with(|| para.to_lowercase());

@@ -6,7 +6,7 @@
 
 use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, strip_possessive, tokenize, FastMap};
+use super::text::{is_capitalized, push_key, strip_possessive, tokenize, FastMap};
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
@@ -89,7 +89,7 @@ impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
         self.buf.clear();
-        self.buf.extend(surface.chars().filter(|&ch| ch != '.').flat_map(char::to_lowercase));
+        push_key(surface, &mut self.buf);
         if let Some(&id) = self.ids.get(self.buf.as_str()) {
             return id;
         }

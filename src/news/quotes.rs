@@ -142,6 +142,16 @@ fn sentence_subjects(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec
         .collect()
 }
 
+/// What the words after a quote say about its speaker.
+enum Attribution {
+    /// "…," Trump said.
+    Named(String),
+    /// "…," a spokesman said — attributed, to no one by name.
+    Unnamed,
+    /// No attribution after the quote.
+    None,
+}
+
 /// Everything attribution needs, borrowed.
 struct Ctx<'a> {
     text: &'a str,
@@ -175,8 +185,15 @@ impl Ctx<'_> {
         let after = &self.text[span.close_end..after_end.max(span.close_end)];
         let ends_like_speech = raw.ends_with([',', '.', '?', '!', '\u{2026}']);
 
-        if let Some(speaker) = self.after_attribution(after, span.close_end) {
-            return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+        match self.after_attribution(after, span.close_end) {
+            Attribution::Named(speaker) => {
+                return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+            }
+            // Someone unnamed said it: not the previous speaker.
+            Attribution::Unnamed if ends_like_speech || after.trim_start().starts_with(',') => {
+                return Some(Quote { text: quote_text.to_string(), speaker: None });
+            }
+            _ => {}
         }
         if let Some(speaker) = self.before_attribution(before, window_start) {
             return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
@@ -232,12 +249,28 @@ impl Ctx<'_> {
     }
 
     /// `," he said`, `," said Trump`, `," Smith, 45, told reporters`, `," according to X`.
-    fn after_attribution(&self, after: &str, offset: usize) -> Option<String> {
-        let trimmed = after.trim_start_matches(|c: char| {
-            matches!(c, ',' | '.' | '?' | '!' | ' ' | '\u{a0}') || c == '\u{2014}' || c == '\u{2013}'
-        });
-        let base = offset + (after.len() - trimmed.len());
-        let words = words_with_offsets(trimmed, base);
+    fn after_attribution(&self, after: &str, offset: usize) -> Attribution {
+        let words = {
+            let trimmed = after.trim_start_matches(|c: char| {
+                matches!(c, ',' | '.' | '?' | '!' | ' ' | '\u{a0}') || c == '\u{2014}' || c == '\u{2013}'
+            });
+            words_with_offsets(trimmed, offset + (after.len() - trimmed.len()))
+        };
+        match self.named_after(&words) {
+            Some(name) => Attribution::Named(name),
+            // "…," a spokesman said / the company said / officials told reporters: someone unnamed.
+            None if words.iter().take(6).any(|w| {
+                is_speech_verb(w.1) && !matches!(w.1, "called" | "described" | "saying" | "adding")
+            }) =>
+            {
+                Attribution::Unnamed
+            }
+            None => Attribution::None,
+        }
+    }
+
+    /// The named speaker of an attribution that follows a quote.
+    fn named_after(&self, words: &[(usize, &str)]) -> Option<String> {
         let first = words.first()?;
         // "according to X"
         if first.1 == "according" && words.get(1).is_some_and(|w| w.1 == "to") {

@@ -3,11 +3,9 @@
 //! (how many of their content words recur elsewhere) and overlap with the headline. Owns only the
 //! choice; sentence boundaries come from `sentences`, the dateline prefix is cut off.
 
-use std::collections::{HashMap, HashSet};
-
 use super::gazetteer;
 use super::sentences::Sentence;
-use super::text::{key, tokenize};
+use super::text::{key, tokenize, FastMap as HashMap, FastSet as HashSet};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -32,7 +30,7 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
         tokenize(s).iter().map(|t| key(t.text(s))).filter(|w| w.len() > 2 && !g.is_stopword(w)).collect()
     };
     let bags: Vec<HashSet<String>> = usable.iter().map(|s| content(s)).collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
+    let mut df: HashMap<&str, usize> = HashMap::default();
     for bag in &bags {
         for w in bag {
             *df.entry(w.as_str()).or_default() += 1;

@@ -154,12 +154,24 @@ pub fn strip_possessive(word: &str) -> &str {
 
 /// Lookup key for a phrase: lowercase, dots removed, curly apostrophes straightened.
 pub fn key(phrase: &str) -> String {
-    phrase
-        .chars()
-        .filter(|&c| c != '.')
-        .map(|c| if c == '\u{2019}' { '\'' } else { c })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(phrase.len());
+    push_key(phrase, &mut out);
+    out
+}
+
+/// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
+pub fn push_key(phrase: &str, out: &mut String) {
+    if phrase.is_ascii() {
+        out.extend(phrase.bytes().filter(|&b| b != b'.').map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        out.extend(
+            phrase
+                .chars()
+                .filter(|&c| c != '.')
+                .map(|c| if c == '\u{2019}' { '\'' } else { c })
+                .flat_map(char::to_lowercase),
+        );
+    }
 }
 
 /// Title case for an all-caps place name ("SANTA FE" → "Santa Fe").

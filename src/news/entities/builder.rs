@@ -2,11 +2,10 @@
 //! open: short forms of persons ("Trump" → "Donald Trump"), surnames that recur alone, places after
 //! "in", and finally orders entities by importance.
 
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry};
-use super::super::text::{self, is_all_caps, key};
+use super::super::text::{self, is_all_caps, key, FastMap as HashMap, FastSet as HashSet};
 use super::classify::{modifies_noun, PLACE_PREPOSITIONS};
 use super::words::Word;
 use super::{Analysis, Entity, EntityKind, Mention};
@@ -70,7 +69,7 @@ impl Builder {
     /// recurs alone, places after "in", known organisations' acronyms; the rest is dropped.
     pub(super) fn resolve_pending(&mut self, text: &str, words: &[Word<'_>], pending: Vec<Range<usize>>) {
         // Single-word person names ("President Putin") merge into the full name with that surname.
-        let mut short: HashMap<String, usize> = HashMap::new();
+        let mut short: HashMap<String, usize> = HashMap::default();
         for (id, e) in self.entities.iter().enumerate() {
             if e.kind == EntityKind::Person {
                 let parts: Vec<&str> = e.name.split_whitespace().collect();
@@ -139,7 +138,7 @@ impl Builder {
     }
 
     pub(super) fn finish(mut self, title: Option<&str>) -> Analysis {
-        let mut short_forms = HashMap::new();
+        let mut short_forms = HashMap::default();
         for (id, e) in self.entities.iter().enumerate() {
             if e.kind == EntityKind::Person && e.mentions > 0 {
                 for part in e.name.split_whitespace() {

@@ -3,11 +3,10 @@
 //! organisation suffixes). Records what it finds in the `Builder`; unresolved stretches are returned
 //! as pending for the coreference pass.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry, Kind};
-use super::super::text::{is_all_caps, is_speech_verb, key};
+use super::super::text::{is_all_caps, is_speech_verb, key, FastSet as HashSet};
 use super::builder::Builder;
 use super::words::Word;
 use super::EntityKind;
@@ -20,7 +19,7 @@ const ORG_SUFFIXES: &[&str] = &[
     "Ministry", "Department", "Agency", "Council", "Commission", "Committee", "Association", "Foundation",
     "Fund", "Organization", "Organisation", "Union", "Federation", "League", "Club", "FC", "Authority",
     "Board", "Office", "Army", "Navy", "Force", "Forces", "Guard", "Police", "Service", "Services", "Network",
-    "Airlines", "Airline", "Airways", "Shelter", "Trust", "Institution", "Commission", "Motors", "Technologies", "Systems", "Partners", "Capital", "Times", "Post",
+    "Airlines", "Airline", "Productions", "Protection", "Forum", "Clinic", "Klinik", "Airways", "Shelter", "Trust", "Institution", "Commission", "Motors", "Technologies", "Systems", "Partners", "Capital", "Times", "Post",
     "Journal", "News", "Press", "Media", "Industries", "Laboratories", "Labs", "Pharmaceuticals", "Society",
     "Centre", "Center", "Hospital", "Museum", "Church", "Parliament", "Assembly", "Senate", "Congress",
     "Cabinet", "Bureau", "Administration", "Coalition", "Alliance", "Movement", "Front", "Brigade",
@@ -70,6 +69,17 @@ const ROLE_NOUNS: &[&str] = &[
     "executive", "investor", "billionaire", "entrepreneur", "activist", "campaigner", "lawmaker", "deputy",
     "congressman", "congresswoman", "representative", "official", "aide", "adviser", "advisor", "strategist",
     "pollster", "teammate", "opponent", "winger", "forward", "guard", "linebacker", "receiver", "co-founder",
+];
+
+/// Role words that act as a title when they open a capitalized run ("Lawyer Amal Rahman").
+#[rustfmt::skip]
+const ROLE_TITLES: &[&str] = &[
+    "lawyer", "attorney", "spokesman", "spokeswoman", "spokesperson", "coach", "analyst", "economist",
+    "professor", "author", "actor", "actress", "singer", "rapper", "investor", "entrepreneur", "activist",
+    "lawmaker", "detective", "sheriff", "prosecutor", "reporter", "correspondent", "researcher", "scientist",
+    "historian", "comedian", "musician", "artist", "designer", "architect", "billionaire", "strategist",
+    "pollster", "adviser", "advisor", "aide", "commander", "farmer", "doctor", "nurse", "teacher", "engineer",
+    "founder", "co-founder", "chairman", "chairwoman", "ceo", "envoy", "ambassador", "judge", "mayor",
 ];
 
 /// Words before an unknown name that make it a place.
@@ -136,7 +146,13 @@ pub(super) fn classify_run(
                 }
                 b.known(e, words[r.start].start, words[r.end - 1].end);
             }
-            Piece::Unknown => classify_unknown(text, words, r, prev, lower, b, pending),
+            Piece::Unknown => {
+                // A title only names what directly follows it ("Commissioner for Human Rights" does not).
+                let adjacent = k > 0 && pieces[k - 1].1.end == r.start;
+                // Something precedes, but not directly: treat it like a separator.
+                let prev = if adjacent || k == 0 { prev } else { Some(Piece::Break) };
+                classify_unknown(text, words, r, prev, lower, b, pending)
+            }
             Piece::Title | Piece::Demonym | Piece::Break => {}
         }
         prev = Some(piece);
@@ -168,6 +184,10 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
         });
     let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
     let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(&last);
+    // "United Nations and European Union" is two names; "Customs and Border Protection" is one.
+    if (r.start + 2..r.end).any(|k| matches!(words[k].text, "and" | "&")) {
+        return false;
+    }
     if !(prefixed || suffixed || placed)
         || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len())
     {
@@ -184,7 +204,8 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
         s += len;
     }
     if r.end - s < 2 {
-        return false;
+        // "General Motors": the title-looking word is part of the name.
+        s = r.start;
     }
     let (start, end) = (words[s].start, words[r.end - 1].end);
     let kind = if placed && !prefixed { EntityKind::Location } else { EntityKind::Org };
@@ -195,10 +216,8 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
 /// A capitalized word that is only capitalized because it opens a sentence.
 fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
     let g = gazetteer::get();
-    g.is_common_cap(w)
-        || g.is_stopword(w)
-        || is_speech_verb(&w.to_lowercase())
-        || lower.contains(w.to_lowercase().as_str())
+    let l = w.to_lowercase();
+    g.is_common_cap(w) || g.is_stopword(&l) || is_speech_verb(&l) || lower.contains(l.as_str())
 }
 
 /// The longest title, place, organization or demonym starting at word `i`, as (piece, length).
@@ -256,6 +275,12 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
             }
         }
         let w = words[i].text;
+        // A capitalized role word opening a run acts as a title ("Lawyer Amal Rahman told").
+        if i == range.start && words[i].cap && ROLE_TITLES.contains(&w.to_lowercase().as_str()) {
+            out.push((Piece::Title, i..i + 1));
+            i += 1;
+            continue;
+        }
         // "Johnson and Corbyn": two names, not one.
         if matches!(w, "and" | "&") {
             out.push((Piece::Break, i..i + 1));
@@ -302,7 +327,7 @@ fn classify_unknown(
     let end = words[r.end - 1].end;
     let follows_lower_word = r.start > 0 && !words[r.start - 1].cap;
     // A name right after a known place in the same run ("Santa Fe Animal Shelter") is not a person's.
-    let after_place = matches!(prev, Some(Piece::Known(_)));
+    let after_place = matches!(prev, Some(Piece::Known(_) | Piece::Break));
     // The next word, only when nothing but a space separates them ("Full Fact, told" does not count).
     let adjacent = words.get(r.end).filter(|w| text[words[r.end - 1].token_end..w.start].trim().is_empty());
     // Organisations by their shape.
@@ -339,7 +364,11 @@ fn classify_unknown(
         && words[r.start - 1].text == "of"
         && PLACE_NOUNS.contains(&words[r.start - 2].text)
         && !words[r.start - 2].cap;
-    if (after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut || of_place) && n <= 3 {
+    let adjective = n == 1 && (last.ends_with("ish") || last.ends_with("ese"));
+    if (after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut || of_place)
+        && n <= 3
+        && !adjective
+    {
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
@@ -352,7 +381,9 @@ fn classify_unknown(
         .is_some_and(|a| is_speech_verb(a.text) && !matches!(a.text, "according" | "called" | "described"));
     let said_before = before.as_deref().is_some_and(|b| matches!(b, "said" | "says" | "told" | "asked"));
     let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
-    if (2..=3).contains(&n) && !after_place && described {
+    // Ordinary words capitalized ("Big Machine says"): "big" and "machine" also occur in lowercase.
+    let wordy = words[r.clone()].iter().any(|w| lower.contains(w.text.to_lowercase().as_str()));
+    if (2..=3).contains(&n) && !after_place && described && !wordy {
         b.person(text, words, r);
         return;
     }

@@ -5,20 +5,17 @@
 //! ("Trump" → "Donald Trump"). Owns the mention index the quote attributor uses to name speakers.
 //! Not owned here: word lists (`gazetteer`), sentence boundaries (`sentences`).
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 mod builder;
 mod classify;
 mod words;
 
-use std::collections::HashMap as Map;
-
 use self::builder::Builder;
 use self::classify::classify_run;
 use self::words::{runs, words};
 use super::sentences::Sentence;
-use super::text::{self, key};
+use super::text::{self, key, FastMap as Map, FastSet as HashSet};
 use crate::model::Entities;
 
 /// The three entity types of the record.

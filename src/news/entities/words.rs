@@ -122,7 +122,9 @@ pub(super) fn runs(text: &str, words: &[Word<'_>]) -> Vec<Range<usize>> {
             if next.cap && !next.initial {
                 end += 1;
             } else if CONNECTORS.contains(&next.text)
-                && words.get(end + 1).is_some_and(|n| n.cap && !n.initial && joined(text, next, n))
+                && words.get(end + 1).is_some_and(|n| {
+                    n.cap && !n.initial && joined(text, next, n) && !gazetteer::get().is_common_cap(n.text)
+                })
             {
                 end += 2;
             } else {
