@@ -79,7 +79,8 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
             let haystack = match scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
-                    if !tail.contains(['-', '\u{2013}', '\u{2014}']) {
+                    // A credit dash stands apart: " - Reuters", "– AP", "—AFP" (not "well-known").
+                    if !(tail.contains(" -") || tail.contains(['\u{2013}', '\u{2014}'])) {
                         continue;
                     }
                     tail
@@ -92,6 +93,10 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 }
                 Scope::Short if para.len() <= SHORT => para,
                 Scope::Words(words) => {
+                    // Cheap case-sensitive check on the word without its first letter first.
+                    if !words.iter().any(|w| para.contains(w.get(1..).unwrap_or(w))) {
+                        continue;
+                    }
                     let l = lower.get_or_insert_with(|| para.to_lowercase());
                     if !words.iter().any(|w| l.contains(w)) {
                         continue;

@@ -15,37 +15,51 @@ const MAX_KEYWORDS: usize = 10;
 
 /// Statistics of one distinct word (by lowercase key).
 struct WordStats {
-    key: String,
+    /// Byte range of the key in `Counts::arena`.
+    key: (u32, u32),
     /// May start or end a phrase: not a stop word, not a number, not one letter.
     content: bool,
     tf: f64,
     /// Capitalized away from a sentence start, or an acronym.
     tf_case: f64,
-    sentences: Vec<u32>,
-    left: Vec<u32>,
-    right: Vec<u32>,
+    /// The last sentence it was seen in (`u32::MAX`: none yet).
+    last_sentence: u32,
 }
 
-/// A candidate phrase: its words and how it was first written.
+/// A candidate phrase: how often it occurs and where it was first written.
 struct Candidate {
-    words: Vec<u32>,
+    len: usize,
     tf: f64,
-    first: usize,
-    surface: String,
+    /// Byte range of its first occurrence in the text; the surface form is read from there.
+    span: (usize, usize),
+    /// A capitalized name (kept as written) rather than a lowercase phrase.
+    proper: bool,
 }
 
-/// One word of a chunk: its id, how it is written, whether it opens its sentence.
+/// One word of a chunk: its id, how it is written, where, whether it opens its sentence.
 #[derive(Clone, Copy)]
 struct Tok<'t> {
     id: u32,
     surface: &'t str,
+    start: usize,
     initial: bool,
 }
 
-/// Everything counted over the text.
+/// Everything counted over the text. Per-word lists are kept flat, as (word id, value) pairs, so a
+/// word costs no allocation of its own.
+#[derive(Default)]
 struct Counts {
     words: Vec<WordStats>,
-    ids: FastMap<String, u32>,
+    /// Hash of a key → word id. A 64-bit collision would merge two words' statistics: harmless here.
+    ids: FastMap<u64, u32>,
+    hasher: foldhash::fast::RandomState,
+    /// All keys, back to back.
+    arena: String,
+    /// (word, sentence index) once per sentence a word occurs in, in text order.
+    sentences: Vec<(u32, u32)>,
+    /// (word, left neighbour) and (word, right neighbour) for every occurrence.
+    left: Vec<(u32, u32)>,
+    right: Vec<(u32, u32)>,
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
     /// Reused buffer for lowercase keys.
     buf: String,
@@ -54,8 +68,7 @@ struct Counts {
 /// The key phrases of `text`, best first.
 pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<String> {
     let g = gazetteer::get();
-    let mut c =
-        Counts { words: Vec::new(), ids: FastMap::default(), cands: FastMap::default(), buf: String::new() };
+    let mut c = Counts::default();
     let mut seen = 0usize;
     let mut n_sent = 0usize;
     let mut chunk: Vec<Tok<'_>> = Vec::new();
@@ -67,53 +80,62 @@ pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<Str
             continue;
         }
         n_sent = si + 1;
-        let sent = &text[s.range.start.max(body_start)..s.range.end];
+        let base = s.range.start.max(body_start);
+        let sent = &text[base..s.range.end];
         // Chunks: runs of words not broken by punctuation.
         let toks = tokenize(sent);
         seen += toks.len();
         chunk.clear();
         for (i, t) in toks.iter().enumerate() {
             if i > 0 && !sent[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
-                c.add_chunk(&chunk, si as u32, seen, g);
+                c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
             let surface = strip_possessive(t.text(sent));
-            chunk.push(Tok { id: c.intern(surface, g), surface, initial: i == 0 });
+            chunk.push(Tok { id: c.intern(surface, g), surface, start: base + t.start, initial: i == 0 });
         }
-        c.add_chunk(&chunk, si as u32, seen, g);
+        c.add_chunk(&chunk, si as u32, g);
     }
-    c.best(n_sent.max(1))
+    c.best(text, n_sent.max(1))
 }
 
 impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
+        use std::hash::BuildHasher;
         self.buf.clear();
         push_key(surface, &mut self.buf);
-        if let Some(&id) = self.ids.get(self.buf.as_str()) {
+        let h = self.hasher.hash_one(self.buf.as_str());
+        if let Some(&id) = self.ids.get(&h) {
             return id;
         }
-        let k = self.buf.clone();
-        let content = k.chars().count() > 1
-            && !g.is_stopword(&k)
+        let k = self.buf.as_str();
+        let content = k.chars().nth(1).is_some()
+            && !g.is_stopword(k)
             && k.chars().any(char::is_alphabetic)
             && !k.chars().all(|ch| ch.is_ascii_digit() || ch == ',');
+        let start = self.arena.len() as u32;
+        self.arena.push_str(k);
         let id = self.words.len() as u32;
         self.words.push(WordStats {
-            key: k.clone(),
+            key: (start, self.arena.len() as u32),
             content,
             tf: 0.0,
             tf_case: 0.0,
-            sentences: Vec::new(),
-            left: Vec::new(),
-            right: Vec::new(),
+            last_sentence: u32::MAX,
         });
-        self.ids.insert(k, id);
+        self.ids.insert(h, id);
         id
     }
 
+    /// The lowercase key of word `id`.
+    fn key(&self, id: u32) -> &str {
+        let (a, b) = self.words[id as usize].key;
+        &self.arena[a as usize..b as usize]
+    }
+
     /// Records one chunk's words and its candidate phrases.
-    fn add_chunk(&mut self, chunk: &[Tok<'_>], si: u32, pos: usize, g: &Gazetteer) {
+    fn add_chunk(&mut self, chunk: &[Tok<'_>], si: u32, g: &Gazetteer) {
         for (i, t) in chunk.iter().enumerate() {
             let st = &mut self.words[t.id as usize];
             st.tf += 1.0;
@@ -121,23 +143,24 @@ impl Counts {
             if (is_capitalized(t.surface) && !t.initial) || acronym {
                 st.tf_case += 1.0;
             }
-            if st.sentences.last() != Some(&si) {
-                st.sentences.push(si);
+            if st.last_sentence != si {
+                st.last_sentence = si;
+                self.sentences.push((t.id, si));
             }
             if i > 0 {
-                st.left.push(chunk[i - 1].id);
+                self.left.push((t.id, chunk[i - 1].id));
             }
             if let Some(next) = chunk.get(i + 1) {
-                st.right.push(next.id);
+                self.right.push((t.id, next.id));
             }
         }
-        self.candidates(chunk, pos, g);
+        self.candidates(chunk, g);
     }
 
     /// Candidate phrases of a chunk: each capitalized run as one name (titles and demonyms before it
     /// dropped: "US Secretary of State Marco Rubio" → "Marco Rubio"), and 1–3-word lowercase phrases
     /// that start and end on content words ("of" may sit inside).
-    fn candidates(&mut self, chunk: &[Tok<'_>], pos: usize, g: &Gazetteer) {
+    fn candidates(&mut self, chunk: &[Tok<'_>], g: &Gazetteer) {
         let cap = |t: &Tok<'_>| is_capitalized(t.surface) && !(t.initial && g.is_common_cap(t.surface));
         let mut i = 0;
         while i < chunk.len() {
@@ -145,14 +168,13 @@ impl Counts {
                 let mut end = i + 1;
                 while end < chunk.len()
                     && (cap(&chunk[end])
-                        || (self.words[chunk[end].id as usize].key == "of"
-                            && chunk.get(end + 1).is_some_and(&cap)))
+                        || (self.key(chunk[end].id) == "of" && chunk.get(end + 1).is_some_and(&cap)))
                 {
                     end += 1;
                 }
                 let start = self.name_start(&chunk[i..end], g) + i;
                 if start < end && end - start <= MAX_NGRAM && self.words[chunk[start].id as usize].content {
-                    self.add(&chunk[start..end], pos, true);
+                    self.add(&chunk[start..end], true);
                 }
                 i = end;
                 continue;
@@ -164,10 +186,10 @@ impl Counts {
                 }
                 let ok = words.iter().enumerate().all(|(k, t)| {
                     let w = &self.words[t.id as usize];
-                    w.content || (k > 0 && k < n - 1 && w.key == "of")
+                    w.content || (k > 0 && k < n - 1 && self.key(t.id) == "of")
                 });
                 if ok {
-                    self.add(words, pos, false);
+                    self.add(words, false);
                 }
             }
             i += 1;
@@ -178,7 +200,7 @@ impl Counts {
     fn name_start(&self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
         let mut start = 0;
         for k in 0..run.len() {
-            let longest = g.longest_from(&self.words[run[k].id as usize].key).min(run.len() - k);
+            let longest = g.longest_from(self.key(run[k].id)).min(run.len() - k);
             for len in 1..=longest {
                 let phrase = run[k..k + len].iter().map(|t| t.surface).collect::<Vec<_>>().join(" ");
                 if g.is_title(&phrase) || g.demonym(&phrase).is_some() {
@@ -189,54 +211,44 @@ impl Counts {
         start
     }
 
-    fn add(&mut self, words: &[Tok<'_>], pos: usize, proper: bool) {
+    fn add(&mut self, words: &[Tok<'_>], proper: bool) {
         let mut k = [u32::MAX; MAX_NGRAM];
         for (slot, t) in k.iter_mut().zip(words) {
             *slot = t.id;
         }
-        let c = self.cands.entry(k).or_insert_with(|| {
-            let parts: Vec<String> = words
-                .iter()
-                .map(|t| if proper { t.surface.to_string() } else { t.surface.to_lowercase() })
-                .collect();
-            Candidate {
-                words: words.iter().map(|t| t.id).collect(),
-                tf: 0.0,
-                first: pos,
-                surface: parts.join(" "),
-            }
-        });
+        let (first, last) = (&words[0], &words[words.len() - 1]);
+        let span = (first.start, last.start + last.surface.len());
+        let c = self.cands.entry(k).or_insert(Candidate { len: words.len(), tf: 0.0, span, proper });
         c.tf += 1.0;
     }
 
     /// Scores every candidate and keeps the best, skipping phrases that repeat a chosen one's words.
-    fn best(mut self, n_sent: usize) -> Vec<String> {
+    fn best(mut self, text: &str, n_sent: usize) -> Vec<String> {
         let scores = self.word_scores(n_sent);
-        let mut ranked: Vec<(f64, &Candidate)> = self
+        let mut ranked: Vec<(f64, &[u32; MAX_NGRAM], &Candidate)> = self
             .cands
-            .values()
-            .map(|c| {
-                let ws = c.words.iter().map(|&w| scores[w as usize]);
+            .iter()
+            .map(|(ids, c)| {
+                let ws = ids[..c.len].iter().map(|&w| scores[w as usize]);
                 let (prod, sum) = ws.fold((1.0, 0.0), |(p, s), x| (p * x, s + x));
-                (prod / (c.tf * (1.0 + sum)), c)
+                (prod / (c.tf * (1.0 + sum)), ids, c)
             })
             .collect();
-        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.first.cmp(&b.1.first)));
-        let mut out: Vec<&Candidate> = Vec::new();
-        for (_, c) in ranked {
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.span.cmp(&b.2.span)));
+        let mut out: Vec<(&[u32], &Candidate)> = Vec::new();
+        for (_, ids, c) in ranked {
             if out.len() == MAX_KEYWORDS {
                 break;
             }
-            let overlaps = out.iter().any(|o| {
-                c.words.iter().all(|w| o.words.contains(w)) || o.words.iter().all(|w| c.words.contains(w))
-            });
+            let ids = &ids[..c.len];
+            let overlaps = out
+                .iter()
+                .any(|(o, _)| ids.iter().all(|w| o.contains(w)) || o.iter().all(|w| ids.contains(w)));
             if !overlaps {
-                out.push(c);
+                out.push((ids, c));
             }
         }
-        let result = out.into_iter().map(|c| c.surface.clone()).collect();
-        self.cands.clear();
-        result
+        out.into_iter().map(|(_, c)| surface(text, c)).collect()
     }
 
     /// YAKE word scores (lower is more important), indexed by word id.
@@ -248,26 +260,63 @@ impl Counts {
         let mean = tfs.iter().sum::<f64>() / tfs.len() as f64;
         let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
         let max_tf = tfs.iter().copied().fold(1.0, f64::max);
+        // Distinct neighbours per word, and the sentences of each word in order.
+        let left = distinct_per_word(&mut self.left, self.words.len());
+        let right = distinct_per_word(&mut self.right, self.words.len());
+        // Sorted by word, each word's sentences form one slice: (first index, count).
+        self.sentences.sort_unstable();
+        let mut spans = vec![(0usize, 0usize); self.words.len()];
+        for (i, &(w, _)) in self.sentences.iter().enumerate() {
+            let span = &mut spans[w as usize];
+            if span.1 == 0 {
+                span.0 = i;
+            }
+            span.1 += 1;
+        }
         self.words
-            .iter_mut()
-            .map(|s| {
-                if !s.content {
+            .iter()
+            .enumerate()
+            .map(|(id, s)| {
+                let (first, count) = spans[id];
+                let sents = &self.sentences[first..first + count];
+                if !s.content || sents.is_empty() {
                     // Stop words inside a phrase ("of") weigh in neutrally.
                     return 1.0;
                 }
-                s.left.sort_unstable();
-                s.left.dedup();
-                s.right.sort_unstable();
-                s.right.dedup();
                 let t_case = s.tf_case / (1.0 + s.tf.ln());
-                let median = s.sentences[s.sentences.len() / 2] as f64;
+                let median = sents[sents.len() / 2].1 as f64;
                 let t_pos = (3.0 + median).ln().ln();
                 let t_freq = s.tf / (mean + std);
-                let t_rel = 1.0 + (s.left.len() as f64 + s.right.len() as f64) / max_tf;
-                let t_diff = s.sentences.len() as f64 / n_sent as f64;
+                let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
+                let t_diff = sents.len() as f64 / n_sent as f64;
                 t_rel * t_pos / (t_case + t_freq / t_rel + t_diff / t_rel)
             })
             .collect()
+    }
+}
+
+/// How many distinct second values each word has in a list of (word, value) pairs.
+fn distinct_per_word(pairs: &mut [(u32, u32)], words: usize) -> Vec<u32> {
+    pairs.sort_unstable();
+    let mut out = vec![0u32; words];
+    let mut prev = None;
+    for &p in pairs.iter() {
+        if prev != Some(p) {
+            out[p.0 as usize] += 1;
+            prev = Some(p);
+        }
+    }
+    out
+}
+
+/// How a candidate reads: its first occurrence, possessives dropped, lowercase unless a name.
+fn surface(text: &str, c: &Candidate) -> String {
+    let words: Vec<&str> = text[c.span.0..c.span.1].split_whitespace().map(strip_possessive).collect();
+    let joined = words.join(" ");
+    if c.proper {
+        joined
+    } else {
+        joined.to_lowercase()
     }
 }
 

@@ -5,7 +5,9 @@
 
 use super::gazetteer;
 use super::sentences::Sentence;
-use super::text::{key, tokenize, FastMap as HashMap, FastSet as HashSet};
+use std::hash::BuildHasher;
+
+use super::text::{push_key, tokenize, FastMap as HashMap, FastSet as HashSet};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -26,24 +28,34 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
         return String::new();
     };
     // Content-word frequencies over the considered sentences: a central sentence shares many.
-    let content = |s: &str| -> HashSet<String> {
-        tokenize(s).iter().map(|t| key(t.text(s))).filter(|w| w.len() > 2 && !g.is_stopword(w)).collect()
+    // Words are compared by the hash of their key: no string is kept per word.
+    let hasher = foldhash::fast::RandomState::default();
+    let mut buf = String::new();
+    let mut content = |s: &str| -> HashSet<u64> {
+        let mut bag = HashSet::default();
+        for t in tokenize(s) {
+            buf.clear();
+            push_key(t.text(s), &mut buf);
+            if buf.len() > 2 && !g.is_stopword(&buf) {
+                bag.insert(hasher.hash_one(buf.as_str()));
+            }
+        }
+        bag
     };
-    let bags: Vec<HashSet<String>> = usable.iter().map(|s| content(s)).collect();
-    let mut df: HashMap<&str, usize> = HashMap::default();
+    let bags: Vec<HashSet<u64>> = usable.iter().map(|s| content(s)).collect();
+    let mut df: HashMap<u64, usize> = HashMap::default();
     for bag in &bags {
-        for w in bag {
-            *df.entry(w.as_str()).or_default() += 1;
+        for &w in bag {
+            *df.entry(w).or_default() += 1;
         }
     }
-    let title_words = title.map(content).unwrap_or_default();
+    let title_words = title.map(&mut content).unwrap_or_default();
     let mut scored: Vec<(f64, usize)> = rest
         .iter()
         .enumerate()
         .map(|(i, _)| {
             let bag = &bags[i + 1];
-            let central: f64 =
-                bag.iter().map(|w| (df[w.as_str()] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
+            let central: f64 = bag.iter().map(|w| (df[w] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
             let headline = bag.intersection(&title_words).count() as f64;
             let position = 1.0 / (1.0 + 0.15 * i as f64);
             ((central + 0.5 * headline) * position, i)

@@ -60,13 +60,12 @@ pub fn is_speech_verb(word: &str) -> bool {
 pub fn paragraphs(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), '\n'))) {
-        if c == '\n' {
-            if let Some(r) = trim_range(text, start..i) {
-                out.push(r);
-            }
-            start = i + 1;
+    // `match_indices` on a char searches bytes (memchr), far faster than walking chars.
+    for (i, _) in text.match_indices('\n').chain(std::iter::once((text.len(), ""))) {
+        if let Some(r) = trim_range(text, start..i) {
+            out.push(r);
         }
+        start = i + 1;
     }
     out
 }
