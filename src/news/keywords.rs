@@ -6,7 +6,7 @@
 
 use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, push_key, strip_possessive, tokenize, FastMap};
+use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
@@ -66,7 +66,7 @@ struct Counts {
 }
 
 /// The key phrases of `text`, best first.
-pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<String> {
+pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start: usize) -> Vec<String> {
     let g = gazetteer::get();
     let mut c = Counts::default();
     let mut seen = 0usize;
@@ -81,18 +81,20 @@ pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<Str
         }
         n_sent = si + 1;
         let base = s.range.start.max(body_start);
-        let sent = &text[base..s.range.end];
-        // Chunks: runs of words not broken by punctuation.
-        let toks = tokenize(sent);
+        // The sentence's words: a slice of the text's tokens.
+        let from = tokens.partition_point(|t| t.start < base);
+        let to = tokens.partition_point(|t| t.start < s.range.end);
+        let toks = &tokens[from..to.max(from)];
         seen += toks.len();
         chunk.clear();
         for (i, t) in toks.iter().enumerate() {
-            if i > 0 && !sent[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
+            // Chunks: runs of words not broken by punctuation.
+            if i > 0 && !text[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
                 c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
-            let surface = strip_possessive(t.text(sent));
-            chunk.push(Tok { id: c.intern(surface, g), surface, start: base + t.start, initial: i == 0 });
+            let surface = strip_possessive(t.text(text));
+            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial: i == 0 });
         }
         c.add_chunk(&chunk, si as u32, g);
     }
@@ -324,6 +326,7 @@ fn surface(text: &str, c: &Candidate) -> String {
 mod tests {
     use super::*;
     use crate::news::sentences::split;
+    use crate::news::text::tokenize;
 
     #[test]
     fn finds_the_topic() {
@@ -331,7 +334,7 @@ mod tests {
                  Trump said the ceasefire talks with Putin were productive. \
                  Putin said a ceasefire deal needs guarantees. \
                  Both leaders left Alaska on Friday after the summit.";
-        let k = extract(t, &split(t), 0);
+        let k = extract(t, &tokenize(t), &split(t), 0);
         assert!((5..=10).contains(&k.len()), "{k:?}");
         assert!(k.iter().any(|w| w.contains("ceasefire")), "{k:?}");
         assert!(k.iter().any(|w| w.contains("Putin")), "{k:?}");
@@ -342,13 +345,13 @@ mod tests {
     fn names_are_taken_whole() {
         let t = "US Secretary of State Marco Rubio met officials. Rubio said the talks went well. \
                  The talks covered trade and security in detail.";
-        let k = extract(t, &split(t), 0);
+        let k = extract(t, &tokenize(t), &split(t), 0);
         assert!(k.contains(&"Marco Rubio".to_string()), "{k:?}");
         assert!(!k.iter().any(|w| w.contains("Secretary")), "{k:?}");
     }
 
     #[test]
     fn empty_text_has_no_keywords() {
-        assert!(extract("", &[], 0).is_empty());
+        assert!(extract("", &[], &[], 0).is_empty());
     }
 }

@@ -56,12 +56,13 @@ pub struct Analysis {
 /// `dateline`.
 pub fn analyze(
     text: &str,
+    tokens: &[text::Token],
     sentences: &[Sentence],
     skip: usize,
     dateline: Option<(&str, &[String])>,
     title: Option<&str>,
 ) -> Analysis {
-    let words = words(text, sentences, skip);
+    let words = words(text, tokens, sentences, skip);
     let lower: HashSet<&str> = words.iter().filter(|w| !w.cap).map(|w| w.text).collect();
     let mut b = Builder::default();
     if let Some((place, qualifiers)) = dateline {
@@ -123,7 +124,7 @@ mod tests {
 
     fn ents(t: &str) -> Entities {
         let s = sentences::split(t);
-        analyze(t, &s, 0, None, None).to_entities()
+        analyze(t, &text::tokenize(t), &s, 0, None, None).to_entities()
     }
 
     #[test]

@@ -43,12 +43,17 @@ pub(super) struct Word<'t> {
 }
 
 /// Builds the word list in one pass over tokens and sentences.
-pub(super) fn words<'t>(text: &'t str, sentences: &[Sentence], skip: usize) -> Vec<Word<'t>> {
+pub(super) fn words<'t>(
+    text: &'t str,
+    tokens: &[Token],
+    sentences: &[Sentence],
+    skip: usize,
+) -> Vec<Word<'t>> {
     let mut out = Vec::new();
     let mut sent = sentences.iter().peekable();
     let mut sentence_start = usize::MAX;
     let mut after_skip = true;
-    for t in text::tokenize(text) {
+    for &t in tokens {
         if t.start < skip {
             continue;
         }
