@@ -243,9 +243,11 @@ impl Counts {
                 break;
             }
             let ids = &ids[..c.len];
-            let overlaps = out
-                .iter()
-                .any(|(o, _)| ids.iter().all(|w| o.contains(w)) || o.iter().all(|w| ids.contains(w)));
+            // Phrases sharing half their words with a chosen one repeat it ("favoring free trade").
+            let overlaps = out.iter().any(|(o, _)| {
+                let shared = ids.iter().filter(|w| o.contains(w)).count();
+                shared > 0 && shared * 2 >= ids.len().min(o.len())
+            });
             if !overlaps {
                 out.push((ids, c));
             }

@@ -108,11 +108,17 @@ pub(super) fn classify_run(
     let g = gazetteer::get();
     let mut i = run.start;
     // A sentence-initial ordinary word ("Upon", "Sources", "Earlier") is not part of a name.
+    // A gerund opening a sentence is not a given name ("Questioning Vindman, …").
+    let gerund = |i: usize| i + 1 < run.end && words[i].text.ends_with("ing") && words[i].text.len() > 5;
     while i < run.end
         && words[i].initial
-        && is_ordinary(words[i].text, lower)
+        && (is_ordinary(words[i].text, lower) || gerund(i))
         && phrase_at(words, i, run.end).is_none()
     {
+        i += 1;
+    }
+    // Nor does a name start with a connector left over ("and Border Protection").
+    while i < run.end && !words[i].cap {
         i += 1;
     }
     if i < run.end && whole_run_org(text, words, i..run.end, b) {
@@ -185,8 +191,11 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
     let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
     let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(&last);
     // "United Nations and European Union" is two names; "Customs and Border Protection" is one.
-    if (r.start + 2..r.end).any(|k| matches!(words[k].text, "and" | "&")) {
-        return false;
+    if let Some(k) = (r.start + 1..r.end).find(|&k| matches!(words[k].text, "and" | "&")) {
+        let known_left = phrase_at(words, r.start, k).is_some_and(|(_, len)| r.start + len == k);
+        if k >= r.start + 2 || known_left {
+            return false;
+        }
     }
     if !(prefixed || suffixed || placed)
         || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len())
@@ -392,7 +401,14 @@ fn classify_unknown(
         && (2..=5).contains(&first.chars().count())
         && first.chars().all(|c| c.is_alphabetic() || c == '.' || c == '&')
     {
-        if !g.is_common_cap(first) && !lower.contains(first.to_lowercase().as_str()) && !is_roman(first) {
+        // A word in capitals among other words in capitals is a shouted headline, not an acronym.
+        let shouting = |w: Option<&Word<'_>>| w.is_some_and(|w| w.text.len() > 1 && is_all_caps(w.text));
+        let headline = shouting(r.start.checked_sub(1).map(|i| &words[i])) || shouting(words.get(r.end));
+        if !g.is_common_cap(first)
+            && !lower.contains(first.to_lowercase().as_str())
+            && !is_roman(first)
+            && !headline
+        {
             b.add(first, EntityKind::Org, start, end);
         }
         return;
