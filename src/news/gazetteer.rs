@@ -51,6 +51,7 @@ pub struct Gazetteer {
     /// Titles only ever written abbreviated with a dot ("Gen.", "Sen."): "Gen Nakatani" has none.
     dotted_titles: HashSet<String>,
     first_names: HashSet<&'static str>,
+    female_names: HashSet<&'static str>,
     stopwords: HashSet<&'static str>,
     common_caps: HashSet<String>,
     /// First word of every place, organization, title and demonym → its longest phrase in words.
@@ -86,6 +87,7 @@ impl Gazetteer {
             titles: HashSet::default(),
             dotted_titles: HashSet::default(),
             first_names: HashSet::default(),
+            female_names: HashSet::default(),
             stopwords: HashSet::default(),
             common_caps: HashSet::default(),
             first_words: HashMap::default(),
@@ -135,6 +137,9 @@ impl Gazetteer {
             }
         }
         g.first_names = lines(include_str!("data/first_names.txt")).flat_map(str::split_whitespace).collect();
+        g.female_names =
+            lines(include_str!("data/female_names.txt")).flat_map(str::split_whitespace).collect();
+        g.first_names.extend(g.female_names.iter().copied());
         g.stopwords = lines(include_str!("data/stopwords.txt")).flat_map(str::split_whitespace).collect();
         g.common_caps =
             lines(include_str!("data/common_caps.txt")).flat_map(str::split_whitespace).map(key).collect();
@@ -213,6 +218,11 @@ impl Gazetteer {
 
     pub fn is_first_name(&self, word: &str) -> bool {
         self.first_names.contains(word)
+    }
+
+    /// A given name mostly borne by women ("she" may refer to this person; "he" does not).
+    pub fn is_female_name(&self, word: &str) -> bool {
+        self.female_names.contains(word)
     }
 
     /// A function word, any case.

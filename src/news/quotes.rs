@@ -45,8 +45,8 @@ struct Span {
 
 /// Finds the quotes of `text` and their speakers.
 pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
-    let subjects = sentence_subjects(text, sentences, ents);
-    let ctx = Ctx { text, sentences, ents, subjects: &subjects };
+    let persons = sentence_persons(sentences, ents);
+    let ctx = Ctx { text, sentences, ents, persons: &persons };
     // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
     let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
     let mut previous_para_speaker: Option<String> = None;
@@ -129,15 +129,17 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     out
 }
 
-/// For each sentence, the person it is about: its first person mention, or `None`.
-fn sentence_subjects(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Option<(usize, String)>> {
-    let _ = text;
+/// For each sentence, the persons it names in order (the first is taken as its subject), at most a
+/// few so a sentence listing hundreds of names costs nothing extra.
+fn sentence_persons(sentences: &[Sentence], ents: &Analysis) -> Vec<Vec<(usize, String)>> {
     sentences
         .iter()
         .map(|s| {
             ents.mentions_in(s.range.clone())
-                .find(|(_, e)| e.kind == EntityKind::Person)
+                .filter(|(_, e)| e.kind == EntityKind::Person)
+                .take(4)
                 .map(|(m, e)| (m.start, e.name.clone()))
+                .collect()
         })
         .collect()
 }
@@ -157,7 +159,8 @@ struct Ctx<'a> {
     text: &'a str,
     sentences: &'a [Sentence],
     ents: &'a Analysis,
-    subjects: &'a [Option<(usize, String)>],
+    /// Per sentence, the persons it names (see `sentence_persons`).
+    persons: &'a [Vec<(usize, String)>],
 }
 
 impl Ctx<'_> {
@@ -373,7 +376,7 @@ impl Ctx<'_> {
     fn subject_at(&self, words: &[(usize, &str)]) -> Option<(usize, String)> {
         let (pos, w) = *words.first()?;
         if matches!(w, "he" | "He" | "she" | "She") {
-            return Some((1, self.pronoun(pos)?));
+            return Some((1, self.pronoun(pos, matches!(w, "she" | "She"))?));
         }
         if matches!(w, "the" | "The") && words.get(1).is_some_and(|n| is_capitalized(n.1)) {
             let (n, name) = self.name_run(&words[1..])?;
@@ -436,18 +439,31 @@ impl Ctx<'_> {
         Some((n, self.ents.resolve_person(&name).map_or(name, str::to_string)))
     }
 
-    /// The person "he"/"she" at `pos` refers to: the subject of this sentence if named before `pos`,
-    /// else of the nearest earlier sentence that names one.
-    fn pronoun(&self, pos: usize) -> Option<String> {
+    /// The person "he"/"she" at `pos` refers to: the nearest person named before it — in this
+    /// sentence, then in earlier ones, each sentence's subject first — whose given name fits the
+    /// pronoun. A woman's given name never answers "he"; "she" prefers one and otherwise takes the
+    /// nearest name not known as a man's.
+    fn pronoun(&self, pos: usize, female: bool) -> Option<String> {
+        let g = gazetteer::get();
         let si = self.sentence_of(pos)?;
-        if let Some(Some((start, name))) = self.subjects.get(si) {
-            if *start < pos {
-                return Some(name.clone());
+        let here = self.persons[si].iter().filter(|(start, _)| *start < pos);
+        let earlier = (si.saturating_sub(PRONOUN_REACH)..si).rev().flat_map(|j| self.persons[j].iter());
+        let candidates: Vec<&str> = here.chain(earlier).map(|(_, n)| n.as_str()).collect();
+        let fits = |n: &&&str| {
+            let is_female = g.is_female_name(given_name(n));
+            if female {
+                is_female
+            } else {
+                !is_female
             }
-        }
-        (si.saturating_sub(PRONOUN_REACH)..si)
-            .rev()
-            .find_map(|j| self.subjects[j].as_ref().map(|(_, n)| n.clone()))
+        };
+        let unknown = |n: &&&str| !g.is_first_name(given_name(n)) || n.split_whitespace().count() == 1;
+        let found =
+            candidates
+                .iter()
+                .find(fits)
+                .or_else(|| if female { candidates.iter().find(unknown) } else { None });
+        found.map(|n| n.to_string())
     }
 
     /// The subject of sentence `si` before `pos`: its first person mention, or a leading pronoun.
@@ -455,9 +471,10 @@ impl Ctx<'_> {
         let s = &self.sentences[si];
         let lead = self.text[s.range.start..pos].trim_start_matches(|c: char| !c.is_alphanumeric());
         if lead.starts_with("He ") || lead.starts_with("She ") {
-            return self.pronoun(s.range.start + (self.text[s.range.start..pos].len() - lead.len()));
+            let at = s.range.start + (self.text[s.range.start..pos].len() - lead.len());
+            return self.pronoun(at, lead.starts_with("She "));
         }
-        match &self.subjects[si] {
+        match self.persons[si].first() {
             Some((start, name)) if *start < pos => Some(name.clone()),
             _ => None,
         }
@@ -473,6 +490,11 @@ impl Ctx<'_> {
         // starts lowercase, which the splitter already keeps together. So: this sentence's end.
         self.sentence_of(pos).map_or(self.text.len(), |i| self.sentences[i].range.end)
     }
+}
+
+/// The first word of a person's name.
+fn given_name(name: &str) -> &str {
+    name.split_whitespace().next().unwrap_or("")
 }
 
 /// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped.
