@@ -12,6 +12,7 @@ use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
 const MAX_WORDS: usize = 4000;
 const MAX_NGRAM: usize = 3;
 const MAX_KEYWORDS: usize = 10;
+const MAX_PHRASE_BYTES: usize = 60;
 
 /// Statistics of one distinct word (by lowercase key).
 struct WordStats {
@@ -241,6 +242,10 @@ impl Counts {
         for (_, ids, c) in ranked {
             if out.len() == MAX_KEYWORDS {
                 break;
+            }
+            // Runs of unspaced script (Japanese, Chinese) are not phrases.
+            if c.span.1 - c.span.0 > MAX_PHRASE_BYTES {
+                continue;
             }
             let ids = &ids[..c.len];
             // Phrases sharing half their words with a chosen one repeat it ("favoring free trade").

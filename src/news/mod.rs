@@ -63,7 +63,7 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
     let credit = dateline.as_ref().and_then(|d| d.credit.as_deref());
     let agencies = agencies::find(text, input.authors, credit);
     let place = dateline.as_ref().map(|d| (d.place.as_str(), d.qualifiers.as_slice()));
-    let ents = entities::analyze(text, &tokens, &sentences, body_start, place, input.title);
+    let ents = entities::analyze(text, &tokens, &sentences, body_start, place, input.title, input.language);
     let quotes = quotes::find(text, &sentences, &ents);
     let mut entities = ents.to_entities();
     // Credited agencies are organizations of the story too.

@@ -534,7 +534,7 @@ mod tests {
 
     fn quotes(t: &str) -> Vec<(String, Option<String>)> {
         let s = sentences::split(t);
-        let e = entities::analyze(t, &crate::news::text::tokenize(t), &s, 0, None, None);
+        let e = entities::analyze(t, &crate::news::text::tokenize(t), &s, 0, None, None, None);
         find(t, &s, &e).into_iter().map(|q| (q.text, q.speaker)).collect()
     }
 

@@ -54,7 +54,7 @@ fn split_paragraph(text: &str, para: Range<usize>, p: usize, out: &mut Vec<Sente
     let mut start = 0usize;
     let mut iter = s.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
-        if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}') {
+        if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
             continue;
         }
         // Swallow the run of terminal marks, closing quotes and brackets after the first mark.
@@ -85,6 +85,10 @@ fn push(text: &str, r: Range<usize>, para: usize, out: &mut Vec<Sentence>) {
 /// Decides whether the terminal mark `c` at `i`, whose punctuation run ends at `end`, closes a sentence.
 fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
     let rest = &s[end..];
+    // CJK full stops end a sentence without a following space.
+    if matches!(c, '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
+        return true;
+    }
     // A boundary needs white space after the punctuation run ("U.S.-backed", "1.2" are not).
     if !rest.starts_with(char::is_whitespace) {
         return false;

@@ -84,11 +84,17 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
 
 /// A sentence of running prose: enough words, lowercase letters, a full stop; not a question.
 fn is_prose(s: &str) -> bool {
+    let end = s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')');
+    // Scripts written without spaces (Chinese, Japanese) are measured in characters.
+    let cjk = s
+        .chars()
+        .filter(|c| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF))
+        .count();
+    if cjk > 0 {
+        return (12..=300).contains(&s.chars().count()) && end.ends_with(['\u{3002}', '\u{FF01}', '.', '!']);
+    }
     let words = s.split_whitespace().count();
-    (6..=80).contains(&words)
-        && s.chars().any(char::is_lowercase)
-        && s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')')
-            .ends_with(['.', '!', '\u{2026}'])
+    (6..=80).contains(&words) && s.chars().any(char::is_lowercase) && end.ends_with(['.', '!', '\u{2026}'])
 }
 
 #[cfg(test)]

@@ -16,6 +16,9 @@ pub(super) struct Builder {
     entities: Vec<Entity>,
     index: HashMap<(EntityKind, String), usize>,
     mentions: Vec<Mention>,
+    /// The language capitalizes every noun (German): only titles, given names and the gazetteer
+    /// name things; context rules that rely on capitals being rare are off.
+    pub(super) strict: bool,
 }
 
 impl Builder {
@@ -83,7 +86,8 @@ impl Builder {
         let singles: HashSet<String> =
             pending.iter().filter(|r| r.len() == 1).map(|r| key(words[r.start].text)).collect();
         for r in &pending {
-            if (2..=3).contains(&r.len())
+            if !self.strict
+                && (2..=3).contains(&r.len())
                 && singles.contains(&key(words[r.end - 1].text))
                 && words[r.clone()].iter().all(|w| !is_all_caps(w.text))
             {
@@ -99,7 +103,8 @@ impl Builder {
             if let Some(&id) = short.get(&key(w.text)) {
                 self.entities[id].mentions += 1;
                 self.mentions.push(Mention { start: w.start, end: w.end, entity: id });
-            } else if r.start > 0
+            } else if !self.strict
+                && r.start > 0
                 && PLACE_PREPOSITIONS[..3].contains(&words[r.start - 1].text)
                 && !w.initial
                 && !modifies_noun(text, words, r.start)

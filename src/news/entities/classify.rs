@@ -369,6 +369,11 @@ fn classify_unknown(
         b.person(text, words, r);
         return;
     }
+    if b.strict {
+        // Capitalized nouns are ordinary in this language: nothing else is a name by its shape.
+        pending.push(r);
+        return;
+    }
     let of_place = r.start >= 2
         && words[r.start - 1].text == "of"
         && PLACE_NOUNS.contains(&words[r.start - 2].text)

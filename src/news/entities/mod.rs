@@ -61,10 +61,12 @@ pub fn analyze(
     skip: usize,
     dateline: Option<(&str, &[String])>,
     title: Option<&str>,
+    language: Option<&str>,
 ) -> Analysis {
     let words = words(text, tokens, sentences, skip);
     let lower: HashSet<&str> = words.iter().filter(|w| !w.cap).map(|w| w.text).collect();
     let mut b = Builder::default();
+    b.strict = matches!(language, Some("de" | "lb"));
     if let Some((place, qualifiers)) = dateline {
         b.add_dateline(place, qualifiers);
     }
@@ -124,7 +126,7 @@ mod tests {
 
     fn ents(t: &str) -> Entities {
         let s = sentences::split(t);
-        analyze(t, &text::tokenize(t), &s, 0, None, None).to_entities()
+        analyze(t, &text::tokenize(t), &s, 0, None, None, Some("en")).to_entities()
     }
 
     #[test]
@@ -153,6 +155,16 @@ mod tests {
         assert!(e.locations.contains(&"Dnipropetrovsk".to_string()), "{e:?}");
         assert!(e.locations.contains(&"Fort Worth".to_string()));
         assert!(e.organizations.contains(&"Polytechnic University".to_string()));
+    }
+
+    #[test]
+    fn german_nouns_are_not_names() {
+        let t = "Bundeskanzler Olaf Scholz sprach in Kooperation mit Partnern über Native Apps. \
+                 Im Kontext der Digitalisierung sagte Scholz, Kommen Sie nach Berlin.";
+        let s = sentences::split(t);
+        let e = analyze(t, &text::tokenize(t), &s, 0, None, None, Some("de")).to_entities();
+        assert_eq!(e.persons, ["Olaf Scholz"]);
+        assert_eq!(e.locations, ["Berlin"]);
     }
 
     #[test]
