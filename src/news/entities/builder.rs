@@ -6,7 +6,8 @@ use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry};
 use super::super::text::{self, is_all_caps, key, FastMap as HashMap, FastSet as HashSet};
-use super::classify::{modifies_noun, PLACE_PREPOSITIONS};
+use super::classify::modifies_noun;
+use super::lexicon::PLACE_PREPOSITIONS;
 use super::words::Word;
 use super::{Analysis, Entity, EntityKind, Mention};
 

@@ -9,6 +9,7 @@ use std::ops::Range;
 
 mod builder;
 mod classify;
+mod lexicon;
 mod words;
 
 use self::builder::Builder;
