@@ -92,6 +92,7 @@ impl Gazetteer {
             common_caps: HashSet::default(),
             first_words: HashMap::default(),
         };
+        // Countries first: an alias shared with a later list ("Georgia" the state) keeps the country.
         for line in lines(include_str!("data/countries.txt")) {
             let mut f = line.split('|');
             let name = f.next().unwrap_or_default();

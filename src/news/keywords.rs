@@ -292,6 +292,9 @@ impl Counts {
                     // Stop words inside a phrase ("of") weigh in neutrally.
                     return 1.0;
                 }
+                // The five YAKE features: casing, position (median sentence), frequency relative to
+                // the mean, relatedness (distinct neighbours: a word next to many different words
+                // is a function word) and spread over sentences.
                 let t_case = s.tf_case / (1.0 + s.tf.ln());
                 let median = sents[sents.len() / 2].1 as f64;
                 let t_pos = (3.0 + median).ln().ln();

@@ -108,6 +108,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
         // "?" / "!" / "..." or a dot followed by a closing quote: always final before a capital.
         return true;
     }
+    // A plain dot: decide by the word it ends.
     let word = word_before(s, i);
     let lower = word.to_lowercase();
     let next_word: &str = next_word_start.split(|ch: char| !ch.is_alphanumeric()).next().unwrap_or("");
@@ -121,6 +122,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
             return false;
         }
     }
+    // "U.S." / "Inc." / "a.m." end a sentence only before a typical sentence opener.
     if MAYBE_FINAL.contains(&lower.as_str()) || lower.contains('.') {
         return OPENERS.contains(&next_word);
     }

@@ -17,6 +17,8 @@ const MAX_BYTES: usize = 420;
 /// Builds the summary from `sentences` of `text`; `body_start` skips a dateline.
 pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: Option<&str>) -> String {
     let g = gazetteer::get();
+    // Candidate sentences: running prose only (no headings, captions, questions or one-word lines),
+    // the dateline cut off the first one, and only the opening of the article.
     let usable: Vec<&str> = sentences
         .iter()
         .filter(|s| s.range.end > body_start)
@@ -50,6 +52,8 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
         }
     }
     let title_words = title.map(&mut content).unwrap_or_default();
+    // Score = centrality (shared content words, damped by length) plus headline overlap, discounted
+    // gently by position so the opening stays favoured without excluding a later key sentence.
     let mut scored: Vec<(f64, usize)> = rest
         .iter()
         .enumerate()
@@ -62,6 +66,7 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Take the best one or two while the summary stays short; print them in article order.
     let mut chosen: Vec<usize> = Vec::new();
     let mut len = lead.len();
     for (_, i) in scored {

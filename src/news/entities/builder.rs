@@ -57,6 +57,7 @@ impl Builder {
     /// The dateline place, and those of its qualifiers the gazetteer knows ("KYIV, Ukraine").
     pub(super) fn add_dateline(&mut self, place: &str, qualifiers: &[String]) {
         let g = gazetteer::get();
+        // Mentions at offset 0: the dateline sits before the skipped prefix, outside any sentence.
         match g.lookup(place) {
             Some(e) if e.kind.is_place() => self.add(e.canonical, EntityKind::Location, 0, 0),
             _ if is_all_caps(place) => self.add(&text::title_case(place), EntityKind::Location, 0, 0),
@@ -73,6 +74,8 @@ impl Builder {
     /// recurs alone, places after "in", known organisations' acronyms; the rest is dropped.
     pub(super) fn resolve_pending(&mut self, text: &str, words: &[Word<'_>], pending: Vec<Range<usize>>) {
         // Single-word person names ("President Putin") merge into the full name with that surname.
+        // Surname and given name of every multi-word person; the first person registered keeps a
+        // shared surname (the one introduced first is usually the one the article is about).
         let mut short: HashMap<String, usize> = HashMap::default();
         for (id, e) in self.entities.iter().enumerate() {
             if e.kind == EntityKind::Person {
@@ -96,6 +99,8 @@ impl Builder {
                 short.entry(key(words[r.end - 1].text)).or_insert(id);
             }
         }
+        // Single words: a short form of a person, else a place after "in"/"near"/"outside"; anything
+        // else stays unnamed (an ordinary capitalized word is far likelier than an unknown name).
         for r in pending {
             if r.len() != 1 {
                 continue;
@@ -119,6 +124,8 @@ impl Builder {
 
     /// Folds single-word person entities ("Putin" from "President Putin") into the full name.
     pub(super) fn merge_short_persons(&mut self, short: &HashMap<String, usize>) {
+        // Entities are never removed (mentions point at them by index): a merged entity keeps its
+        // slot with zero mentions and `to_entities` skips it.
         let mut remap: Vec<usize> = (0..self.entities.len()).collect();
         for (id, e) in self.entities.iter().enumerate() {
             if e.kind == EntityKind::Person && !e.name.contains(' ') {
@@ -143,7 +150,9 @@ impl Builder {
         }
     }
 
+    /// Indexes short forms for the quote attributor, weighs headline mentions and sorts mentions.
     pub(super) fn finish(mut self, title: Option<&str>) -> Analysis {
+        // Every part of a person's name, and the full name, point back at that person.
         let mut short_forms = HashMap::default();
         for (id, e) in self.entities.iter().enumerate() {
             if e.kind == EntityKind::Person && e.mentions > 0 {

@@ -50,6 +50,7 @@ pub(super) fn words<'t>(
     skip: usize,
 ) -> Vec<Word<'t>> {
     let mut out = Vec::new();
+    // Tokens and sentences are both in text order: one merge-like walk finds each token's sentence.
     let mut sent = sentences.iter().peekable();
     let mut sentence_start = usize::MAX;
     let mut after_skip = true;
@@ -67,6 +68,8 @@ pub(super) fn words<'t>(
         }
         let initial_by_sentence =
             out.last().is_none_or(|w: &Word<'_>| w.start < sentence_start) && t.start >= sentence_start;
+        // Capitalization says nothing about names for the first word of a sentence, of a quote, or
+        // of the story after the dateline.
         let initial = initial_by_sentence || after_skip || after_opener(text, t.start);
         after_skip = false;
         out.push(word(text, t, initial));
