@@ -64,6 +64,35 @@ fn seed_matches_expected() {
     assert!((5..=10).contains(&news.keywords.len()), "{:?}", news.keywords);
 }
 
+/// The seed as other page templates may hand it over: headline repeated as the first paragraph,
+/// single line breaks, straight quotes, no author metadata, boilerplate cut. The news fields must
+/// not change.
+#[test]
+fn seed_survives_other_templates() {
+    let seed = shared("fixtures/seed/article.txt");
+    let (title, body) = seed.split_once('\n').expect("seed has a title line");
+    let reference = seed();
+    let variants = [
+        ("headline first", format!("{title}\n\n{body}"), vec!["Reuters"]),
+        ("single line breaks", body.replace("\n\n", "\n"), vec!["Reuters"]),
+        ("straight quotes", body.replace(['\u{201c}', '\u{201d}'], "\""), vec!["Reuters"]),
+        ("no authors", body.to_string(), vec![]),
+        (
+            "boilerplate cut",
+            body.split("Leave a comment").next().unwrap_or(body).to_string(),
+            vec!["Reuters"],
+        ),
+    ];
+    for (name, text, authors) in variants {
+        let news = run(&text, Some(title), &authors);
+        assert_eq!(news.dateline, reference.dateline, "{name}");
+        assert_eq!(news.agencies, reference.agencies, "{name}");
+        let speakers = |n: &News| n.quotes.iter().map(|q| q.speaker.clone()).collect::<Vec<_>>();
+        assert_eq!(speakers(&news), speakers(&reference), "{name}");
+        assert_eq!(news.entities, reference.entities, "{name}");
+    }
+}
+
 /// One golden case of `tests/fixtures/news/cases.json`.
 #[derive(serde::Deserialize)]
 struct Case {

@@ -13,6 +13,8 @@ const MAX_WORDS: usize = 4000;
 const MAX_NGRAM: usize = 3;
 const MAX_KEYWORDS: usize = 10;
 const MAX_PHRASE_BYTES: usize = 60;
+/// Candidates ranked before de-duplication; far more than the repeats among the best ever need.
+const SHORTLIST: usize = 80;
 
 /// Statistics of one distinct word (by lowercase key).
 struct WordStats {
@@ -237,7 +239,16 @@ impl Counts {
                 (prod / (c.tf * (1.0 + sum)), ids, c)
             })
             .collect();
-        ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.span.cmp(&b.2.span)));
+        // Only the best few can be chosen (some are skipped as repeats): select them, then sort.
+        let order = |a: &(f64, &[u32; MAX_NGRAM], &Candidate), b: &(f64, &[u32; MAX_NGRAM], &Candidate)| {
+            a.0.total_cmp(&b.0).then(a.2.span.cmp(&b.2.span))
+        };
+        let keep = ranked.len().min(SHORTLIST);
+        if keep > 0 && keep < ranked.len() {
+            ranked.select_nth_unstable_by(keep - 1, order);
+        }
+        ranked.truncate(keep);
+        ranked.sort_by(order);
         let mut out: Vec<(&[u32], &Candidate)> = Vec::new();
         for (_, ids, c) in ranked {
             if out.len() == MAX_KEYWORDS {
