@@ -69,8 +69,8 @@ fn seed_matches_expected() {
 /// not change.
 #[test]
 fn seed_survives_other_templates() {
-    let seed = shared("fixtures/seed/article.txt");
-    let (title, body) = seed.split_once('\n').expect("seed has a title line");
+    let raw = shared("fixtures/seed/article.txt");
+    let (title, body) = raw.split_once('\n').expect("seed has a title line");
     let reference = seed();
     let variants = [
         ("headline first", format!("{title}\n\n{body}"), vec!["Reuters"]),
