@@ -24,6 +24,7 @@ const PHRASE_VERBS: &[&str] = &[
     "hailed", "referred", "spoke", "warned", "warning", "urged", "urging", "vowed", "pledged", "promised",
     "insisted", "characterized", "characterised", "slammed", "blasted", "decried", "welcomed", "defended",
     "expressed", "voiced", "demanded", "promising", "touted", "dismissed", "rejected", "lauded", "vowing",
+    "begged", "pleaded", "implored", "asking", "deemed",
 ];
 
 /// What the words after a quote say about its speaker.
@@ -67,10 +68,18 @@ impl Ctx<'_> {
         let starts_sentence = before.trim().is_empty();
         let after_end =
             floor_char(self.text, (span.close_end + AFTER_WINDOW).min(self.sentence_end(span.close_end)));
-        let after = &self.text[span.close_end..after_end.max(span.close_end)];
+        let mut after = &self.text[span.close_end..after_end.max(span.close_end)];
+        let mut after_start = span.close_end;
         let ends_like_speech = raw.ends_with([',', '.', '?', '!', '\u{2026}']);
+        // `"Really?" Smith asked.`: the splitter ends the sentence at the quote; a short next sentence
+        // of the same paragraph may still be its attribution.
+        if after.trim().is_empty() && raw.ends_with(['?', '!', '.']) {
+            if let Some(next) = self.short_next_sentence(span.close_end) {
+                (after, after_start) = (&self.text[next.clone()], next.start);
+            }
+        }
 
-        match self.after_attribution(after, span.close_end) {
+        match self.after_attribution(after, after_start) {
             Attribution::Named(speaker) => {
                 return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
             }
@@ -90,11 +99,14 @@ impl Ctx<'_> {
             return None;
         }
         if !starts_sentence {
-            // A phrase quoted inside a sentence counts when its subject is a person who says it.
-            let verb = before
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| PHRASE_VERBS.contains(&w) || is_speech_verb(w));
-            let speaker = verb.then(|| self.subject_before(si?, span.open)).flatten()?;
+            // A phrase quoted inside a sentence counts when a person says it: the subject of the
+            // nearest saying verb before it ("Hill had dubbed it “the Gordon problem”"), else the
+            // sentence's subject.
+            let words = words_with_offsets(before, window_start);
+            let v = (0..words.len())
+                .rev()
+                .find(|&j| PHRASE_VERBS.contains(&words[j].1) || is_speech_verb(words[j].1))?;
+            let speaker = self.verb_subject(&words[..v]).or_else(|| self.subject_before(si?, span.open))?;
             return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
         }
         // A quote that opens its sentence continues the previous speaker: the one of this paragraph,
@@ -231,8 +243,8 @@ impl Ctx<'_> {
         if !(tail.ends_with([':', ',']) || tail.ends_with(" that") || v + 1 == words.len()) {
             return None;
         }
-        // "said Jane Doe:" — the name follows the verb.
-        if v + 1 < words.len() {
+        // "said Jane Doe:" — the name follows the verb; after "told"/"asked" it is the listener.
+        if v + 1 < words.len() && !matches!(words[v].1, "told" | "tells" | "asked" | "asks") {
             if let Some(name) = self.name_from(&words[v + 1..]) {
                 return Some(name);
             }
@@ -251,6 +263,54 @@ impl Ctx<'_> {
         }
         // "Smith, who led the talks, said:" — fall back to the sentence subject.
         self.sentence_of(pos).and_then(|si| self.subject_before(si, pos))
+    }
+
+    /// The sentence after the one holding `pos`, if it is in the same paragraph and short (at most
+    /// eight words: an attribution, not a new statement).
+    fn short_next_sentence(&self, pos: usize) -> Option<std::ops::Range<usize>> {
+        let i = self.sentence_of(pos)?;
+        let next = self.sentences.get(i + 1).filter(|n| n.para == self.sentences[i].para)?;
+        (self.text[next.range.clone()].split_whitespace().count() <= 8).then(|| next.range.clone())
+    }
+
+    /// The subject right before a verb: `words` ends where the verb starts. Auxiliaries and adverbs
+    /// are skipped ("Hill had dubbed", "she also said"); a pronoun or a capitalized name counts.
+    fn verb_subject(&self, words: &[(usize, &str)]) -> Option<String> {
+        let mut end = words.len();
+        while end > 0
+            && (matches!(
+                words[end - 1].1,
+                "had"
+                    | "has"
+                    | "have"
+                    | "was"
+                    | "is"
+                    | "also"
+                    | "then"
+                    | "later"
+                    | "once"
+                    | "previously"
+                    | "repeatedly"
+                    | "publicly"
+            ) || words[end - 1].1.ends_with("ly"))
+        {
+            end -= 1;
+        }
+        let (pos, w) = *words.get(end.checked_sub(1)?)?;
+        if matches!(w, "he" | "He" | "she" | "She") {
+            return self.pronoun(pos, matches!(w, "she" | "She"));
+        }
+        if !is_capitalized(w) {
+            return None;
+        }
+        // The capitalized run ending here ("Finance Minister Rachel Reeves").
+        let mut start = end - 1;
+        while start > 0 && end - start < 6 && is_capitalized(words[start - 1].1) {
+            start -= 1;
+        }
+        let name = self.name_run(&words[start..end])?.1;
+        // A sentence-initial ordinary word is no speaker ("Such missions would …").
+        (!gazetteer::get().is_stopword(&name) && !gazetteer::get().is_common_cap(&name)).then_some(name)
     }
 
     /// A speaker at the start of `words`: a pronoun or a capitalized name (titles dropped).
