@@ -126,6 +126,15 @@ fn same(a: &str, b: &str) -> bool {
     norm(a) == norm(b) || norm(&newsd::news::canonical_name(a)) == norm(&newsd::news::canonical_name(b))
 }
 
+/// Speakers compare like entity names (case, dots, "Jr.", middle initials ignored).
+fn same_speaker(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => norm_entity(a) == norm_entity(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Quote counts over the golden cases: (expected, found by text, found with the right speaker, extra).
 fn score_quotes(expected: &[ExpectedQuote], got: &News) -> (usize, usize, usize, usize) {
     let mut found = 0;
@@ -133,7 +142,7 @@ fn score_quotes(expected: &[ExpectedQuote], got: &News) -> (usize, usize, usize,
     for q in expected {
         if let Some(g) = got.quotes.iter().find(|g| g.text == q.text) {
             found += 1;
-            right += usize::from(g.speaker == q.speaker);
+            right += usize::from(same_speaker(&g.speaker, &q.speaker));
         }
     }
     let extra = got.quotes.iter().filter(|g| !expected.iter().any(|q| q.text == g.text)).count();
@@ -172,6 +181,46 @@ fn golden_cases() {
             }
         }
     }
+    // Quotes of real AEB articles, labelled by hand (reported separately, then counted in).
+    let aeb: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/news/quotes_aeb.json"))
+            .expect("quotes_aeb.json"),
+    )
+    .expect("quotes_aeb.json parses");
+    let mut by_set: std::collections::BTreeMap<String, [usize; 4]> = Default::default();
+    for article in aeb["articles"].as_array().expect("articles") {
+        let source = article["source"].as_str().expect("source");
+        let set = article["set"].as_str().unwrap_or("dev").to_string();
+        let truth: serde_json::Value = serde_json::from_str(&shared(source)).expect("truth json");
+        let news = run(truth["articleBody"].as_str().expect("articleBody"), None, &[]);
+        let expected: Vec<ExpectedQuote> =
+            serde_json::from_value(article["quotes"].clone()).expect("quotes parse");
+        let (e, f, r, x) = score_quotes(&expected, &news);
+        let c = by_set.entry(set.clone()).or_default();
+        *c = [c[0] + e, c[1] + f, c[2] + r, c[3] + x];
+        for q in &expected {
+            match news.quotes.iter().find(|g| g.text == q.text) {
+                None => println!("  aeb {set}: missed {:?}", q.text),
+                Some(g) if !same_speaker(&g.speaker, &q.speaker) => {
+                    println!(
+                        "  aeb {set}: {:?} attributed to {:?}, expected {:?}",
+                        q.text, g.speaker, q.speaker
+                    )
+                }
+                _ => {}
+            }
+        }
+    }
+    let (mut ae, mut af, mut ar) = (0, 0, 0);
+    for (set, [e, f, r, x]) in &by_set {
+        println!(
+            "aeb {set} quotes: {e} expected, {f} found, {r} with the right speaker (accuracy over expected {:.3}), {x} extra",
+            *r as f64 / (*e).max(1) as f64
+        );
+        (ae, af, ar) = (ae + e, af + f, ar + r);
+    }
+    (exp, found, right) = (exp + ae, found + af, right + ar);
+
     // The seed's four quotes count too.
     let seed_expected: serde_json::Value =
         serde_json::from_str(&shared("fixtures/seed/expected.json")).expect("expected.json parses");

@@ -225,8 +225,11 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
             i += 1;
             continue;
         }
-        let dropped = (g.is_common_cap(w) && !(i > range.start && g.is_first_name(words[i - 1].text)))
-            || (!words[i].cap && out.last().is_none_or(|(p, _)| *p != Piece::Unknown));
+        // A middle initial ("Sonya A. Zoghlin") is part of the name, not the article "A".
+        let initial = i > range.start && words[i].dot && w.chars().count() == 1;
+        let dropped =
+            (g.is_common_cap(w) && !initial && !(i > range.start && g.is_first_name(words[i - 1].text)))
+                || (!words[i].cap && out.last().is_none_or(|(p, _)| *p != Piece::Unknown));
         if !dropped {
             match out.last_mut() {
                 Some((Piece::Unknown, r)) if r.end == i => r.end = i + 1,
@@ -325,7 +328,8 @@ fn classify_unknown(
     let said_before = before.as_deref().is_some_and(|b| matches!(b, "said" | "says" | "told" | "asked"));
     let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
     // Ordinary words capitalized ("Big Machine says"): "big" and "machine" also occur in lowercase.
-    let wordy = words[r.clone()].iter().any(|w| lower.contains(w.text.to_lowercase().as_str()));
+    let wordy =
+        words[r.clone()].iter().any(|w| w.text.len() > 1 && lower.contains(w.text.to_lowercase().as_str()));
     if (2..=3).contains(&n) && !after_place && described && !wordy {
         b.person(text, words, r);
         return;

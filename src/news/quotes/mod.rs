@@ -71,16 +71,27 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     let s = &text[para.clone()];
     let mut out = Vec::new();
     let mut open: Option<usize> = None;
-    let mut prev = ' ';
+    // The two characters before the current one (spaces included).
+    let (mut prev, mut prev2) = (' ', ' ');
     let mut it = s.char_indices().peekable();
     while let Some((i, c)) = it.next() {
-        let next = it.peek().map_or(' ', |&(_, n)| n);
-        if is_double_quote(c) {
+        let mut next = it.peek().map_or(' ', |&(_, n)| n);
+        let mut len = c.len_utf8();
+        // Two single closing marks stand for a double one in some copy (“…’’).
+        let doubled_single = matches!(c, '\u{2019}' | '\'') && next == c && open.is_some();
+        if doubled_single {
+            it.next();
+            len *= 2;
+            next = it.peek().map_or(' ', |&(_, n)| n);
+        }
+        if is_double_quote(c) || doubled_single {
             let at = para.start + i;
             let opening = (prev.is_whitespace()
                 || matches!(prev, '(' | '[' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'))
                 && (!next.is_whitespace() || c == '\u{00AB}');
-            let closing = (!prev.is_whitespace() || c == '\u{00BB}')
+            // Closing: after a word, or after "? " / ". " left inside the marks by the writer.
+            let after_text = !prev.is_whitespace() || matches!(prev2, '.' | '?' | '!' | ',');
+            let closing = (after_text || c == '\u{00BB}')
                 && (next.is_whitespace()
                     || matches!(
                         next,
@@ -93,22 +104,25 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
                         closed: true,
                         open: o,
                         inner: o + text[o..].chars().next().map_or(1, char::len_utf8)..at,
-                        close_end: at + c.len_utf8(),
+                        close_end: at + len,
                     });
                     open = None;
                 }
                 // A second opening mark while one is open: the first was never closed.
-                Some(_) if opening => open = Some(at),
+                Some(_) if opening && !doubled_single => open = Some(at),
                 None if opening || (matches!(c, '\u{201C}' | '\u{201E}' | '\u{00AB}') && !closing) => {
                     open = Some(at)
                 }
                 _ => {}
             }
         }
+        prev2 = prev;
         prev = c;
     }
-    // A quote that opens a paragraph and never closes runs on into the next one (press convention).
-    if let Some(o) = open.filter(|&o| o == para.start) {
+    // A quote left open at the end of a paragraph runs on into the next one when that one opens
+    // with a quotation mark (press convention), or when it opened this paragraph.
+    let next_opens_quote = text[para.end..].trim_start().starts_with(is_double_quote);
+    if let Some(o) = open.filter(|&o| o == para.start || next_opens_quote) {
         let inner_start = o + text[o..].chars().next().map_or(1, char::len_utf8);
         out.push(Span { open: o, inner: inner_start..para.end, close_end: para.end, closed: false });
     }

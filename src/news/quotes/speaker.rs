@@ -106,21 +106,26 @@ impl Ctx<'_> {
             let v = (0..words.len())
                 .rev()
                 .find(|&j| PHRASE_VERBS.contains(&words[j].1) || is_speech_verb(words[j].1))?;
-            let speaker = self.verb_subject(&words[..v]).or_else(|| self.subject_before(si?, span.open))?;
-            return Some(Quote { text: quote_text.to_string(), speaker: Some(speaker) });
+            let speaker = self
+                .verb_subject(&words[..v])
+                .or_else(|| si.and_then(|si| self.subject_before(si, span.open)));
+            return Some(Quote { text: quote_text.to_string(), speaker });
         }
         // A quote that opens its sentence continues the previous speaker: the one of this paragraph,
         // or of the previous paragraph when this quote opens the paragraph.
         let previous_sentence = si
             .filter(|&i| i > 0 && self.sentences[i - 1].para == self.sentences[i].para)
             .and_then(|i| self.sentence_speaker(i - 1));
-        let inherited = last_in_para.map(str::to_string).or(previous_sentence).or_else(|| {
-            if span.open == para_start {
-                last_para.map(str::to_string)
-            } else {
-                None
-            }
-        });
+        // A quote alone in its paragraph after "Erekat said it was …" continues that speaker.
+        let opens_para = span.open == para_start;
+        let previous_para_sentence = si
+            .filter(|&i| opens_para && i > 0 && self.sentences[i - 1].para + 1 == self.sentences[i].para)
+            .and_then(|i| self.sentence_speaker(i - 1));
+        let inherited = last_in_para
+            .map(str::to_string)
+            .or(previous_sentence)
+            .or_else(|| if opens_para { last_para.map(str::to_string) } else { None })
+            .or(previous_para_sentence);
         if inherited.is_none() && words < 4 {
             return None;
         }
@@ -137,6 +142,12 @@ impl Ctx<'_> {
             is_speech_verb(words[j].1) && !matches!(words[j].1, "according" | "called" | "described")
         })?;
         let from = v.saturating_sub(4);
+        // "Will Moy, chief executive of … Full Fact, told the BBC": the person before the appositive.
+        if v > 0 && self.text[words[v - 1].0 + words[v - 1].1.len()..].starts_with(',') {
+            if let Some(name) = self.person_before(words[v].0) {
+                return Some(name);
+            }
+        }
         (from..v)
             .rev()
             .find_map(|j| self.subject_at(&words[j..v]).filter(|(end, _)| j + end == v))
@@ -276,6 +287,15 @@ impl Ctx<'_> {
     /// The subject right before a verb: `words` ends where the verb starts. Auxiliaries and adverbs
     /// are skipped ("Hill had dubbed", "she also said"); a pronoun or a capitalized name counts.
     fn verb_subject(&self, words: &[(usize, &str)]) -> Option<String> {
+        // "Milley, chairman of the Joint Chiefs of Staff, told": an appositive closes right before
+        // the verb; the speaker is the person named before it.
+        if let Some(&(pos, w)) = words.last() {
+            if self.text[pos + w.len()..].starts_with(',') {
+                if let Some(name) = self.person_before(pos) {
+                    return Some(name);
+                }
+            }
+        }
         let mut end = words.len();
         while end > 0
             && (matches!(
@@ -303,14 +323,30 @@ impl Ctx<'_> {
         if !is_capitalized(w) {
             return None;
         }
-        // The capitalized run ending here ("Finance Minister Rachel Reeves").
+        // The capitalized run ending here ("Finance Minister Rachel Reeves", "High Commissioner for
+        // Human Rights").
         let mut start = end - 1;
-        while start > 0 && end - start < 6 && is_capitalized(words[start - 1].1) {
+        while start > 0 && end - start < 8 {
+            let w = words[start - 1].1;
+            let connector =
+                matches!(w, "of" | "for" | "and" | "the") && start >= 2 && is_capitalized(words[start - 2].1);
+            if !(is_capitalized(w) || connector) {
+                break;
+            }
             start -= 1;
         }
         let name = self.name_run(&words[start..end])?.1;
         // A sentence-initial ordinary word is no speaker ("Such missions would …").
         (!gazetteer::get().is_stopword(&name) && !gazetteer::get().is_common_cap(&name)).then_some(name)
+    }
+
+    /// The last person named in the sentence before `pos`, by full name.
+    fn person_before(&self, pos: usize) -> Option<String> {
+        let si = self.sentence_of(pos)?;
+        let start = self.sentences[si].range.start;
+        let (_, e) =
+            self.ents.mentions_in(start..pos).filter(|(_, e)| e.kind == EntityKind::Person).last()?;
+        Some(self.ents.resolve_person(&e.name).unwrap_or(&e.name).to_string())
     }
 
     /// A speaker at the start of `words`: a pronoun or a capitalized name (titles dropped).
@@ -336,12 +372,19 @@ impl Ctx<'_> {
     fn name_run(&self, words: &[(usize, &str)]) -> Option<(usize, String)> {
         let g = gazetteer::get();
         let mut n = 0;
-        while n < words.len()
-            && n < 6
-            && is_capitalized(words[n].1)
-            && !self.text[words[n].0 + words[n].1.len()..].starts_with([',', ':'])
-        {
-            n += 1;
+        let ends_clause = |w: &(usize, &str)| self.text[w.0 + w.1.len()..].starts_with([',', ':']);
+        while n < words.len() && n < 8 && !ends_clause(&words[n]) {
+            if is_capitalized(words[n].1) {
+                n += 1;
+            } else if n > 0
+                && matches!(words[n].1, "of" | "for" | "and" | "the")
+                && words.get(n + 1).is_some_and(|w| is_capitalized(w.1))
+            {
+                // "High Commissioner for Human Rights", "Bank of England".
+                n += 1;
+            } else {
+                break;
+            }
         }
         // The run may end on a comma-terminated word ("said Smith, a spokesman").
         if n < words.len() && n < 6 && is_capitalized(words[n].1) {
@@ -363,15 +406,22 @@ impl Ctx<'_> {
         let span = words[0].0..words[n - 1].0 + words[n - 1].1.len();
         let mut org = None;
         let mut person = None;
-        for (_, e) in self.ents.mentions_in(span) {
+        for (_, e) in self.ents.mentions_in(span.clone()) {
             match e.kind {
                 EntityKind::Person => person = Some(e),
                 EntityKind::Org if org.is_none() => org = Some(e),
                 _ => {}
             }
         }
-        if let Some(e) = person.or(org) {
+        if let Some(e) = person {
             return Some((n, self.ents.resolve_person(&e.name).unwrap_or(&e.name).to_string()));
+        }
+        if let Some(e) = org {
+            // An office of the organisation speaks ("United Nations High Commissioner for Human
+            // Rights"): the whole run names it; a bare organisation name names itself.
+            let run = &self.text[span.clone()];
+            let office = run.split_whitespace().any(|w| gazetteer::get().is_title(w));
+            return Some((n, if office { run.to_string() } else { e.name.clone() }));
         }
         let name = words[first..n]
             .iter()
@@ -403,11 +453,8 @@ impl Ctx<'_> {
             }
         };
         let unknown = |n: &&&str| !g.is_first_name(given_name(n)) || n.split_whitespace().count() == 1;
-        let found =
-            candidates
-                .iter()
-                .find(fits)
-                .or_else(|| if female { candidates.iter().find(unknown) } else { None });
+        // The nearest name that fits or whose gender is unknown; a known mismatch is skipped.
+        let found = candidates.iter().find(|n| fits(n) || (female && unknown(n)));
         found.map(|n| n.to_string())
     }
 
@@ -421,7 +468,13 @@ impl Ctx<'_> {
         }
         match self.persons[si].first() {
             Some((start, name)) if *start < pos => Some(name.clone()),
-            _ => None,
+            // No person: an organisation opening the sentence speaks ("The Electoral Commission,
+            // which …, issued a statement warning that “…”").
+            _ => {
+                let head = s.range.start..pos.min(s.range.start + 40);
+                let (_, e) = self.ents.mentions_in(head).find(|(_, e)| e.kind == EntityKind::Org)?;
+                Some(e.name.clone())
+            }
         }
     }
 
