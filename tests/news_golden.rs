@@ -254,8 +254,9 @@ struct Labelled {
 /// Comparison form of an entity name: canonical spelling, lowercase, no dots, no leading "the",
 /// no "Jr."/"Sr." and no middle initials.
 fn norm_entity(name: &str) -> String {
+    let name = name.trim();
+    let name = name.strip_prefix("the ").or_else(|| name.strip_prefix("The ")).unwrap_or(name);
     let canonical = newsd::news::canonical_name(name).to_lowercase().replace(['.', '\u{2019}'], "");
-    let canonical = canonical.strip_prefix("the ").unwrap_or(&canonical).to_string();
     let words: Vec<&str> = canonical
         .split_whitespace()
         .filter(|w| !matches!(*w, "jr" | "sr") && w.chars().count() > 1)

@@ -335,6 +335,10 @@ impl Ctx<'_> {
             }
             start -= 1;
         }
+        // "The UK has urged": the article is not part of the name.
+        while start + 1 < end && gazetteer::get().is_stopword(words[start].1) {
+            start += 1;
+        }
         let name = self.name_run(&words[start..end])?.1;
         // A sentence-initial ordinary word is no speaker ("Such missions would …").
         (!gazetteer::get().is_stopword(&name) && !gazetteer::get().is_common_cap(&name)).then_some(name)
