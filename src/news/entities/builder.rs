@@ -77,7 +77,11 @@ impl Builder {
         // Surname and given name of every multi-word person; the first person registered keeps a
         // shared surname (the one introduced first is usually the one the article is about).
         let mut short: HashMap<String, usize> = HashMap::default();
-        for (id, e) in self.entities.iter().enumerate() {
+        // In order of first mention (entities are created in rule order, not text order).
+        let mut order: Vec<usize> = (0..self.entities.len()).collect();
+        order.sort_by_key(|&id| self.entities[id].first);
+        for id in order {
+            let e = &self.entities[id];
             if e.kind == EntityKind::Person {
                 let parts: Vec<&str> = e.name.split_whitespace().collect();
                 if parts.len() >= 2 {
