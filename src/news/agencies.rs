@@ -79,8 +79,12 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
             let haystack = match scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
-                    // A credit dash stands apart: " - Reuters", "– AP", "—AFP" (not "well-known").
-                    if !(tail.contains(" -") || tail.contains(['\u{2013}', '\u{2014}'])) {
+                    // A credit is a short capitalized end after the last dash: " - Reuters", "– AP".
+                    let Some(dash) = tail.rfind(['-', '\u{2013}', '\u{2014}']) else {
+                        continue;
+                    };
+                    let credit = tail[dash..].trim_start_matches(['-', '\u{2013}', '\u{2014}']).trim();
+                    if credit.len() > 60 || !credit.starts_with(char::is_uppercase) {
                         continue;
                     }
                     tail

@@ -152,6 +152,10 @@ impl Counts {
                 st.last_sentence = si;
                 self.sentences.push((t.id, si));
             }
+            // Only content words are scored, so only their neighbours are counted.
+            if !st.content {
+                continue;
+            }
             if i > 0 {
                 self.left.push((t.id, chunk[i - 1].id));
             }
