@@ -7,6 +7,7 @@
 //! Scare quotes around single words and quoted titles are not quotes.
 
 mod speaker;
+mod subject;
 
 use std::ops::Range;
 
