@@ -110,9 +110,12 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 Scope::Short => continue,
             };
             for caps in re.captures_iter(haystack) {
-                if let Some(m) = caps.name("a") {
-                    split_names(m.as_str()).filter_map(|n| gazetteer::get().agency(n)).for_each(&mut push);
-                }
+                // A credit names agencies only: "– Reuters/AFP" is one, "-- PPL Center, Allentown,
+                // PA" (a tour date in Pennsylvania) is not.
+                let Some(m) = caps.name("a") else { continue };
+                let names: Option<Vec<&'static str>> =
+                    split_names(m.as_str()).map(|n| gazetteer::get().agency(n)).collect();
+                names.into_iter().flatten().for_each(&mut push);
             }
         }
     }
@@ -177,5 +180,6 @@ mod tests {
         );
         assert!(names("He said - and AP confirmed - that it was over.", &[], None).is_empty());
         assert!(names("The fight ended 3-2", &[], Some("CNN Business")).is_empty());
+        assert!(names("June 26 -- PPL Center, Allentown, PA", &[], None).is_empty());
     }
 }
