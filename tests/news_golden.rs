@@ -425,3 +425,86 @@ fn thread_cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
 }
+
+/// Random mixtures of the characters the analyzers branch on: quotes of every kind, dashes, dots,
+/// multi-byte letters, capitals, line breaks. Nothing may panic (all slicing is by char boundary).
+#[test]
+fn random_text_never_panics() {
+    let pieces = [
+        "\"",
+        "\u{201c}",
+        "\u{201d}",
+        "\u{201e}",
+        "\u{ab}",
+        "\u{bb}",
+        "'",
+        "\u{2019}",
+        "\u{2019}\u{2019}",
+        " - ",
+        "\u{2014}",
+        "\u{2013}",
+        "--",
+        ".",
+        ". ",
+        "? ",
+        "!",
+        ":",
+        ",",
+        ";",
+        "(",
+        ")",
+        "\n",
+        "\n\n",
+        " ",
+        "\u{a0}",
+        "Washington",
+        "REUTERS",
+        "Reuters",
+        "(AP)",
+        "said",
+        "he",
+        "she",
+        "Trump",
+        "Zelenskiy",
+        "President",
+        "Gen.",
+        "U.S.",
+        "in",
+        "the",
+        "of",
+        "and",
+        "é",
+        "日本",
+        "Ж",
+        "ß",
+        "\u{200b}",
+        "1.2",
+        "3 mar",
+        "Jan.",
+        "Mr",
+        "A.",
+        "Inc.",
+        "told",
+        "according to",
+        "\u{3002}",
+        "Über",
+        "Élysée",
+        "al-Assad",
+        "O'Neil",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        // xorshift64: deterministic, no dependency.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..400 {
+        let len = (next() % 120) as usize;
+        let text: String = (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+        let news = run(&text, Some("Title"), &[]);
+        assert!(news.keywords.len() <= 10, "{text:?}");
+        assert!(news.quotes.iter().all(|q| !q.text.is_empty()), "{text:?}");
+    }
+}
