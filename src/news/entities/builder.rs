@@ -72,7 +72,13 @@ impl Builder {
 
     /// Resolves the stretches nothing typed: short forms of known persons, persons whose surname
     /// recurs alone, places after "in", known organisations' acronyms; the rest is dropped.
-    pub(super) fn resolve_pending(&mut self, text: &str, words: &[Word<'_>], pending: Vec<Range<usize>>) {
+    pub(super) fn resolve_pending(
+        &mut self,
+        text: &str,
+        words: &[Word<'_>],
+        pending: Vec<Range<usize>>,
+        lower: &HashSet<&str>,
+    ) {
         // Single-word person names ("President Putin") merge into the full name with that surname.
         // Surname and given name of every multi-word person; the first person registered keeps a
         // shared surname (the one introduced first is usually the one the article is about).
@@ -118,6 +124,10 @@ impl Builder {
                 && PLACE_PREPOSITIONS[..3].contains(&words[r.start - 1].text)
                 && !w.initial
                 && !modifies_noun(text, words, r.start)
+                // An ordinary word written with a capital ("in Tech", "in Science") is no place:
+                // it also occurs in lowercase, or it is too short to be a name.
+                && w.text.chars().count() > 2
+                && !lower.contains(w.text.to_lowercase().as_str())
             {
                 self.add(w.text, EntityKind::Location, w.start, w.end);
             }

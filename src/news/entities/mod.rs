@@ -75,7 +75,7 @@ pub fn analyze(
     for run in runs(text, &words) {
         classify_run(text, &words, run, &lower, &mut b, &mut pending);
     }
-    b.resolve_pending(text, &words, pending);
+    b.resolve_pending(text, &words, pending, &lower);
     b.finish(title)
 }
 
