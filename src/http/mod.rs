@@ -137,11 +137,6 @@ impl Fetcher {
         })
     }
 
-    /// The `[fetch]` section this client was built from (the feed poll reads `max_feed_bytes`).
-    pub fn config(&self) -> &FetchConfig {
-        &self.cfg
-    }
-
     /// Fetches one URL, following redirects, within `fetch.timeout` overall.
     pub async fn get(&self, req: &Request) -> Result<Response, FetchError> {
         if req.url.scheme() == "file" {

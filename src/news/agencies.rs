@@ -14,27 +14,47 @@ use super::text::paragraphs;
 /// Agency names as they appear in credits: one or more capitalized words, or an acronym.
 const NAME: &str = r"(?:[Tt]he\s+)?(?:[A-Z][\w\-&']*|dpa)(?:[\s\-][A-Z][\w\-&']*){0,3}";
 
-/// Credit patterns over one paragraph; group `a` holds the agency (or agencies joined by "/", "and").
-static CREDITS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+/// Where in a paragraph a credit pattern may match; the scope keeps the regexes off most text.
+enum Scope {
+    /// The last bytes of the paragraph, when they hold a dash.
+    TailDash,
+    /// The last bytes of the paragraph, when it ends with a closing parenthesis.
+    TailParen,
+    /// A short paragraph (a byline, a credit line).
+    Short,
+    /// Paragraphs containing one of these lowercase words.
+    Words(&'static [&'static str]),
+}
+
+/// Bytes of a paragraph's end searched for trailing credits, and the longest byline paragraph.
+const TAIL: usize = 120;
+const SHORT: usize = 80;
+
+/// Credit patterns; group `a` holds the agency (or agencies joined by "/", "and").
+static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
     let list = format!(r"(?P<a>{NAME}(?:\s*(?:/|,|and|&)\s*{NAME})*)");
+    let contributed: &[&str] = &["contributed"];
+    let staff: &[&str] = &["writer", "reporter", "correspondent", "photographer", "journalist"];
+    let reporting: &[&str] = &["reporting", "files from", "material from"];
+    let copyright: &[&str] = &["©", "(c)", "copyright"];
     [
         // "... text. – Reuters" / "— AP" / "-- AFP" at the end of a paragraph.
-        format!(r"(?:^|\s)[\-\u{{2013}}\u{{2014}}]{{1,2}}\s*{list}\.?\s*$"),
+        (Scope::TailDash, format!(r"(?:^|\s)[\-\u{{2013}}\u{{2014}}]{{1,2}}\s*{list}\.?\s*$")),
         // "(AFP)" / "(Reuters)" at the end of a paragraph, or a paragraph that is only that.
-        format!(r"\(\s*{list}\s*\)\.?\s*$"),
+        (Scope::TailParen, format!(r"\(\s*{list}\s*\)\.?\s*$")),
         // Bylines.
-        format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$"),
-        format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$"),
+        (Scope::Short, format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
+        (Scope::Short, format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
+        (Scope::Short, format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$")),
         // Contributions and copyrights, anywhere in a paragraph.
-        format!(r"(?i:additional reporting by|reporting by|with reporting from|with files from|contributed reporting from|material from)\s+{list}"),
-        format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)"),
-        format!(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{{4}}\s+)?{list}"),
-        format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$"),
+        (Scope::Words(reporting), format!(r"(?i:additional reporting by|reporting by|with reporting from|with files from|contributed reporting from|material from)\s+{list}")),
+        (Scope::Words(contributed), format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)")),
+        (Scope::Words(copyright), format!(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{{4}}\s+)?{list}")),
         // "Associated Press writer Jane Doe contributed" / "Reuters correspondent X reported".
-        format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]"),
+        (Scope::Words(staff), format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]")),
     ]
-    .iter()
-    .map(|p| Regex::new(p).expect("credit patterns are valid"))
+    .into_iter()
+    .map(|(scope, p)| (scope, Regex::new(&p).expect("credit patterns are valid")))
     .collect()
 });
 
@@ -54,15 +74,60 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     }
     for p in paragraphs(text) {
         let para = &text[p];
-        for re in CREDITS.iter() {
-            for caps in re.captures_iter(para) {
-                if let Some(m) = caps.name("a") {
-                    split_names(m.as_str()).filter_map(|n| gazetteer::get().agency(n)).for_each(&mut push);
+        let mut lower: Option<String> = None;
+        for (scope, re) in CREDITS.iter() {
+            let haystack = match scope {
+                Scope::TailDash => {
+                    let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
+                    // A credit is a short capitalized end after the last dash: " - Reuters", "– AP".
+                    let Some(dash) = tail.rfind(['-', '\u{2013}', '\u{2014}']) else {
+                        continue;
+                    };
+                    let credit = tail[dash..].trim_start_matches(['-', '\u{2013}', '\u{2014}']).trim();
+                    if credit.len() > 60 || !credit.starts_with(char::is_uppercase) {
+                        continue;
+                    }
+                    tail
                 }
+                Scope::TailParen => {
+                    if !para.trim_end_matches(['.', ' ']).ends_with(')') {
+                        continue;
+                    }
+                    &para[floor_char(para, para.len().saturating_sub(TAIL))..]
+                }
+                Scope::Short if para.len() <= SHORT => para,
+                Scope::Words(words) => {
+                    // Cheap case-sensitive check on the word without its first letter first.
+                    if !words.iter().any(|w| para.contains(w.get(1..).unwrap_or(w))) {
+                        continue;
+                    }
+                    let l = lower.get_or_insert_with(|| para.to_lowercase());
+                    if !words.iter().any(|w| l.contains(w)) {
+                        continue;
+                    }
+                    para
+                }
+                Scope::Short => continue,
+            };
+            for caps in re.captures_iter(haystack) {
+                // A credit names agencies only: "– Reuters/AFP" is one, "-- PPL Center, Allentown,
+                // PA" (a tour date in Pennsylvania) is not.
+                let Some(m) = caps.name("a") else { continue };
+                let names: Option<Vec<&'static str>> =
+                    split_names(m.as_str()).map(|n| gazetteer::get().agency(n)).collect();
+                names.into_iter().flatten().for_each(&mut push);
             }
         }
     }
     out
+}
+
+/// `pos` moved down to a char boundary of `s`.
+fn floor_char(s: &str, mut pos: usize) -> usize {
+    while !s.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    pos
 }
 
 /// "Reuters/AFP", "AP and Reuters", "AFP, dpa" → the single names.
@@ -115,5 +180,6 @@ mod tests {
         );
         assert!(names("He said - and AP confirmed - that it was over.", &[], None).is_empty());
         assert!(names("The fight ended 3-2", &[], Some("CNN Business")).is_empty());
+        assert!(names("June 26 -- PPL Center, Allentown, PA", &[], None).is_empty());
     }
 }

@@ -13,6 +13,8 @@ use super::text::{is_all_caps, is_dash, paragraphs};
 pub struct Dateline {
     /// The place as written ("ANCHORAGE", "Hong Kong").
     pub place: String,
+    /// What follows the place before the credit: a state, a country or a date ("Ukraine", "Aug 15").
+    pub qualifiers: Vec<String>,
     /// The text inside the dateline parentheses, if any ("Reuters", "CNN Business").
     pub credit: Option<String>,
     /// Byte offset where the story proper starts (after the separator).
@@ -33,21 +35,29 @@ const NOT_PLACES: &[&str] = &[
 
 /// Finds the dateline in the first paragraph (or the second, when the first is a short byline).
 pub fn find(text: &str) -> Option<Dateline> {
-    let paras = paragraphs(text);
-    let first = paras.first()?.clone();
-    if let Some(d) = standalone(text, first.clone(), paras.get(1).map(|r| r.start)) {
-        return Some(d);
-    }
-    if let Some(d) = inline(text, first.start) {
-        return Some(d);
-    }
-    // A byline such as "By Jane Doe" may come first.
-    let head = &text[first.clone()];
-    if head.split_whitespace().count() <= 6 && !head.ends_with('.') {
-        let second = paras.get(1)?;
-        return inline(text, second.start);
+    // Only a paragraph's opening is read, so a cap on how many paragraphs bounds the work.
+    let paras: Vec<_> = paragraphs(text).into_iter().take(LOOKAHEAD + 1).collect();
+    for (k, para) in paras.iter().enumerate().take(LOOKAHEAD) {
+        let next = paras.get(k + 1).map(|r| r.start);
+        if let Some(d) = standalone(text, para.clone(), next).or_else(|| inline(text, para.start)) {
+            return Some(d);
+        }
+        // A headline repeated in the body or a byline ("By Jane Doe") may come before the dateline;
+        // a paragraph of running prose ends the search.
+        if !is_heading(&text[para.clone()]) {
+            break;
+        }
     }
     None
+}
+
+/// Paragraphs looked at: a heading and a byline may precede the dateline.
+const LOOKAHEAD: usize = 3;
+
+/// A short line that is not a sentence: a headline, a byline, a kicker.
+fn is_heading(p: &str) -> bool {
+    let end = p.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')');
+    p.split_whitespace().count() <= 25 && !end.ends_with(['.', '!', '?', ':'])
 }
 
 /// A first paragraph that is nothing but a place ("BAAR, SWITZERLAND", "Pittsburgh").
@@ -64,7 +74,12 @@ fn standalone(text: &str, para: std::ops::Range<usize>, next: Option<usize>) -> 
     let ok = is_place_shape(place)
         && (known(place) || qualifiers.iter().any(|q| known(q) || g.is_state_abbrev(q)))
         && qualifiers.iter().all(|q| is_place_shape(q) || g.is_state_abbrev(q));
-    ok.then(|| Dateline { place: place.to_string(), credit: None, body_start: next.unwrap_or(text.len()) })
+    ok.then(|| Dateline {
+        place: place.to_string(),
+        qualifiers: qualifiers.iter().map(|q| q.to_string()).collect(),
+        credit: None,
+        body_start: next.unwrap_or(text.len()),
+    })
 }
 
 /// A dateline at the start of the paragraph beginning at `start`.
@@ -73,6 +88,8 @@ fn inline(text: &str, start: usize) -> Option<Dateline> {
     // Datelines are short: look only at the first 100 bytes for the place and credit.
     let window_end = s.char_indices().nth(100).map_or(s.len(), |(i, _)| i);
     let window = &s[..window_end];
+    // The dateline belongs to its paragraph: never read across a line break.
+    let window = &window[..window.find('\n').unwrap_or(window.len())];
     let (head, credit, after) = split_head(window)?;
     let rest = &s[after..];
     let (rest, has_separator) = skip_separator(rest);
@@ -97,7 +114,12 @@ fn inline(text: &str, start: usize) -> Option<Dateline> {
     if !corroborated || !qualifiers.iter().all(|q| is_qualifier_shape(q)) {
         return None;
     }
-    Some(Dateline { place: place.to_string(), credit: credit.map(str::to_string), body_start })
+    Some(Dateline {
+        place: place.to_string(),
+        qualifiers: qualifiers.iter().map(|q| q.to_string()).collect(),
+        credit: credit.map(str::to_string),
+        body_start,
+    })
 }
 
 /// Splits `PLACE[, QUALIFIER]* [(CREDIT)]` off the window and returns (head, credit, end offset).
@@ -211,6 +233,10 @@ mod tests {
         assert_eq!(place("Hong Kong (CNN Business) A muddled view"), Some("Hong Kong".into()));
         assert_eq!(place("Washington, DC, United States: Getting to the Moon"), Some("Washington".into()));
         assert_eq!(place("BAAR, SWITZERLAND\n\nBased on Ascom’s expertise"), Some("BAAR".into()));
+        let with_headline =
+            "Trump and Putin hold talks in Alaska\n\nANCHORAGE: US President Donald Trump met";
+        assert_eq!(place(with_headline), Some("ANCHORAGE".into()));
+        assert_eq!(place("By Jane Doe\n\nPARIS (AFP) - Text"), Some("PARIS".into()));
     }
 
     #[test]

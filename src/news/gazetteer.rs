@@ -2,10 +2,9 @@
 //! places, organizations, wire agencies, person titles, given names, stop words. Owns their parsing
 //! into lookup tables, built once on first use; it knows nothing about articles.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use super::text::key;
+use super::text::{key, FastMap as HashMap, FastSet as HashSet};
 
 /// What a gazetteer phrase names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,10 +51,11 @@ pub struct Gazetteer {
     /// Titles only ever written abbreviated with a dot ("Gen.", "Sen."): "Gen Nakatani" has none.
     dotted_titles: HashSet<String>,
     first_names: HashSet<&'static str>,
+    female_names: HashSet<&'static str>,
     stopwords: HashSet<&'static str>,
     common_caps: HashSet<String>,
-    /// Longest phrase, in words, over places, organizations, agencies and titles.
-    pub max_words: usize,
+    /// First word of every place, organization, title and demonym → its longest phrase in words.
+    first_words: HashMap<String, usize>,
 }
 
 static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(Gazetteer::build);
@@ -80,22 +80,25 @@ impl Gazetteer {
     fn build() -> Self {
         let mut g = Gazetteer {
             entries: Vec::new(),
-            phrases: HashMap::new(),
-            agencies: HashMap::new(),
-            demonyms: HashMap::new(),
-            state_abbrevs: HashSet::new(),
-            titles: HashSet::new(),
-            dotted_titles: HashSet::new(),
-            first_names: HashSet::new(),
-            stopwords: HashSet::new(),
-            common_caps: HashSet::new(),
-            max_words: 1,
+            phrases: HashMap::default(),
+            agencies: HashMap::default(),
+            demonyms: HashMap::default(),
+            state_abbrevs: HashSet::default(),
+            titles: HashSet::default(),
+            dotted_titles: HashSet::default(),
+            first_names: HashSet::default(),
+            female_names: HashSet::default(),
+            stopwords: HashSet::default(),
+            common_caps: HashSet::default(),
+            first_words: HashMap::default(),
         };
+        // Countries first: an alias shared with a later list ("Georgia" the state) keeps the country.
         for line in lines(include_str!("data/countries.txt")) {
             let mut f = line.split('|');
             let name = f.next().unwrap_or_default();
             let id = g.add(name, Kind::Country, f.next().unwrap_or_default());
             for d in f.next().unwrap_or_default().split(',').filter(|d| !d.is_empty()) {
+                g.note_first_word(d);
                 g.demonyms.entry(key(d)).or_insert(id);
             }
             for capital in f.next().unwrap_or_default().split(',').filter(|c| !c.is_empty()) {
@@ -127,7 +130,7 @@ impl Gazetteer {
             }
         }
         for t in lines(include_str!("data/titles.txt")) {
-            g.max_words = g.max_words.max(t.split_whitespace().count());
+            g.note_first_word(t);
             if t.ends_with('.') {
                 g.dotted_titles.insert(key(t));
             } else {
@@ -135,10 +138,28 @@ impl Gazetteer {
             }
         }
         g.first_names = lines(include_str!("data/first_names.txt")).flat_map(str::split_whitespace).collect();
+        g.female_names =
+            lines(include_str!("data/female_names.txt")).flat_map(str::split_whitespace).collect();
+        g.first_names.extend(g.female_names.iter().copied());
         g.stopwords = lines(include_str!("data/stopwords.txt")).flat_map(str::split_whitespace).collect();
         g.common_caps =
             lines(include_str!("data/common_caps.txt")).flat_map(str::split_whitespace).map(key).collect();
         g
+    }
+
+    /// Remembers how long a phrase starting with this phrase's first word can be.
+    fn note_first_word(&mut self, phrase: &str) {
+        let words = phrase.split_whitespace().count();
+        if let Some(first) = phrase.split_whitespace().next() {
+            let longest = self.first_words.entry(key(first)).or_insert(0);
+            *longest = (*longest).max(words);
+        }
+    }
+
+    /// The longest phrase, in words, that may start with the word whose key is `first_key`
+    /// (0: no phrase starts with it).
+    pub fn longest_from(&self, first_key: &str) -> usize {
+        self.first_words.get(first_key).copied().unwrap_or(0)
     }
 
     /// Adds an entry with its aliases; an existing phrase keeps its first meaning.
@@ -149,7 +170,7 @@ impl Gazetteer {
             std::iter::once(name).chain(aliases.split(',')).map(str::trim).filter(|a| !a.is_empty())
         {
             let spelling = spelling.strip_prefix("the ").unwrap_or(spelling);
-            self.max_words = self.max_words.max(spelling.split_whitespace().count());
+            self.note_first_word(spelling);
             self.phrases.entry(key(spelling)).or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
         }
         id
@@ -200,9 +221,15 @@ impl Gazetteer {
         self.first_names.contains(word)
     }
 
+    /// A given name mostly borne by women ("she" may refer to this person; "he" does not).
+    pub fn is_female_name(&self, word: &str) -> bool {
+        self.female_names.contains(word)
+    }
+
     /// A function word, any case.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word) || self.stopwords.contains(word.to_lowercase().as_str())
+        self.stopwords.contains(word)
+            || (word.chars().any(char::is_uppercase) && self.stopwords.contains(word.to_lowercase().as_str()))
     }
 
     /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").

@@ -1,46 +1,80 @@
 //! Keywords: 5–10 key phrases scored with YAKE-style statistics (Campos et al., 2020), written for
 //! newsd: per-word casing, position, frequency, context spread and sentence spread; phrases of one to
-//! three words score by their words' product over their frequency (lower is better). Owns only the
-//! scoring; stop words come from `gazetteer`. Work is capped so very long texts stay cheap.
+//! three words score by their words' product over their frequency (lower is better). Proper names
+//! are taken whole ("Donald Trump", not "President Donald"). Owns only the scoring; stop words and
+//! titles come from `gazetteer`. Words are interned once, and work is capped for very long texts.
 
-use std::collections::HashMap;
-
-use super::gazetteer;
+use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, key, tokenize};
+use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
 const MAX_NGRAM: usize = 3;
 const MAX_KEYWORDS: usize = 10;
+const MAX_PHRASE_BYTES: usize = 60;
+/// Candidates ranked before de-duplication; far more than the repeats among the best ever need.
+const SHORTLIST: usize = 80;
 
-/// Statistics of one word (lowercase key).
-#[derive(Default)]
+/// Statistics of one distinct word (by lowercase key).
 struct WordStats {
+    /// Byte range of the key in `Counts::arena`.
+    key: (u32, u32),
+    /// May start or end a phrase: not a stop word, not a number, not one letter.
+    content: bool,
     tf: f64,
     /// Capitalized away from a sentence start, or an acronym.
     tf_case: f64,
-    sentences: Vec<usize>,
-    left: HashMap<String, ()>,
-    right: HashMap<String, ()>,
+    /// The last sentence it was seen in (`u32::MAX`: none yet).
+    last_sentence: u32,
 }
 
-/// A candidate phrase: its words' keys and the surface forms seen.
-#[derive(Default)]
+/// A candidate phrase: how often it occurs and where it was first written.
 struct Candidate {
-    words: Vec<String>,
+    len: usize,
     tf: f64,
-    surfaces: HashMap<String, usize>,
-    first: usize,
+    /// Byte range of its first occurrence in the text; the surface form is read from there.
+    span: (usize, usize),
+    /// A capitalized name (kept as written) rather than a lowercase phrase.
+    proper: bool,
+}
+
+/// One word of a chunk: its id, how it is written, where, whether it opens its sentence.
+#[derive(Clone, Copy)]
+struct Tok<'t> {
+    id: u32,
+    surface: &'t str,
+    start: usize,
+    initial: bool,
+}
+
+/// Everything counted over the text. Per-word lists are kept flat, as (word id, value) pairs, so a
+/// word costs no allocation of its own.
+#[derive(Default)]
+struct Counts {
+    words: Vec<WordStats>,
+    /// Hash of a key → word id. A 64-bit collision would merge two words' statistics: harmless here.
+    ids: FastMap<u64, u32>,
+    hasher: foldhash::fast::RandomState,
+    /// All keys, back to back.
+    arena: String,
+    /// (word, sentence index) once per sentence a word occurs in, in text order.
+    sentences: Vec<(u32, u32)>,
+    /// (word, left neighbour) and (word, right neighbour) for every occurrence.
+    left: Vec<(u32, u32)>,
+    right: Vec<(u32, u32)>,
+    cands: FastMap<[u32; MAX_NGRAM], Candidate>,
+    /// Reused buffer for lowercase keys.
+    buf: String,
 }
 
 /// The key phrases of `text`, best first.
-pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<String> {
+pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start: usize) -> Vec<String> {
     let g = gazetteer::get();
-    let mut stats: HashMap<String, WordStats> = HashMap::new();
-    let mut cands: HashMap<String, Candidate> = HashMap::new();
+    let mut c = Counts::default();
     let mut seen = 0usize;
     let mut n_sent = 0usize;
+    let mut chunk: Vec<Tok<'_>> = Vec::new();
     for (si, s) in sentences.iter().enumerate() {
         if seen >= MAX_WORDS {
             break;
@@ -49,204 +83,275 @@ pub fn extract(text: &str, sentences: &[Sentence], body_start: usize) -> Vec<Str
             continue;
         }
         n_sent = si + 1;
-        let start = s.range.start.max(body_start);
-        let sent = &text[start..s.range.end];
-        // Chunks: runs of words not broken by punctuation.
-        let toks = tokenize(sent);
+        let base = s.range.start.max(body_start);
+        // The sentence's words: a slice of the text's tokens.
+        let from = tokens.partition_point(|t| t.start < base);
+        let to = tokens.partition_point(|t| t.start < s.range.end);
+        let toks = &tokens[from..to.max(from)];
         seen += toks.len();
-        let mut chunk: Vec<(String, &str, bool)> = Vec::new();
+        chunk.clear();
         for (i, t) in toks.iter().enumerate() {
-            let surface = super::text::strip_possessive(t.text(sent));
-            let gap_breaks = i > 0 && !sent[toks[i - 1].end..t.start].chars().all(char::is_whitespace);
-            if gap_breaks {
-                add_chunk(&chunk, si, seen, &mut stats, &mut cands);
+            // Chunks: runs of words not broken by punctuation.
+            if i > 0 && !text[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
+                c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
-            chunk.push((key(surface), surface, i == 0));
+            let surface = strip_possessive(t.text(text));
+            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial: i == 0 });
         }
-        add_chunk(&chunk, si, seen, &mut stats, &mut cands);
+        c.add_chunk(&chunk, si as u32, g);
     }
-    if stats.is_empty() {
-        return Vec::new();
-    }
-    let scores = word_scores(&stats, n_sent.max(1), g);
-    let mut ranked: Vec<(f64, &Candidate)> = cands
-        .values()
-        .filter(|c| c.words.iter().all(|w| scores.contains_key(w)) || c.words.len() > 1)
-        .filter_map(|c| {
-            let ws: Vec<f64> = c.words.iter().filter_map(|w| scores.get(w).copied()).collect();
-            if ws.is_empty()
-                || !scores.contains_key(&c.words[0])
-                || !scores.contains_key(&c.words[c.words.len() - 1])
-            {
-                return None;
-            }
-            let prod: f64 = ws.iter().product();
-            let sum: f64 = ws.iter().sum();
-            Some((prod / (c.tf * (1.0 + sum)), c))
-        })
-        .collect();
-    ranked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.first.cmp(&b.1.first)));
-    let mut out: Vec<(Vec<String>, String)> = Vec::new();
-    for (_, c) in ranked {
-        if out.len() == MAX_KEYWORDS {
-            break;
-        }
-        // Skip a phrase whose words are all inside a chosen one, or that contains a chosen one.
-        let overlaps = out
-            .iter()
-            .any(|(ws, _)| c.words.iter().all(|w| ws.contains(w)) || ws.iter().all(|w| c.words.contains(w)));
-        if overlaps {
-            continue;
-        }
-        let surface = c
-            .surfaces
-            .iter()
-            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-            .map(|(s, _)| s.clone())
-            .unwrap_or_default();
-        out.push((c.words.clone(), surface));
-    }
-    out.into_iter().map(|(_, s)| s).collect()
+    c.best(text, n_sent.max(1))
 }
 
-/// Records one chunk's words and its 1–3-word candidate phrases.
-fn add_chunk(
-    chunk: &[(String, &str, bool)],
-    si: usize,
-    pos: usize,
-    stats: &mut HashMap<String, WordStats>,
-    cands: &mut HashMap<String, Candidate>,
-) {
-    for (i, (k, surface, initial)) in chunk.iter().enumerate() {
-        let st = stats.entry(k.clone()).or_default();
-        st.tf += 1.0;
-        let acronym = surface.len() > 1 && surface.chars().all(|c| c.is_uppercase() || c == '.');
-        if (is_capitalized(surface) && !initial) || acronym {
-            st.tf_case += 1.0;
+impl Counts {
+    /// The id of a word, by its lowercase key without dots.
+    fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
+        use std::hash::BuildHasher;
+        self.buf.clear();
+        push_key(surface, &mut self.buf);
+        let h = self.hasher.hash_one(self.buf.as_str());
+        if let Some(&id) = self.ids.get(&h) {
+            return id;
         }
-        if st.sentences.last() != Some(&si) {
-            st.sentences.push(si);
-        }
-        if i > 0 {
-            st.left.insert(chunk[i - 1].0.clone(), ());
-        }
-        if let Some(next) = chunk.get(i + 1) {
-            st.right.insert(next.0.clone(), ());
-        }
+        let k = self.buf.as_str();
+        let content = k.chars().nth(1).is_some()
+            && !g.is_stopword(k)
+            && k.chars().any(char::is_alphabetic)
+            && !k.chars().all(|ch| ch.is_ascii_digit() || ch == ',');
+        let start = self.arena.len() as u32;
+        self.arena.push_str(k);
+        let id = self.words.len() as u32;
+        self.words.push(WordStats {
+            key: (start, self.arena.len() as u32),
+            content,
+            tf: 0.0,
+            tf_case: 0.0,
+            last_sentence: u32::MAX,
+        });
+        self.ids.insert(h, id);
+        id
     }
-    candidates(chunk, pos, cands);
-}
 
-/// Candidate phrases of a chunk: each capitalized run as one name (titles before it dropped:
-/// "US Secretary of State Marco Rubio" → "Marco Rubio"), and 1–3-word lowercase phrases that start
-/// and end on content words ("of" may sit inside).
-fn candidates(chunk: &[(String, &str, bool)], pos: usize, cands: &mut HashMap<String, Candidate>) {
-    let g = gazetteer::get();
-    let cap = |i: usize| is_capitalized(chunk[i].1) && !(chunk[i].2 && g.is_common_cap(chunk[i].1));
-    let mut i = 0;
-    while i < chunk.len() {
-        if cap(i) {
-            let mut end = i + 1;
-            while end < chunk.len()
-                && (cap(end) || (chunk[end].0 == "of" && end + 1 < chunk.len() && cap(end + 1)))
-            {
-                end += 1;
+    /// The lowercase key of word `id`.
+    fn key(&self, id: u32) -> &str {
+        let (a, b) = self.words[id as usize].key;
+        &self.arena[a as usize..b as usize]
+    }
+
+    /// Records one chunk's words and its candidate phrases.
+    fn add_chunk(&mut self, chunk: &[Tok<'_>], si: u32, g: &Gazetteer) {
+        for (i, t) in chunk.iter().enumerate() {
+            let st = &mut self.words[t.id as usize];
+            st.tf += 1.0;
+            let acronym = t.surface.len() > 1 && t.surface.chars().all(|ch| ch.is_uppercase() || ch == '.');
+            if (is_capitalized(t.surface) && !t.initial) || acronym {
+                st.tf_case += 1.0;
             }
-            // Keep what follows the last title or demonym of the run.
-            let mut start = i;
-            for k in i..end {
-                for len in 1..=3.min(end - k) {
-                    let phrase = chunk[k..k + len].iter().map(|w| w.1).collect::<Vec<_>>().join(" ");
-                    if g.is_title(&phrase) || g.demonym(&phrase).is_some() {
-                        start = start.max(k + len);
-                    }
+            if st.last_sentence != si {
+                st.last_sentence = si;
+                self.sentences.push((t.id, si));
+            }
+            // Only content words are scored, so only their neighbours are counted.
+            if !st.content {
+                continue;
+            }
+            if i > 0 {
+                self.left.push((t.id, chunk[i - 1].id));
+            }
+            if let Some(next) = chunk.get(i + 1) {
+                self.right.push((t.id, next.id));
+            }
+        }
+        self.candidates(chunk, g);
+    }
+
+    /// Candidate phrases of a chunk: each capitalized run as one name (titles and demonyms before it
+    /// dropped: "US Secretary of State Marco Rubio" → "Marco Rubio"), and 1–3-word lowercase phrases
+    /// that start and end on content words ("of" may sit inside).
+    fn candidates(&mut self, chunk: &[Tok<'_>], g: &Gazetteer) {
+        let cap = |t: &Tok<'_>| is_capitalized(t.surface) && !(t.initial && g.is_common_cap(t.surface));
+        let mut i = 0;
+        while i < chunk.len() {
+            if cap(&chunk[i]) {
+                let mut end = i + 1;
+                while end < chunk.len()
+                    && (cap(&chunk[end])
+                        || (self.key(chunk[end].id) == "of" && chunk.get(end + 1).is_some_and(&cap)))
+                {
+                    end += 1;
+                }
+                let start = self.name_start(&chunk[i..end], g) + i;
+                if start < end && end - start <= MAX_NGRAM && self.words[chunk[start].id as usize].content {
+                    self.add(&chunk[start..end], true);
+                }
+                i = end;
+                continue;
+            }
+            for n in 1..=MAX_NGRAM.min(chunk.len() - i) {
+                let words = &chunk[i..i + n];
+                if words.iter().any(&cap) {
+                    break;
+                }
+                let ok = words.iter().enumerate().all(|(k, t)| {
+                    let w = &self.words[t.id as usize];
+                    w.content || (k > 0 && k < n - 1 && self.key(t.id) == "of")
+                });
+                if ok {
+                    self.add(words, false);
                 }
             }
-            if start < end && end - start <= 4 && is_content(&chunk[start].0, g) {
-                add_candidate(&chunk[start..end], pos, cands);
-            }
-            i = end;
-            continue;
+            i += 1;
         }
-        for n in 1..=MAX_NGRAM.min(chunk.len() - i) {
-            let words = &chunk[i..i + n];
-            if words.iter().enumerate().any(|(k, _)| cap(i + k)) {
+    }
+
+    /// Where the name in a capitalized run starts: after its last title or demonym.
+    fn name_start(&self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
+        let mut start = 0;
+        for k in 0..run.len() {
+            let longest = g.longest_from(self.key(run[k].id)).min(run.len() - k);
+            for len in 1..=longest {
+                let phrase = run[k..k + len].iter().map(|t| t.surface).collect::<Vec<_>>().join(" ");
+                if g.is_title(&phrase) || g.demonym(&phrase).is_some() {
+                    start = start.max(k + len);
+                }
+            }
+        }
+        start
+    }
+
+    fn add(&mut self, words: &[Tok<'_>], proper: bool) {
+        let mut k = [u32::MAX; MAX_NGRAM];
+        for (slot, t) in k.iter_mut().zip(words) {
+            *slot = t.id;
+        }
+        let (first, last) = (&words[0], &words[words.len() - 1]);
+        let span = (first.start, last.start + last.surface.len());
+        let c = self.cands.entry(k).or_insert(Candidate { len: words.len(), tf: 0.0, span, proper });
+        c.tf += 1.0;
+    }
+
+    /// Scores every candidate and keeps the best, skipping phrases that repeat a chosen one's words.
+    fn best(mut self, text: &str, n_sent: usize) -> Vec<String> {
+        let scores = self.word_scores(n_sent);
+        let mut ranked: Vec<(f64, &[u32; MAX_NGRAM], &Candidate)> = self
+            .cands
+            .iter()
+            .map(|(ids, c)| {
+                let ws = ids[..c.len].iter().map(|&w| scores[w as usize]);
+                let (prod, sum) = ws.fold((1.0, 0.0), |(p, s), x| (p * x, s + x));
+                (prod / (c.tf * (1.0 + sum)), ids, c)
+            })
+            .collect();
+        // Only the best few can be chosen (some are skipped as repeats): select them, then sort.
+        let order = |a: &(f64, &[u32; MAX_NGRAM], &Candidate), b: &(f64, &[u32; MAX_NGRAM], &Candidate)| {
+            a.0.total_cmp(&b.0).then(a.2.span.cmp(&b.2.span))
+        };
+        let keep = ranked.len().min(SHORTLIST);
+        if keep > 0 && keep < ranked.len() {
+            ranked.select_nth_unstable_by(keep - 1, order);
+        }
+        ranked.truncate(keep);
+        ranked.sort_by(order);
+        let mut out: Vec<(&[u32], &Candidate)> = Vec::new();
+        for (_, ids, c) in ranked {
+            if out.len() == MAX_KEYWORDS {
                 break;
             }
-            let inner_ok = words.iter().enumerate().all(|(k, w)| {
-                if k == 0 || k == n - 1 {
-                    is_content(&w.0, g)
-                } else {
-                    is_content(&w.0, g) || w.0 == "of"
-                }
+            // Runs of unspaced script (Japanese, Chinese) are not phrases.
+            if c.span.1 - c.span.0 > MAX_PHRASE_BYTES {
+                continue;
+            }
+            let ids = &ids[..c.len];
+            // Phrases sharing half their words with a chosen one repeat it ("favoring free trade").
+            let overlaps = out.iter().any(|(o, _)| {
+                let shared = ids.iter().filter(|w| o.contains(w)).count();
+                shared > 0 && shared * 2 >= ids.len().min(o.len())
             });
-            if inner_ok {
-                add_candidate(words, pos, cands);
+            if !overlaps {
+                out.push((ids, c));
             }
         }
-        i += 1;
+        out.into_iter().map(|(_, c)| surface(text, c)).collect()
+    }
+
+    /// YAKE word scores (lower is more important), indexed by word id.
+    fn word_scores(&mut self, n_sent: usize) -> Vec<f64> {
+        let tfs: Vec<f64> = self.words.iter().filter(|w| w.content).map(|w| w.tf).collect();
+        if tfs.is_empty() {
+            return vec![f64::INFINITY; self.words.len()];
+        }
+        let mean = tfs.iter().sum::<f64>() / tfs.len() as f64;
+        let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
+        let max_tf = tfs.iter().copied().fold(1.0, f64::max);
+        // Distinct neighbours per word, and the sentences of each word in order.
+        let left = distinct_per_word(&mut self.left, self.words.len());
+        let right = distinct_per_word(&mut self.right, self.words.len());
+        // Sorted by word, each word's sentences form one slice: (first index, count).
+        self.sentences.sort_unstable();
+        let mut spans = vec![(0usize, 0usize); self.words.len()];
+        for (i, &(w, _)) in self.sentences.iter().enumerate() {
+            let span = &mut spans[w as usize];
+            if span.1 == 0 {
+                span.0 = i;
+            }
+            span.1 += 1;
+        }
+        self.words
+            .iter()
+            .enumerate()
+            .map(|(id, s)| {
+                let (first, count) = spans[id];
+                let sents = &self.sentences[first..first + count];
+                if !s.content || sents.is_empty() {
+                    // Stop words inside a phrase ("of") weigh in neutrally.
+                    return 1.0;
+                }
+                // The five YAKE features: casing, position (median sentence), frequency relative to
+                // the mean, relatedness (distinct neighbours: a word next to many different words
+                // is a function word) and spread over sentences.
+                let t_case = s.tf_case / (1.0 + s.tf.ln());
+                let median = sents[sents.len() / 2].1 as f64;
+                let t_pos = (3.0 + median).ln().ln();
+                let t_freq = s.tf / (mean + std);
+                let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
+                let t_diff = sents.len() as f64 / n_sent as f64;
+                t_rel * t_pos / (t_case + t_freq / t_rel + t_diff / t_rel)
+            })
+            .collect()
     }
 }
 
-fn add_candidate(words: &[(String, &str, bool)], pos: usize, cands: &mut HashMap<String, Candidate>) {
-    let keys: Vec<String> = words.iter().map(|w| w.0.clone()).collect();
-    let id = keys.join(" ");
-    let surface = words
-        .iter()
-        .map(|w| if is_capitalized(w.1) { w.1.to_string() } else { w.1.to_lowercase() })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let c = cands.entry(id).or_insert_with(|| Candidate { words: keys, first: pos, ..Default::default() });
-    c.tf += 1.0;
-    *c.surfaces.entry(surface).or_default() += 1;
-}
-
-/// A word that may start or end a key phrase: not a stop word, not a number, not one letter.
-fn is_content(k: &str, g: &gazetteer::Gazetteer) -> bool {
-    k.chars().count() > 1
-        && !g.is_stopword(k)
-        && k.chars().any(char::is_alphabetic)
-        && !k.chars().all(|c| c.is_ascii_digit() || c == ',')
-}
-
-/// YAKE word scores (lower is more important) for content words.
-fn word_scores(
-    stats: &HashMap<String, WordStats>,
-    n_sent: usize,
-    g: &gazetteer::Gazetteer,
-) -> HashMap<String, f64> {
-    let content: Vec<(&String, &WordStats)> = stats.iter().filter(|(k, _)| is_content(k, g)).collect();
-    let tfs: Vec<f64> = content.iter().map(|(_, s)| s.tf).collect();
-    if tfs.is_empty() {
-        return HashMap::new();
+/// How many distinct second values each word has in a list of (word, value) pairs.
+fn distinct_per_word(pairs: &mut [(u32, u32)], words: usize) -> Vec<u32> {
+    pairs.sort_unstable();
+    let mut out = vec![0u32; words];
+    let mut prev = None;
+    for &p in pairs.iter() {
+        if prev != Some(p) {
+            out[p.0 as usize] += 1;
+            prev = Some(p);
+        }
     }
-    let mean = tfs.iter().sum::<f64>() / tfs.len() as f64;
-    let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
-    let max_tf = tfs.iter().cloned().fold(1.0, f64::max);
-    content
-        .into_iter()
-        .map(|(k, s)| {
-            let t_case = s.tf_case / (1.0 + s.tf.ln());
-            let mut positions = s.sentences.clone();
-            positions.sort_unstable();
-            let median = positions[positions.len() / 2] as f64;
-            let t_pos = (3.0 + median).ln().ln();
-            let t_freq = s.tf / (mean + std);
-            let dl = s.left.len() as f64 / s.tf;
-            let dr = s.right.len() as f64 / s.tf;
-            let t_rel = 1.0 + (dl + dr) * s.tf / max_tf;
-            let t_diff = s.sentences.len() as f64 / n_sent as f64;
-            let score = t_rel * t_pos / (t_case + t_freq / t_rel + t_diff / t_rel);
-            (k.clone(), score)
-        })
-        .collect()
+    out
+}
+
+/// How a candidate reads: its first occurrence, possessives dropped, lowercase unless a name.
+fn surface(text: &str, c: &Candidate) -> String {
+    let words: Vec<&str> = text[c.span.0..c.span.1].split_whitespace().map(strip_possessive).collect();
+    let joined = words.join(" ");
+    if c.proper {
+        joined
+    } else {
+        joined.to_lowercase()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::news::sentences::split;
+    use crate::news::text::tokenize;
 
     #[test]
     fn finds_the_topic() {
@@ -254,7 +359,7 @@ mod tests {
                  Trump said the ceasefire talks with Putin were productive. \
                  Putin said a ceasefire deal needs guarantees. \
                  Both leaders left Alaska on Friday after the summit.";
-        let k = extract(t, &split(t), 0);
+        let k = extract(t, &tokenize(t), &split(t), 0);
         assert!((5..=10).contains(&k.len()), "{k:?}");
         assert!(k.iter().any(|w| w.contains("ceasefire")), "{k:?}");
         assert!(k.iter().any(|w| w.contains("Putin")), "{k:?}");
@@ -262,7 +367,16 @@ mod tests {
     }
 
     #[test]
+    fn names_are_taken_whole() {
+        let t = "US Secretary of State Marco Rubio met officials. Rubio said the talks went well. \
+                 The talks covered trade and security in detail.";
+        let k = extract(t, &tokenize(t), &split(t), 0);
+        assert!(k.contains(&"Marco Rubio".to_string()), "{k:?}");
+        assert!(!k.iter().any(|w| w.contains("Secretary")), "{k:?}");
+    }
+
+    #[test]
     fn empty_text_has_no_keywords() {
-        assert!(extract("", &[], 0).is_empty());
+        assert!(extract("", &[], &[], 0).is_empty());
     }
 }

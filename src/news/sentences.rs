@@ -54,7 +54,7 @@ fn split_paragraph(text: &str, para: Range<usize>, p: usize, out: &mut Vec<Sente
     let mut start = 0usize;
     let mut iter = s.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
-        if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}') {
+        if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
             continue;
         }
         // Swallow the run of terminal marks, closing quotes and brackets after the first mark.
@@ -85,6 +85,10 @@ fn push(text: &str, r: Range<usize>, para: usize, out: &mut Vec<Sentence>) {
 /// Decides whether the terminal mark `c` at `i`, whose punctuation run ends at `end`, closes a sentence.
 fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
     let rest = &s[end..];
+    // CJK full stops end a sentence without a following space.
+    if matches!(c, '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
+        return true;
+    }
     // A boundary needs white space after the punctuation run ("U.S.-backed", "1.2" are not).
     if !rest.starts_with(char::is_whitespace) {
         return false;
@@ -104,6 +108,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
         // "?" / "!" / "..." or a dot followed by a closing quote: always final before a capital.
         return true;
     }
+    // A plain dot: decide by the word it ends.
     let word = word_before(s, i);
     let lower = word.to_lowercase();
     let next_word: &str = next_word_start.split(|ch: char| !ch.is_alphanumeric()).next().unwrap_or("");
@@ -117,6 +122,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
             return false;
         }
     }
+    // "U.S." / "Inc." / "a.m." end a sentence only before a typical sentence opener.
     if MAYBE_FINAL.contains(&lower.as_str()) || lower.contains('.') {
         return OPENERS.contains(&next_word);
     }

@@ -3,11 +3,11 @@
 //! (how many of their content words recur elsewhere) and overlap with the headline. Owns only the
 //! choice; sentence boundaries come from `sentences`, the dateline prefix is cut off.
 
-use std::collections::{HashMap, HashSet};
-
 use super::gazetteer;
 use super::sentences::Sentence;
-use super::text::{key, tokenize};
+use std::hash::BuildHasher;
+
+use super::text::{push_key, tokenize, FastMap as HashMap, FastSet as HashSet};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -17,6 +17,8 @@ const MAX_BYTES: usize = 420;
 /// Builds the summary from `sentences` of `text`; `body_start` skips a dateline.
 pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: Option<&str>) -> String {
     let g = gazetteer::get();
+    // Candidate sentences: running prose only (no headings, captions, questions or one-word lines),
+    // the dateline cut off the first one, and only the opening of the article.
     let usable: Vec<&str> = sentences
         .iter()
         .filter(|s| s.range.end > body_start)
@@ -28,30 +30,43 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
         return String::new();
     };
     // Content-word frequencies over the considered sentences: a central sentence shares many.
-    let content = |s: &str| -> HashSet<String> {
-        tokenize(s).iter().map(|t| key(t.text(s))).filter(|w| w.len() > 2 && !g.is_stopword(w)).collect()
+    // Words are compared by the hash of their key: no string is kept per word.
+    let hasher = foldhash::fast::RandomState::default();
+    let mut buf = String::new();
+    let mut content = |s: &str| -> HashSet<u64> {
+        let mut bag = HashSet::default();
+        for t in tokenize(s) {
+            buf.clear();
+            push_key(t.text(s), &mut buf);
+            if buf.len() > 2 && !g.is_stopword(&buf) {
+                bag.insert(hasher.hash_one(buf.as_str()));
+            }
+        }
+        bag
     };
-    let bags: Vec<HashSet<String>> = usable.iter().map(|s| content(s)).collect();
-    let mut df: HashMap<&str, usize> = HashMap::new();
+    let bags: Vec<HashSet<u64>> = usable.iter().map(|s| content(s)).collect();
+    let mut df: HashMap<u64, usize> = HashMap::default();
     for bag in &bags {
-        for w in bag {
-            *df.entry(w.as_str()).or_default() += 1;
+        for &w in bag {
+            *df.entry(w).or_default() += 1;
         }
     }
-    let title_words = title.map(content).unwrap_or_default();
+    let title_words = title.map(&mut content).unwrap_or_default();
+    // Score = centrality (shared content words, damped by length) plus headline overlap, discounted
+    // gently by position so the opening stays favoured without excluding a later key sentence.
     let mut scored: Vec<(f64, usize)> = rest
         .iter()
         .enumerate()
         .map(|(i, _)| {
             let bag = &bags[i + 1];
-            let central: f64 =
-                bag.iter().map(|w| (df[w.as_str()] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
+            let central: f64 = bag.iter().map(|w| (df[w] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
             let headline = bag.intersection(&title_words).count() as f64;
             let position = 1.0 / (1.0 + 0.15 * i as f64);
             ((central + 0.5 * headline) * position, i)
         })
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Take the best one or two while the summary stays short; print them in article order.
     let mut chosen: Vec<usize> = Vec::new();
     let mut len = lead.len();
     for (_, i) in scored {
@@ -74,11 +89,17 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
 
 /// A sentence of running prose: enough words, lowercase letters, a full stop; not a question.
 fn is_prose(s: &str) -> bool {
+    let end = s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')');
+    // Scripts written without spaces (Chinese, Japanese) are measured in characters.
+    let cjk = s
+        .chars()
+        .filter(|c| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF))
+        .count();
+    if cjk > 0 {
+        return (12..=300).contains(&s.chars().count()) && end.ends_with(['\u{3002}', '\u{FF01}', '.', '!']);
+    }
     let words = s.split_whitespace().count();
-    (6..=80).contains(&words)
-        && s.chars().any(char::is_lowercase)
-        && s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')')
-            .ends_with(['.', '!', '\u{2026}'])
+    (6..=80).contains(&words) && s.chars().any(char::is_lowercase) && end.ends_with(['.', '!', '\u{2026}'])
 }
 
 #[cfg(test)]
