@@ -183,25 +183,30 @@ fn words(name: &str) -> impl Iterator<Item = String> + '_ {
     out.into_iter()
 }
 
-/// Classifies one class name or id.
-fn name_hint(name: &str) -> Hint {
+/// Classifies one class name or id. A name with two content words (`entry-content`,
+/// `article__body`) is `Strong`: it outweighs a junk name on the same element.
+fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
         JUNK_WORDS.contains(&w)
             || (w != "commentary" && JUNK_PREFIXES.iter().any(|p| w.len() > p.len() && w.starts_with(p)))
     };
     let mut hint = Hint::None;
+    let mut content_words = 0;
     for w in words(name) {
         if is_junk(&w) {
-            return Hint::Junk;
+            return (Hint::Junk, false);
         }
         if LAYOUT_WORDS.contains(&w.as_str()) {
             hint = Hint::Layout;
-        } else if hint == Hint::None && CONTENT_WORDS.contains(&w.as_str()) {
-            hint = Hint::Content;
+        } else if CONTENT_WORDS.contains(&w.as_str()) {
+            content_words += 1;
+            if hint == Hint::None {
+                hint = Hint::Content;
+            }
         }
     }
-    hint
+    (hint, hint == Hint::Content && (content_words >= 2 || name.eq_ignore_ascii_case("articlebody")))
 }
 
 /// Classifies an element by its class names and id (each name on its own: `entry-content
@@ -216,22 +221,26 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
         _ => {}
     }
     let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
-    let mut any_content = false;
-    let mut any_junk = false;
-    let mut any_layout = false;
+    let (mut content, mut strong, mut junk, mut layout) = (false, false, false, false);
     for n in names {
         match name_hint(n) {
-            Hint::Content => any_content = true,
-            Hint::Junk => any_junk = true,
-            Hint::Layout => any_layout = true,
-            Hint::None => {}
+            (Hint::Content, s) => {
+                content = true;
+                strong |= s;
+            }
+            (Hint::Junk, _) => junk = true,
+            (Hint::Layout, _) => layout = true,
+            (Hint::None, _) => {}
         }
     }
-    match (any_content, any_junk, any_layout) {
-        (true, _, _) => Hint::Content,
-        (false, true, _) => Hint::Junk,
-        (false, false, true) => Hint::Layout,
-        _ => Hint::None,
+    if strong || (content && !junk) {
+        Hint::Content
+    } else if junk {
+        Hint::Junk
+    } else if layout {
+        Hint::Layout
+    } else {
+        Hint::None
     }
 }
 
@@ -399,6 +408,8 @@ mod tests {
         assert_eq!(hint(Some("commentary"), None, None), Hint::None);
         assert_eq!(hint(Some("x"), None, Some("navigation")), Hint::Layout);
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
+        assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
+        assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
     }
 
     #[test]

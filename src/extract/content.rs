@@ -39,6 +39,8 @@ pub struct Block {
     pub owner: u32,
     /// The tag of `owner`.
     pub tag: Tag,
+    /// Reads as a boilerplate label or notice ("Advertisement", "© 2025 …").
+    pub label: bool,
 }
 
 impl Block {
@@ -50,7 +52,12 @@ impl Block {
     fn value(&self) -> f32 {
         let chars = self.chars as f32;
         let ld = self.link_density();
-        if ld > 0.5 {
+        if self.label {
+            -chars
+        } else if self.tag.is_heading() {
+            // Headings belong to whatever they head: they neither make nor break a body.
+            -2.0
+        } else if ld > 0.5 {
             -(self.link_chars as f32) * 0.7
         } else if self.tag == Tag::Tr {
             // A table row: data, worth half its text.
@@ -69,13 +76,32 @@ impl Block {
     }
 }
 
-/// Marks the nodes that cannot hold article text (`true` = pruned, with its whole subtree).
-pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
+/// What pruning decided for every node.
+pub struct Pruning {
+    /// Cannot hold article text, with its whole subtree.
+    pub pruned: Vec<bool>,
+    /// Page furniture that may still hold the article (a `header`, `aside` or `footer`, an
+    /// element classed as a sidebar): it does not add to its ancestors' scores and is left out
+    /// when an ancestor is the body, but it can be the body itself.
+    pub soft: Vec<bool>,
+}
+
+/// What pruning makes of one element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Keep,
+    Soft,
+    Prune,
+}
+
+/// Marks the nodes that cannot hold article text and the soft furniture.
+pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let n = dom.nodes.len();
     let st = stats(dom);
     let total = st.first().map_or(1, |s| s.chars.max(1));
     let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
     let mut pruned = vec![false; n];
+    let mut soft = vec![false; n];
     for i in 0..n {
         let node = &dom.nodes[i];
         if node.parent != NONE && pruned[node.parent as usize] {
@@ -83,11 +109,13 @@ pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
             continue;
         }
         let Some(tag) = node.tag else { continue };
+        let verdict = verdict(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode);
         pruned[i] = cards[i]
-            || prunes(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode)
+            || verdict == Verdict::Prune
             || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
+        soft[i] = verdict == Verdict::Soft;
     }
-    pruned
+    Pruning { pruned, soft }
 }
 
 /// Text statistics of a subtree.
@@ -166,17 +194,18 @@ fn is_link_cluster(dom: &Dom, i: usize, tag: Tag, st: &[Stats]) -> bool {
 }
 
 /// Whether element `i` is furniture; `share` is its part of the page's text.
-fn prunes(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> bool {
+fn verdict(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> Verdict {
     use Tag::*;
+    let strict = mode == Mode::Strict;
     match tag {
-        Head | Title | Meta | Link | Base | Script | Style | Noscript | Nav | Aside | Footer | Button
-        | Select | Input | Option | Label | Dialog | Menu | Figcaption | Canvas | Video | Audio | Picture => {
-            return true
+        Head | Title | Meta | Link | Base | Script | Style | Noscript | Nav | Button | Select | Input
+        | Option | Label | Dialog | Menu | Figcaption | Canvas | Video | Audio | Picture => {
+            return Verdict::Prune
         }
         // Whole pages in a form (ASP.NET) are not pruned: only small forms.
-        Form => return share < 0.3,
-        Header => return share < 0.4,
-        Html | Body => return false,
+        Form if share < 0.3 => return Verdict::Prune,
+        Header | Footer | Aside if strict => return Verdict::Soft,
+        Html | Body => return Verdict::Keep,
         _ => {}
     }
     if dom.attr(i, Attr::Hidden).is_some()
@@ -184,18 +213,18 @@ fn prunes(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> bool {
         || dom.attr(i, Attr::Style).is_some_and(hides)
         || dom.attr(i, Attr::Class).is_some_and(boiler::is_hidden_class)
     {
-        return true;
+        return Verdict::Prune;
     }
-    if mode == Mode::Permissive || matches!(tag, Article | Main) {
-        return false;
+    if !strict || matches!(tag, Article | Main) {
+        return Verdict::Keep;
     }
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
-        return false;
+        return Verdict::Keep;
     }
     match boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
-        Hint::Junk => share < 0.5,
-        Hint::Layout => share < 0.35,
-        _ => false,
+        Hint::Junk if share < 0.5 => Verdict::Prune,
+        Hint::Layout => Verdict::Soft,
+        _ => Verdict::Keep,
     }
 }
 
@@ -207,8 +236,15 @@ fn hides(style: &str) -> bool {
 
 /// Cuts the unpruned text into blocks, in document order.
 pub fn segment(dom: &Dom, pruned: &[bool]) -> Vec<Block> {
-    let mut seg =
-        Segmenter { blocks: Vec::new(), buf: String::new(), chars: 0, links: 0, punct: 0, space: false };
+    let mut seg = Segmenter {
+        blocks: Vec::new(),
+        buf: String::new(),
+        chars: 0,
+        links: 0,
+        punct: 0,
+        mark: 0,
+        space: false,
+    };
     // Open block elements and links, as (node, end of subtree).
     let mut open: Vec<(u32, u32)> = vec![(0, dom.nodes.len() as u32)];
     let mut link_end = 0u32;
@@ -253,6 +289,8 @@ struct Segmenter {
     chars: u32,
     links: u32,
     punct: u32,
+    /// A Latin punctuation mark was just seen (1), to be counted if a space follows.
+    mark: u32,
     /// A space is due before the next word.
     space: bool,
 }
@@ -262,7 +300,12 @@ impl Segmenter {
         for c in text.chars() {
             if c.is_whitespace() {
                 self.space = true;
+                // A Latin mark counts only when a space follows ("93.3" or "a,b" are no sentences).
+                self.punct += std::mem::take(&mut self.mark);
                 continue;
+            }
+            if c.is_alphanumeric() {
+                self.mark = 0;
             }
             if self.space && !self.buf.is_empty() && !self.buf.ends_with('\n') {
                 self.buf.push(' ');
@@ -273,8 +316,9 @@ impl Segmenter {
             if in_link {
                 self.links += 1;
             }
-            if matches!(c, '.' | ',' | ';' | '!' | '?' | '。' | '，' | '、' | '！' | '？' | '؟' | '،' | '।')
-            {
+            if matches!(c, '.' | ',' | ';' | '!' | '?' | '؟' | '،' | '।') {
+                self.mark = 1;
+            } else if matches!(c, '。' | '，' | '、' | '！' | '？') {
                 self.punct += 1;
             }
         }
@@ -288,9 +332,12 @@ impl Segmenter {
     }
 
     fn flush(&mut self, dom: &Dom, owner: u32) {
+        self.punct += std::mem::take(&mut self.mark);
         if self.chars > 0 {
             let text = self.buf.trim_end().to_string();
+            let label = boiler::is_label(&text, self.chars as usize);
             self.blocks.push(Block {
+                label,
                 text,
                 chars: self.chars,
                 link_chars: self.links,
@@ -308,7 +355,7 @@ impl Segmenter {
 }
 
 /// The element whose subtree holds the best text, or `None` when no block is worth anything.
-pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
+pub fn best_root(dom: &Dom, blocks: &[Block], soft: &[bool]) -> Option<u32> {
     let n = dom.nodes.len();
     let mut score = vec![0f32; n];
     for b in blocks {
@@ -316,7 +363,8 @@ pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
     }
     for i in (1..n).rev() {
         let p = dom.nodes[i].parent;
-        if p != NONE {
+        // Soft furniture can be the body but adds nothing to its ancestors.
+        if p != NONE && !soft[i] {
             score[p as usize] += score[i];
         }
     }
@@ -352,9 +400,19 @@ fn favour(dom: &Dom, i: u32) -> f32 {
 }
 
 /// The text of the blocks under `root`, cleaned, paragraphs separated by a blank line.
-pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> String {
+pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Option<&str>) -> String {
     let end = dom.nodes[root as usize].end;
-    let inside: Vec<&Block> = blocks.iter().filter(|b| b.owner >= root && b.owner < end).collect();
+    let in_soft = |mut i: u32| {
+        while i != root && i != NONE {
+            if soft[i as usize] {
+                return true;
+            }
+            i = dom.nodes[i as usize].parent;
+        }
+        false
+    };
+    let inside: Vec<&Block> =
+        blocks.iter().filter(|b| b.owner >= root && b.owner < end && !in_soft(b.owner)).collect();
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -363,7 +421,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> St
             if b.link_density() > 0.5 && b.chars < 400 {
                 return false;
             }
-            if boiler::is_label(&b.text, b.chars as usize) || is_markup(&b.text) {
+            if b.label || is_markup(&b.text) {
                 return false;
             }
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
@@ -404,4 +462,38 @@ fn is_markup(text: &str) -> bool {
 /// A comparison key: letters and digits, lower case.
 fn key(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Development aid: `DUMP=page.html cargo test --lib extract::content::tests::dump --
+    /// --ignored --nocapture` prints every block with its owner, value and whether it is kept.
+    #[test]
+    #[ignore]
+    fn dump() {
+        let path = std::env::var("DUMP").expect("DUMP=path");
+        let html = crate::charset::decode_html(&std::fs::read(path).expect("page"), None, None);
+        let dom = Dom::parse(&super::super::prepass::strip(&html).html);
+        for mode in [Mode::Strict, Mode::Permissive] {
+            let p = prune(&dom, mode);
+            let blocks = segment(&dom, &p.pruned);
+            let root = best_root(&dom, &blocks, &p.soft);
+            let st = stats(&dom);
+            if let Some(r) = root {
+                let v = verdict(&dom, r, dom.tag(r).unwrap(), 0.1, mode);
+                println!("pruned {} soft {} verdict {v:?}", p.pruned[r as usize], p.soft[r as usize]);
+            }
+            println!(
+                "== {mode:?} root {root:?} {:?} share {:?}",
+                root.map(|r| (dom.tag(r), dom.attr(r, Attr::Class))),
+                root.map(|r| st[r as usize].chars as f32 / st[0].chars as f32)
+            );
+            for b in &blocks {
+                let t: String = b.text.chars().take(90).collect();
+                println!("{:>6} {:?} {:>7.1} {t:?}", b.owner, b.tag, b.value());
+            }
+        }
+    }
 }

@@ -110,10 +110,10 @@ fn body(dom: &Dom, ld_body: Option<&str>, title: Option<&str>) -> String {
 }
 
 fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
-    let pruned = content::prune(dom, mode);
-    let blocks = content::segment(dom, &pruned);
-    match content::best_root(dom, &blocks) {
-        Some(root) => content::render(dom, &blocks, root, title),
+    let pruning = content::prune(dom, mode);
+    let blocks = content::segment(dom, &pruning.pruned);
+    match content::best_root(dom, &blocks, &pruning.soft) {
+        Some(root) => content::render(dom, &blocks, root, &pruning.soft, title),
         None => String::new(),
     }
 }
