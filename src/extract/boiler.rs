@@ -9,8 +9,10 @@ pub enum Hint {
     /// Nothing either way.
     #[default]
     None,
-    /// Names the article body (`entry-content`, `article-body`, `itemprop=articleBody` …).
+    /// Names content, weakly (`content`, `post`, `text-2` …).
     Content,
+    /// Names the article body with two content words (`entry-content`, `article-body` …).
+    Article,
     /// Names a kind of boilerplate that is never story text (comments, sharing, ads …).
     Junk,
     /// Names page layout (sidebar, header, footer, menu): junk unless it holds most of the text.
@@ -230,10 +232,12 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
             }
             (Hint::Junk, _) => junk = true,
             (Hint::Layout, _) => layout = true,
-            (Hint::None, _) => {}
+            (Hint::None | Hint::Article, _) => {}
         }
     }
-    if strong || (content && !junk) {
+    if strong {
+        Hint::Article
+    } else if content && !junk {
         Hint::Content
     } else if junk {
         Hint::Junk
@@ -399,7 +403,8 @@ mod tests {
 
     #[test]
     fn each_class_name_on_its_own() {
-        assert_eq!(hint(Some("entry-content share-enabled"), None, None), Hint::Content);
+        assert_eq!(hint(Some("entry-content share-enabled"), None, None), Hint::Article);
+        assert_eq!(hint(Some("content"), None, None), Hint::Content);
         assert_eq!(hint(Some("article-share"), None, None), Hint::Junk);
         assert_eq!(hint(Some("socialShareBar"), None, None), Hint::Junk);
         assert_eq!(hint(None, Some("comments"), None), Hint::Junk);

@@ -84,6 +84,8 @@ pub struct Pruning {
     /// element classed as a sidebar): it does not add to its ancestors' scores and is left out
     /// when an ancestor is the body, but it can be the body itself.
     pub soft: Vec<bool>,
+    /// What each element's class, id and role say.
+    pub hints: Vec<Hint>,
 }
 
 /// What pruning makes of one element.
@@ -97,8 +99,15 @@ enum Verdict {
 /// Marks the nodes that cannot hold article text and the soft furniture.
 pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let n = dom.nodes.len();
-    let st = stats(dom);
+    let hints: Vec<Hint> = (0..n as u32)
+        .map(|i| match dom.tag(i) {
+            Some(_) => boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)),
+            None => Hint::None,
+        })
+        .collect();
+    let st = stats(dom, &hints);
     let total = st.first().map_or(1, |s| s.chars.max(1));
+    let total_prose = st.first().map_or(1, |s| s.prose.max(1));
     let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
     let mut pruned = vec![false; n];
     let mut soft = vec![false; n];
@@ -109,13 +118,15 @@ pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
             continue;
         }
         let Some(tag) = node.tag else { continue };
-        let verdict = verdict(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode);
+        let share =
+            Share { text: st[i].chars as f32 / total as f32, prose: st[i].prose as f32 / total_prose as f32 };
+        let verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
         pruned[i] = cards[i]
             || verdict == Verdict::Prune
             || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
         soft[i] = verdict == Verdict::Soft;
     }
-    Pruning { pruned, soft }
+    Pruning { pruned, soft, hints }
 }
 
 /// Text statistics of a subtree.
@@ -127,12 +138,17 @@ struct Stats {
     link_chars: u32,
     /// Number of links.
     links: u32,
+    /// Characters of long text nodes outside links: a cheap measure of running text.
+    prose: u32,
+    /// The element or one below it is named as the article body ([`Hint::Article`]).
+    article_below: bool,
 }
 
 /// [`Stats`] of every subtree, by one reverse pass over the arena.
-fn stats(dom: &Dom) -> Vec<Stats> {
+fn stats(dom: &Dom, hints: &[Hint]) -> Vec<Stats> {
     let mut st = vec![Stats::default(); dom.nodes.len()];
     for i in (0..dom.nodes.len()).rev() {
+        st[i].article_below |= hints[i] == Hint::Article;
         match dom.nodes[i].tag {
             None => {
                 st[i].chars = dom.node_text(i as u32).chars().filter(|c| !c.is_whitespace()).count() as u32
@@ -150,6 +166,8 @@ fn stats(dom: &Dom) -> Vec<Stats> {
             ps.chars += s.chars;
             ps.link_chars += s.link_chars;
             ps.links += s.links;
+            ps.prose += s.prose;
+            ps.article_below |= s.article_below;
         }
     }
     st
@@ -183,18 +201,46 @@ fn teaser_cards(dom: &Dom, st: &[Stats]) -> Vec<bool> {
 /// "more about this person" links embedded in a paragraph).
 fn is_link_cluster(dom: &Dom, i: usize, tag: Tag, st: &[Stats]) -> bool {
     let s = st[i];
-    let p = dom.nodes[i].parent;
-    !tag.is_block()
+    let mut p = dom.nodes[i].parent;
+    while p != NONE && !dom.tag(p).is_some_and(Tag::is_block) {
+        p = dom.nodes[p as usize].parent;
+    }
+    // Inline, nearly all links, and inside a block that has other text too.
+    let cluster = !tag.is_block()
         && tag != Tag::A
         && s.links >= 2
         && s.chars > 100
         && s.link_chars as f32 > 0.9 * s.chars as f32
         && p != NONE
-        && st[p as usize].chars as f32 > 1.5 * s.chars as f32
+        && st[p as usize].chars > s.chars;
+    // The innermost such element: not one wrapping a single child that holds it all (the
+    // name linked in the sentence stays, the card beside it goes).
+    cluster && !first_children(dom, i as u32).any(|c| st[c as usize].chars as f32 >= 0.9 * s.chars as f32)
 }
 
-/// Whether element `i` is furniture; `share` is its part of the page's text.
-fn verdict(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> Verdict {
+/// Children of `i`, in order.
+fn first_children(dom: &Dom, i: u32) -> impl Iterator<Item = u32> + '_ {
+    let first = (dom.nodes[i as usize].end > i + 1).then_some(i + 1);
+    std::iter::successors(first, move |&c| Some(dom.nodes[c as usize].next_sibling).filter(|&n| n != NONE))
+}
+
+/// An element's part of the page's text and of its running text (long text nodes).
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    text: f32,
+    prose: f32,
+}
+
+/// Whether element `i` is furniture.
+fn verdict(
+    dom: &Dom,
+    i: u32,
+    tag: Tag,
+    hint: Hint,
+    share: Share,
+    article_below: bool,
+    mode: Mode,
+) -> Verdict {
     use Tag::*;
     let strict = mode == Mode::Strict;
     match tag {
@@ -203,7 +249,7 @@ fn verdict(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> Verdict {
             return Verdict::Prune
         }
         // Whole pages in a form (ASP.NET) are not pruned: only small forms.
-        Form if share < 0.3 => return Verdict::Prune,
+        Form if share.text < 0.3 => return Verdict::Prune,
         Header | Footer | Aside if strict => return Verdict::Soft,
         Html | Body => return Verdict::Keep,
         _ => {}
@@ -221,9 +267,12 @@ fn verdict(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> Verdict {
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
         return Verdict::Keep;
     }
-    match boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
-        Hint::Junk if share < 0.5 => Verdict::Prune,
-        Hint::Layout => Verdict::Soft,
+    match hint {
+        // Named as junk but holding most of the text or an element named as the article
+        // body (a blog post in a "widget"): it may still be the body, but it lends nothing to
+        // its ancestors.
+        Hint::Junk if share.text < 0.5 && share.prose < 0.6 && !article_below => Verdict::Prune,
+        Hint::Junk | Hint::Layout => Verdict::Soft,
         _ => Verdict::Keep,
     }
 }
@@ -355,7 +404,8 @@ impl Segmenter {
 }
 
 /// The element whose subtree holds the best text, or `None` when no block is worth anything.
-pub fn best_root(dom: &Dom, blocks: &[Block], soft: &[bool]) -> Option<u32> {
+pub fn best_root(dom: &Dom, blocks: &[Block], pruning: &Pruning) -> Option<u32> {
+    let soft = &pruning.soft;
     let n = dom.nodes.len();
     let mut score = vec![0f32; n];
     for b in blocks {
@@ -374,7 +424,7 @@ pub fn best_root(dom: &Dom, blocks: &[Block], soft: &[bool]) -> Option<u32> {
         if s <= 0.0 || dom.nodes[i].tag.is_none() {
             continue;
         }
-        let s = s * favour(dom, i as u32);
+        let s = s * favour(dom, i as u32, &pruning.hints);
         // `>=`: on a tie the deeper (later in pre-order) element wins.
         if s >= best_score {
             best_score = s;
@@ -385,7 +435,7 @@ pub fn best_root(dom: &Dom, blocks: &[Block], soft: &[bool]) -> Option<u32> {
 }
 
 /// A small bonus for elements whose tag, itemprop or class names the article.
-fn favour(dom: &Dom, i: u32) -> f32 {
+fn favour(dom: &Dom, i: u32, hints: &[Hint]) -> f32 {
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
         return 1.25;
     }
@@ -393,7 +443,7 @@ fn favour(dom: &Dom, i: u32) -> f32 {
     if matches!(dom.tag(i), Some(Tag::Article | Tag::Main)) {
         f += 0.1;
     }
-    if boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), None) == Hint::Content {
+    if matches!(hints[i as usize], Hint::Content | Hint::Article) {
         f += 0.1;
     }
     f
@@ -479,10 +529,18 @@ mod tests {
         for mode in [Mode::Strict, Mode::Permissive] {
             let p = prune(&dom, mode);
             let blocks = segment(&dom, &p.pruned);
-            let root = best_root(&dom, &blocks, &p.soft);
+            let root = best_root(&dom, &blocks, &p);
             let st = stats(&dom);
             if let Some(r) = root {
-                let v = verdict(&dom, r, dom.tag(r).unwrap(), 0.1, mode);
+                let v = verdict(
+                    &dom,
+                    r,
+                    dom.tag(r).unwrap(),
+                    p.hints[r as usize],
+                    Share { text: 0.1, prose: 0.1 },
+                    false,
+                    mode,
+                );
                 println!("pruned {} soft {} verdict {v:?}", p.pruned[r as usize], p.soft[r as usize]);
             }
             println!(

@@ -112,7 +112,7 @@ fn body(dom: &Dom, ld_body: Option<&str>, title: Option<&str>) -> String {
 fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
     let pruning = content::prune(dom, mode);
     let blocks = content::segment(dom, &pruning.pruned);
-    match content::best_root(dom, &blocks, &pruning.soft) {
+    match content::best_root(dom, &blocks, &pruning) {
         Some(root) => content::render(dom, &blocks, root, &pruning.soft, title),
         None => String::new(),
     }
