@@ -530,7 +530,7 @@ mod tests {
             let p = prune(&dom, mode);
             let blocks = segment(&dom, &p.pruned);
             let root = best_root(&dom, &blocks, &p);
-            let st = stats(&dom);
+            let st = stats(&dom, &p.hints);
             if let Some(r) = root {
                 let v = verdict(
                     &dom,
