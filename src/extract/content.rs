@@ -70,6 +70,15 @@ impl Block {
         }
     }
 
+    /// A standfirst: a real paragraph of prose, no heading, few links.
+    fn is_lead(&self) -> bool {
+        !self.tag.is_heading()
+            && self.chars >= 80
+            && self.punct > 0
+            && self.link_density() < 0.2
+            && !self.label
+    }
+
     /// Looks like running text: long enough or ending a sentence.
     fn is_prose(&self) -> bool {
         self.link_density() < 0.5 && (self.chars >= 80 || (self.chars >= 20 && self.punct > 0))
@@ -452,17 +461,34 @@ fn favour(dom: &Dom, i: u32, hints: &[Hint]) -> f32 {
 /// The text of the blocks under `root`, cleaned, paragraphs separated by a blank line.
 pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Option<&str>) -> String {
     let end = dom.nodes[root as usize].end;
-    let in_soft = |mut i: u32| {
+    // The soft furniture between a block and the root, if any.
+    let soft_above = |mut i: u32| {
         while i != root && i != NONE {
             if soft[i as usize] {
-                return true;
+                return Some(i);
             }
             i = dom.nodes[i as usize].parent;
         }
-        false
+        None
     };
-    let inside: Vec<&Block> =
-        blocks.iter().filter(|b| b.owner >= root && b.owner < end && !in_soft(b.owner)).collect();
+    let leads = lead_headers(dom, root);
+    let inside: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| {
+            let in_lead = leads.iter().any(|&(h, e)| b.owner >= h && b.owner < e);
+            if in_lead {
+                return b.is_lead();
+            }
+            if b.owner < root || b.owner >= end {
+                return false;
+            }
+            match soft_above(b.owner) {
+                None => true,
+                // A standfirst in the article's own header is part of the story.
+                Some(s) => dom.tag(s) == Some(Tag::Header) && b.is_lead(),
+            }
+        })
+        .collect();
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -484,6 +510,26 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             out.push_str("\n\n");
         }
         out.push_str(&b.text);
+    }
+    out
+}
+
+/// `header` elements just before the body (siblings before it or its parent's): their
+/// standfirst belongs to the story. As (node, end of subtree).
+fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut node = root;
+    for _ in 0..2 {
+        let parent = dom.nodes[node as usize].parent;
+        if parent == NONE {
+            break;
+        }
+        for c in first_children(dom, parent).take_while(|&c| c != node) {
+            if dom.tag(c) == Some(Tag::Header) {
+                out.push((c, dom.nodes[c as usize].end));
+            }
+        }
+        node = parent;
     }
     out
 }
