@@ -391,6 +391,66 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     ANYWHERE.iter().any(|p| lower.contains(p))
 }
 
+/// Headings or short lines after which an article does not go on (lower case prefixes).
+const END_MARKERS: &[&str] = &[
+    "related",
+    "read more",
+    "read next",
+    "more from",
+    "more on this",
+    "more stories",
+    "more news",
+    "you may also",
+    "you might also",
+    "recommended",
+    "most read",
+    "most popular",
+    "popular posts",
+    "trending",
+    "comments",
+    "leave a comment",
+    "leave a reply",
+    "share this",
+    "about the author",
+    "see also",
+    "das könnte sie",
+    "das könnte dich",
+    "schon gelesen",
+    "lesen sie auch",
+    "mehr zum thema",
+    "weitere artikel",
+    "auch interessant",
+    "ähnliche artikel",
+    "zobacz także",
+    "czytaj też",
+    "czytaj także",
+    "à lire aussi",
+    "lire aussi",
+    "sur le même sujet",
+    "articles similaires",
+    "te puede interesar",
+    "noticias relacionadas",
+    "artículos relacionados",
+    "leggi anche",
+    "potrebbe interessarti",
+    "articoli correlati",
+    "читайте также",
+    "похожие",
+    "lees ook",
+    "gerelateerde",
+    "相关",
+    "関連",
+];
+
+/// True for a short line that closes the article ("Related stories", "Lesen Sie auch").
+pub fn is_end_marker(text: &str, chars: usize) -> bool {
+    if chars > 60 {
+        return false;
+    }
+    let lower = text.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    END_MARKERS.iter().any(|m| lower.starts_with(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -415,6 +475,13 @@ mod tests {
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
         assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
         assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+    }
+
+    #[test]
+    fn end_markers() {
+        assert!(is_end_marker("Related Stories", 14));
+        assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
+        assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
     }
 
     #[test]

@@ -503,6 +503,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
         })
         .collect();
+    cut_tail(&mut kept);
     trim_edges(&mut kept);
     let mut out = String::new();
     for b in kept {
@@ -512,6 +513,20 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
         out.push_str(&b.text);
     }
     out
+}
+
+/// Ends the article at a closing marker ("Related stories", "Lesen Sie auch") once most of
+/// its text has been seen: what follows such a line is a list of other stories.
+fn cut_tail(kept: &mut Vec<&Block>) {
+    let total: u32 = kept.iter().map(|b| b.chars).sum();
+    let mut seen = 0;
+    for (k, b) in kept.iter().enumerate() {
+        if seen as f32 >= 0.5 * total as f32 && boiler::is_end_marker(&b.text, b.chars as usize) {
+            kept.truncate(k);
+            return;
+        }
+        seen += b.chars;
+    }
 }
 
 /// `header` elements just before the body (siblings before it or its parent's): their
