@@ -73,7 +73,7 @@ impl Block {
     /// A standfirst: a real paragraph of prose, no heading, few links.
     fn is_lead(&self) -> bool {
         !self.tag.is_heading()
-            && self.chars >= 80
+            && self.chars >= 60
             && self.punct > 0
             && self.link_density() < 0.2
             && !self.label
@@ -489,6 +489,8 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             }
         })
         .collect();
+    let mut inside = inside;
+    cut_tail(&mut inside);
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -503,7 +505,6 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
         })
         .collect();
-    cut_tail(&mut kept);
     trim_edges(&mut kept);
     let mut out = String::new();
     for b in kept {
@@ -521,7 +522,9 @@ fn cut_tail(kept: &mut Vec<&Block>) {
     let total: u32 = kept.iter().map(|b| b.chars).sum();
     let mut seen = 0;
     for (k, b) in kept.iter().enumerate() {
-        if seen as f32 >= 0.5 * total as f32 && boiler::is_end_marker(&b.text, b.chars as usize) {
+        // A line of plain text: "Read more: <a>…</a>" inside the story is mostly link.
+        let marker = b.link_density() < 0.5 && boiler::is_end_marker(&b.text, b.chars as usize);
+        if marker && seen as f32 >= 0.5 * total as f32 {
             kept.truncate(k);
             return;
         }
@@ -559,7 +562,10 @@ fn trim_edges(kept: &mut Vec<&Block>) {
         i += 1;
         keep
     });
-    while kept.last().is_some_and(|b| b.tag.is_heading() || (b.chars < 20 && b.punct == 0)) {
+    let stray = |b: &Block| {
+        b.tag.is_heading() || (b.chars < 20 && b.punct == 0 && !matches!(b.tag, Tag::Tr | Tag::Li))
+    };
+    while kept.last().is_some_and(|b| stray(b)) {
         kept.pop();
     }
 }
@@ -578,6 +584,120 @@ fn key(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body of `html` by the strict pass, as `extract` renders it.
+    fn body(html: &str, title: Option<&str>) -> String {
+        let dom = Dom::parse(html);
+        let p = prune(&dom, Mode::Strict);
+        let blocks = segment(&dom, &p.pruned);
+        best_root(&dom, &blocks, &p).map(|r| render(&dom, &blocks, r, &p.soft, title)).unwrap_or_default()
+    }
+
+    const PARA: &str = "The council met on Tuesday, and after a long debate it approved the plan.";
+
+    fn paras(n: usize) -> String {
+        (0..n).map(|i| format!("<p>{PARA} Point {i}.</p>")).collect()
+    }
+
+    #[test]
+    fn furniture_tags_and_junk_classes_are_pruned() {
+        let html = format!(
+            "<body><nav><p>{PARA} nav</p></nav><div class=\"share-bar\"><p>{PARA} share</p></div>\
+             <article>{}</article><div id=comments><p>{PARA} comment</p></div>\
+             <div style=\"display: none\"><p>{PARA} hidden</p></div></body>",
+            paras(4)
+        );
+        let text = body(&html, None);
+        assert_eq!(text.matches(PARA).count(), 4, "{text}");
+        for bad in ["nav", "share", "comment", "hidden"] {
+            assert!(!text.contains(&format!("{PARA} {bad}")), "{bad} kept: {text}");
+        }
+    }
+
+    #[test]
+    fn the_body_beats_a_longer_link_list() {
+        let links: String =
+            (0..40).map(|i| format!("<li><a href=/{i}>Another story number {i}</a></li>")).collect();
+        let html = format!("<body><div class=x><ul>{links}</ul></div><div class=y>{}</div></body>", paras(3));
+        let text = body(&html, None);
+        assert!(text.starts_with(PARA) && !text.contains("Another story"), "{text}");
+    }
+
+    #[test]
+    fn teaser_cards_are_pruned() {
+        let cards: String = (0..3)
+            .map(|i| format!("<li><h3><a href=/{i}>Other headline {i}</a></h3><div>{PARA}</div></li>"))
+            .collect();
+        let html = format!("<body><div>{}<ul>{cards}</ul></div></body>", paras(3));
+        let text = body(&html, None);
+        assert_eq!(text.matches(PARA).count(), 3, "{text}");
+    }
+
+    #[test]
+    fn a_hover_card_in_a_sentence_goes_but_the_linked_name_stays() {
+        let card = "<span class=card><a href=/p/1>Jane Roe</a> <a href=/a/1>An unrelated story about \
+                    something else entirely</a> <a href=/a/2>And another unrelated story with a long \
+                    headline</a> <a href=/a/3>A third unrelated story</a></span>";
+        let html = format!(
+            "<body><div><p>The senator <span><a href=/p/1>Jane Roe</a>{card}</span> said the plan \
+             would pass, and that the vote was close.</p>{}</div></body>",
+            paras(2)
+        );
+        let text = body(&html, None);
+        assert!(text.starts_with("The senator Jane Roe said the plan"), "{text}");
+        assert!(!text.contains("unrelated"), "{text}");
+    }
+
+    #[test]
+    fn table_rows_are_lines_of_cells() {
+        let rows: String = (1..=8)
+            .map(|i| format!("<tr><td>{i}</td><td>Driver {i}</td><td>{}</td></tr>", 100 * i))
+            .collect();
+        let html = format!("<body><div><p>{PARA}</p><table>{rows}</table></div></body>");
+        let text = body(&html, None);
+        assert!(text.contains("\n\n3 Driver 3 300\n\n"), "{text}");
+    }
+
+    #[test]
+    fn headline_labels_and_trailing_lists_are_dropped() {
+        let html = format!(
+            "<body><article><h1>The Plan Passes</h1><p>By Jane Roe</p>{}<p>Advertisement</p>{}\
+             <h2>Context</h2><p>{PARA} Last.</p><h3>Related stories</h3><p>{PARA} Other.</p><h2>Tags</h2></article></body>",
+            paras(2),
+            paras(2)
+        );
+        let text = body(&html, Some("The plan passes"));
+        assert!(text.starts_with(PARA), "{text}");
+        assert!(text.contains("Context\n\n"), "{text}");
+        assert!(text.ends_with("Last."), "{text}");
+        assert!(!text.contains("Advertisement") && !text.contains("By Jane"), "{text}");
+    }
+
+    #[test]
+    fn a_standfirst_in_the_header_is_kept() {
+        let lead =
+            "In a close vote, the council approved the harbour plan that had divided the town for years.";
+        let html = format!(
+            "<body><article><header><h1>T</h1><p class=standfirst>{lead}</p><p>By X</p></header>\
+             <div class=body>{}</div></article></body>",
+            paras(3)
+        );
+        let text = body(&html, Some("T"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("By X"), "{text}");
+    }
+
+    #[test]
+    fn paragraphs_are_separated_by_a_blank_line_and_br_is_a_newline() {
+        let html =
+            "<body><div><p>One sentence here, long enough to count as prose for sure.<br>Line two.</p>\
+                    <p>Another sentence here, also long enough to count as prose.</p></div></body>";
+        assert_eq!(
+            body(html, None),
+            "One sentence here, long enough to count as prose for sure.\nLine two.\n\n\
+             Another sentence here, also long enough to count as prose."
+        );
+    }
 
     /// Development aid: `DUMP=page.html cargo test --lib extract::content::tests::dump --
     /// --ignored --nocapture` prints every block with its owner, value and whether it is kept.
