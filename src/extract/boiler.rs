@@ -163,29 +163,39 @@ const CONTENT_WORDS: &[&str] = &[
     "paragraph",
 ];
 
-/// Splits a class name into lower-case words at `-`, `_`, `:`, digits and camelCase humps.
-fn words(name: &str) -> impl Iterator<Item = String> + '_ {
-    let mut out = Vec::new();
-    let mut cur = String::new();
+/// Calls `f` with each lower-case word of a class name, split at `-`, `_`, `:`, digits and
+/// camelCase humps, until `f` returns false. No allocation: this runs for every element.
+fn words(name: &str, mut f: impl FnMut(&str) -> bool) {
+    const MAX: usize = 32;
+    let mut buf = [0u8; MAX];
+    let mut len = 0;
     let mut prev_lower = false;
-    for c in name.chars() {
+    // `buf` holds ASCII letters only, so it is always valid UTF-8.
+    let mut emit = |buf: &[u8]| f(std::str::from_utf8(buf).unwrap_or_default());
+    for &c in name.as_bytes() {
         if !c.is_ascii_alphabetic() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if len > 0 && !emit(&buf[..len]) {
+                return;
             }
+            len = 0;
             prev_lower = false;
             continue;
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        if c.is_ascii_uppercase() && prev_lower && len > 0 {
+            if !emit(&buf[..len]) {
+                return;
+            }
+            len = 0;
         }
         prev_lower = c.is_ascii_lowercase();
-        cur.push(c.to_ascii_lowercase());
+        if len < MAX {
+            buf[len] = c.to_ascii_lowercase();
+            len += 1;
+        }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if len > 0 {
+        emit(&buf[..len]);
     }
-    out.into_iter()
 }
 
 /// Classifies one class name or id. A name with two content words (`entry-content`,
@@ -198,18 +208,24 @@ fn name_hint(name: &str) -> (Hint, bool) {
     };
     let mut hint = Hint::None;
     let mut content_words = 0;
-    for w in words(name) {
-        if is_junk(&w) {
-            return (Hint::Junk, false);
+    let mut junk = false;
+    words(name, |w| {
+        if is_junk(w) {
+            junk = true;
+            return false;
         }
-        if LAYOUT_WORDS.contains(&w.as_str()) {
+        if LAYOUT_WORDS.contains(&w) {
             hint = Hint::Layout;
-        } else if CONTENT_WORDS.contains(&w.as_str()) {
+        } else if CONTENT_WORDS.contains(&w) {
             content_words += 1;
             if hint == Hint::None {
                 hint = Hint::Content;
             }
         }
+        true
+    });
+    if junk {
+        return (Hint::Junk, false);
     }
     (hint, hint == Hint::Content && (content_words >= 2 || name.eq_ignore_ascii_case("articlebody")))
 }
@@ -460,7 +476,11 @@ mod tests {
 
     #[test]
     fn class_names_are_split_into_words() {
-        let w: Vec<String> = words("relatedArticles__list-2").collect();
+        let mut w = Vec::new();
+        words("relatedArticles__list-2", |x| {
+            w.push(x.to_string());
+            true
+        });
         assert_eq!(w, ["related", "articles", "list"]);
     }
 

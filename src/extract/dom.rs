@@ -219,6 +219,17 @@ impl Attr {
     }
 }
 
+/// Whether an attribute is worth a copy: links only on `<link>` (the canonical URL), styles
+/// only when they may hide the element. Keeps the arena small and the copy fast.
+fn keeps(tag: Tag, name: Attr, value: &str) -> bool {
+    match name {
+        Attr::Href => tag == Tag::Link,
+        Attr::Src | Attr::DataSrc => false,
+        Attr::Style => value.contains("none") || value.contains("hidden"),
+        _ => true,
+    }
+}
+
 /// "No node" in the links below.
 pub const NONE: u32 = u32::MAX;
 
@@ -276,12 +287,14 @@ impl Dom {
                     let node = match &tn.data {
                         NodeData::Element(el) => {
                             let start = self.attrs.len() as u32;
+                            let tag = Tag::from_name(&el.name.local);
                             for a in &el.attrs {
                                 if let Some(name) = Attr::from_name(&a.name.local) {
-                                    self.attrs.push((name, a.value.to_string()));
+                                    if keeps(tag, name, &a.value) {
+                                        self.attrs.push((name, a.value.to_string()));
+                                    }
                                 }
                             }
-                            let tag = Tag::from_name(&el.name.local);
                             Some((Some(tag), (0, 0), (start, self.attrs.len() as u32)))
                         }
                         NodeData::Text { contents } => {
