@@ -356,6 +356,10 @@ struct Segmenter {
 impl Segmenter {
     fn push_text(&mut self, text: &str, in_link: bool) {
         for c in text.chars() {
+            // Invisible formatting: soft hyphens, zero-width spaces, BOMs, word joiners.
+            if matches!(c, '\u{ad}' | '\u{200b}' | '\u{feff}' | '\u{2060}') {
+                continue;
+            }
             if c.is_whitespace() {
                 self.space = true;
                 // A Latin mark counts only when a space follows ("93.3" or "a,b" are no sentences).
@@ -685,6 +689,13 @@ mod tests {
         let text = body(&html, Some("T"));
         assert!(text.starts_with(lead), "{text}");
         assert!(!text.contains("By X"), "{text}");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped() {
+        let html = "<body><div><p>Schon im Mit\u{ad}tel\u{ad}al\u{ad}ter war der Wein\u{200b} das \
+                    Aushängeschild der Region, und er ist es bis heute.</p></div></body>";
+        assert!(body(html, None).starts_with("Schon im Mittelalter war der Wein das Aushängeschild"));
     }
 
     #[test]
