@@ -536,8 +536,9 @@ fn cut_tail(kept: &mut Vec<&Block>) {
     }
 }
 
-/// `header` elements just before the body (siblings before it or its parent's): their
-/// standfirst belongs to the story. As (node, end of subtree).
+/// Elements just before the body (siblings before it or before its parent): a standfirst
+/// there (a real paragraph, see [`Block::is_lead`]) belongs to the story. As (node, end of
+/// subtree).
 fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     let mut node = root;
@@ -547,7 +548,7 @@ fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
             break;
         }
         for c in first_children(dom, parent).take_while(|&c| c != node) {
-            if dom.tag(c) == Some(Tag::Header) {
+            if dom.tag(c).is_some() {
                 out.push((c, dom.nodes[c as usize].end));
             }
         }
