@@ -90,7 +90,6 @@ const JUNK_WORDS: &[&str] = &[
     "tagcloud",
     "toolbar",
     "trending",
-    "tweet",
     "upsell",
     "widget",
     "widgets",

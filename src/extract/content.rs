@@ -741,6 +741,19 @@ mod tests {
                 root.map(|r| (dom.tag(r), dom.attr(r, Attr::Class))),
                 root.map(|r| st[r as usize].chars as f32 / st[0].chars as f32)
             );
+            if std::env::var("DUMP_PRUNED").is_ok() {
+                for i in 0..dom.nodes.len() {
+                    let par = dom.nodes[i].parent;
+                    if p.pruned[i] && (par == NONE || !p.pruned[par as usize]) && st[i].chars > 40 {
+                        let t: String = dom.text_of(i as u32).chars().take(60).collect();
+                        println!(
+                            "PRUNED {i} {:?} {:?} {t:?}",
+                            dom.tag(i as u32),
+                            dom.attr(i as u32, Attr::Class)
+                        );
+                    }
+                }
+            }
             for b in &blocks {
                 let t: String = b.text.chars().take(90).collect();
                 println!("{:>6} {:?} {:>7.1} {t:?}", b.owner, b.tag, b.value());
