@@ -742,9 +742,9 @@ mod tests {
                 root.map(|r| st[r as usize].chars as f32 / st[0].chars as f32)
             );
             if std::env::var("DUMP_PRUNED").is_ok() {
-                for i in 0..dom.nodes.len() {
+                for (i, s) in st.iter().enumerate() {
                     let par = dom.nodes[i].parent;
-                    if p.pruned[i] && (par == NONE || !p.pruned[par as usize]) && st[i].chars > 40 {
+                    if p.pruned[i] && (par == NONE || !p.pruned[par as usize]) && s.chars > 40 {
                         let t: String = dom.text_of(i as u32).chars().take(60).collect();
                         println!(
                             "PRUNED {i} {:?} {:?} {t:?}",
