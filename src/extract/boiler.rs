@@ -373,6 +373,32 @@ const LABELS: &[&str] = &[
     "广告",
     "相关阅读",
     "関連記事",
+    "aktualisiert am",
+    "zuletzt aktualisiert",
+    "zusatzinformationen",
+    "beitragsbild",
+    "titelbild",
+    "bildquelle",
+    "foto:",
+    "fotos:",
+    "crédits photo",
+    "crédit photo",
+    "be sociable",
+    "never miss",
+    "we want to hear",
+    "noch keine bewertungen",
+    "keine kommentare",
+    "no comments",
+    "permalink",
+    "permalien",
+    "this entry was posted",
+    "dieser eintrag wurde",
+    "posted in",
+    "category:",
+    "category :",
+    "kategorie:",
+    "schlagwörter",
+    "materiał chroniony",
 ];
 
 /// Phrases that mark a short block as boilerplate wherever they occur in it.
@@ -406,11 +432,181 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     if labelled && chars < 100 {
         return true;
     }
-    ANYWHERE.iter().any(|p| lower.contains(p))
+    is_date_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+/// Words that may stand in a date or time line, besides numbers (lower case, no dots).
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "de",
+    "am",
+    "pm",
+    "uhr",
+    "h",
+    "et",
+    "est",
+    "edt",
+    "gmt",
+    "utc",
+    "cet",
+    "cest",
+    "bst",
+    "pst",
+    "pdt",
+    "ago",
+    "vor",
+    "il",
+    "y",
+    "a",
+    "hace",
+    "min",
+    "mins",
+    "minutes",
+    "minute",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "minuten",
+    "stunden",
+    "tagen",
+    "wochen",
+    "monaten",
+    "jahren",
+    "updated",
+    "published",
+    "posted",
+    "aktualisiert",
+    "veröffentlicht",
+    "publié",
+    "mis",
+    "à",
+    "jour",
+    "le",
+    "am",
+    "um",
+    "on",
+    "at",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+];
+
+/// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
+/// 2019 5:53 PM"): page furniture around the story, never a paragraph of it.
+fn is_date_line(lower: &str, chars: usize) -> bool {
+    if chars > 40 {
+        return false;
+    }
+    let mut numbers = 0;
+    for t in lower.split_whitespace() {
+        let t = t.trim_matches(|c: char| matches!(c, ',' | '.' | '|' | '·' | '(' | ')' | '–' | '-'));
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ':' | '/' | '-')) {
+            numbers += usize::from(t.chars().any(|c| c.is_ascii_digit()));
+        } else if !DATE_WORDS.contains(&t) {
+            return false;
+        }
+    }
+    numbers > 0
 }
 
 /// Headings or short lines after which an article does not go on (lower case prefixes).
 const END_MARKERS: &[&str] = &[
+    "weitere artikel",
+    "weiterführende",
+    "zum weiterlesen",
+    "neueste artikel",
+    "der nächste beitrag",
+    "nächster artikel",
+    "meistkommentiert",
+    "meistgelesen",
+    "lust auf mehr",
+    "über den autor",
+    "zur person",
+    "contenido relacionado",
+    "entdecke weitere",
+    "alle artikel",
     "related",
     "read more",
     "read next",
@@ -513,6 +709,10 @@ mod tests {
         assert!(is_label("© 2025 The Daily Meridian. All rights reserved.", 40));
         assert!(is_label("Lesen Sie auch: Der große Überblick", 30));
         assert!(!is_label("Subscribers were told to wait.", 25));
+        assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
+        assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(!is_label("In 2019, 12 people died.", 19));
+        assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));
         assert!(!is_label(&"Subscribe ".repeat(30), 270));
     }
