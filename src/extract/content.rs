@@ -554,6 +554,19 @@ fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
         }
         node = parent;
     }
+    // Everything between the start of the enclosing <article> and the body: the article's
+    // own header, however deep the markup nests it.
+    let mut a = dom.nodes[root as usize].parent;
+    for _ in 0..6 {
+        if a == NONE {
+            break;
+        }
+        if dom.tag(a) == Some(Tag::Article) {
+            out.push((a + 1, root));
+            break;
+        }
+        a = dom.nodes[a as usize].parent;
+    }
     out
 }
 
