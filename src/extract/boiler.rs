@@ -20,43 +20,53 @@ pub enum Hint {
 }
 
 /// Words (after splitting class names on `-`, `_`, digits and camelCase) naming boilerplate.
+/// Sorted: looked up by binary search.
 const JUNK_WORDS: &[&str] = &[
     "ad",
     "ads",
+    "adsense",
+    "adslot",
+    "adunit",
     "adv",
     "advert",
     "advertisement",
     "advertising",
-    "adslot",
-    "adunit",
-    "adsense",
+    "alert",
+    "auteur",
+    "author",
+    "autor",
+    "autore",
     "banner",
+    "bio",
     "breadcrumb",
     "breadcrumbs",
     "byline",
     "caption",
     "captions",
     "comment",
-    "comments",
     "commentlist",
+    "comments",
     "consent",
     "cookie",
     "cookies",
     "copyright",
     "credit",
     "credits",
+    "disclaimer",
     "disqus",
     "donate",
     "dropdown",
     "gdpr",
     "hashtags",
     "login",
+    "meta",
     "modal",
     "newsletter",
     "newsletters",
     "outbrain",
-    "pagination",
+    "overlay",
     "pager",
+    "pagination",
     "paywall",
     "popular",
     "popup",
@@ -86,23 +96,14 @@ const JUNK_WORDS: &[&str] = &[
     "subscribe",
     "subscription",
     "taboola",
-    "tags",
     "tagcloud",
+    "tags",
+    "timestamp",
     "toolbar",
     "trending",
     "upsell",
     "widget",
     "widgets",
-    "disclaimer",
-    "author",
-    "autor",
-    "auteur",
-    "autore",
-    "bio",
-    "meta",
-    "timestamp",
-    "overlay",
-    "alert",
 ];
 
 /// Prefixes of glued words naming boilerplate (`socialshare`, `relatedposts` …).
@@ -127,39 +128,39 @@ const JUNK_PREFIXES: &[&str] = &[
 
 /// Words naming page layout.
 const LAYOUT_WORDS: &[&str] = &[
-    "sidebar",
     "aside",
-    "rail",
-    "header",
+    "bottombar",
     "footer",
+    "footnotes",
+    "header",
+    "links",
     "masthead",
+    "menu",
+    "more",
     "nav",
     "navbar",
     "navigation",
-    "menu",
-    "topbar",
-    "bottombar",
+    "rail",
+    "sidebar",
     "sitemap",
-    "links",
-    "more",
-    "footnotes",
+    "topbar",
 ];
 
 /// Words naming the article body.
 const CONTENT_WORDS: &[&str] = &[
     "article",
     "articlebody",
+    "blog",
     "body",
     "content",
     "entry",
     "main",
+    "paragraph",
     "post",
-    "story",
-    "text",
-    "blog",
     "prose",
     "richtext",
-    "paragraph",
+    "story",
+    "text",
 ];
 
 /// Calls `f` with each lower-case word of a class name, split at `-`, `_`, `:`, digits and
@@ -202,7 +203,7 @@ fn words(name: &str, mut f: impl FnMut(&str) -> bool) {
 fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
-        JUNK_WORDS.contains(&w)
+        JUNK_WORDS.binary_search(&w).is_ok()
             || (w != "commentary" && JUNK_PREFIXES.iter().any(|p| w.len() > p.len() && w.starts_with(p)))
     };
     let mut hint = Hint::None;
@@ -213,9 +214,9 @@ fn name_hint(name: &str) -> (Hint, bool) {
             junk = true;
             return false;
         }
-        if LAYOUT_WORDS.contains(&w) {
+        if LAYOUT_WORDS.binary_search(&w).is_ok() {
             hint = Hint::Layout;
-        } else if CONTENT_WORDS.contains(&w) {
+        } else if CONTENT_WORDS.binary_search(&w).is_ok() {
             content_words += 1;
             if hint == Hint::None {
                 hint = Hint::Content;
@@ -668,6 +669,13 @@ pub fn is_end_marker(text: &str, chars: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_lists_are_sorted_for_binary_search() {
+        for list in [JUNK_WORDS, LAYOUT_WORDS, CONTENT_WORDS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
 
     #[test]
     fn class_names_are_split_into_words() {

@@ -262,7 +262,11 @@ impl Dom {
     /// Parses `html` (html5ever via dom_query) and copies it into the arena.
     pub fn parse(html: &str) -> Dom {
         let doc = Document::from(html);
-        let mut dom = Dom::default();
+        let mut dom = Dom {
+            nodes: Vec::with_capacity(doc.tree.len()),
+            text: String::with_capacity(html.len() / 3),
+            ..Dom::default()
+        };
         dom.copy_tree(&doc);
         dom
     }

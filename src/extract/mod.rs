@@ -49,7 +49,7 @@ pub fn extract_bytes(bytes: &[u8], content_type: Option<&str>, url: Option<&Url>
         return Extracted::default();
     }
     let tld = url.and_then(|u| u.host_str()).and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
-    let html = crate::charset::decode_html(bytes, content_type, tld);
+    let html = crate::charset::decode_html_cow(bytes, content_type, tld);
     extract(&html, url)
 }
 

@@ -32,7 +32,7 @@ pub fn strip(html: &str) -> Stripped {
     let mut copied = 0; // bytes of `html` up to here are either copied or dropped
     let mut at = 0;
     let mut depth = Depth::default();
-    while let Some(off) = html[at..].find('<') {
+    while let Some(off) = memchr::memchr(b'<', &bytes[at..]) {
         let lt = at + off;
         at = lt + 1;
         let rest = &bytes[lt + 1..];
@@ -157,6 +157,18 @@ const KEPT_ATTRS: [&str; 16] = [
     "charset",
 ];
 
+/// `name` is one of [`KEPT_ATTRS`] (any case).
+fn kept_attr(name: &str) -> bool {
+    let mut buf = [0u8; 12];
+    if name.len() > buf.len() {
+        return false;
+    }
+    for (d, s) in buf.iter_mut().zip(name.bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
+    KEPT_ATTRS.iter().any(|k| k.as_bytes() == &buf[..name.len()])
+}
+
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
 }
@@ -219,7 +231,7 @@ fn copy_start_tag(html: &str, lt: usize, out: &mut String) -> Option<usize> {
             value = Some(&html[start..end]);
             i = end;
         }
-        let keep = KEPT_ATTRS.iter().any(|k| a_name.eq_ignore_ascii_case(k))
+        let keep = kept_attr(a_name)
             || (is_link && a_name.eq_ignore_ascii_case("href"))
             || (a_name.eq_ignore_ascii_case("style")
                 && value.is_some_and(|v| v.contains("none") || v.contains("hidden")));
