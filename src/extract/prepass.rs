@@ -5,8 +5,33 @@
 //! of those raw-text elements; the parser does the rest.
 
 /// Elements whose whole content is skipped. Lower-case, without `<`.
-const SKIPPED: [&str; 9] =
-    ["script", "style", "svg", "noscript", "template", "iframe", "object", "math", "textarea"];
+/// Besides raw text, these are elements the content step always prunes (navigation, controls,
+/// media, captions): dropping them here saves their parse.
+const SKIPPED: [&str; 19] = [
+    "script",
+    "style",
+    "svg",
+    "noscript",
+    "template",
+    "iframe",
+    "object",
+    "math",
+    "textarea",
+    "nav",
+    "select",
+    "button",
+    "picture",
+    "video",
+    "audio",
+    "canvas",
+    "figcaption",
+    "dialog",
+    "menu",
+];
+
+/// The first entries of [`SKIPPED`] whose content is raw text (up to the end tag, whatever it
+/// holds).
+const RAW_TEXT: usize = 9;
 
 /// Pages are cut to this many bytes after the pre-pass: no article needs more, and it bounds
 /// the parse (time and the DOM's memory) for hostile or broken 50 MB inputs.
@@ -66,7 +91,11 @@ pub fn strip(html: &str) -> Stripped {
         // the others rarely do: the first end tag is good enough for a pre-pass).
         let open_end = html[lt..].find('>').map_or(bytes.len(), |e| lt + e + 1);
         let close = find_end_tag(bytes, open_end, name);
-        let (content_end, end) = close.unwrap_or((bytes.len(), bytes.len()));
+        // Unclosed: raw text runs to the end of the page (as browsers parse it); for the other
+        // elements only the start tag goes, the markup after it may be the story.
+        let raw_text = SKIPPED.iter().position(|n| n == name).is_some_and(|p| p < RAW_TEXT);
+        let (content_end, end) =
+            close.unwrap_or(if raw_text { (bytes.len(), bytes.len()) } else { (open_end, open_end) });
         if *name == "script" && is_json_ld(&html[lt..open_end]) {
             out.json_ld.push(html[open_end.min(content_end)..content_end].to_string());
         }
@@ -326,6 +355,11 @@ mod tests {
         assert_eq!(s.html.matches("<div>").count(), MAX_DEPTH);
         assert_eq!(s.html.matches("</div>").count(), MAX_DEPTH);
         assert!(s.html.contains("deep") && s.html.contains("<p>after</p>"));
+    }
+
+    #[test]
+    fn an_unclosed_nav_drops_only_its_tag() {
+        assert_eq!(strip("<nav><p>story</p>").html.trim(), "<p>story</p>");
     }
 
     #[test]
