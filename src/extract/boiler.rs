@@ -267,6 +267,15 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
 }
 
+/// Whether a class name or id can matter to any heuristic (a hint, a hiding class, a byline
+/// for the metadata). The pre-pass drops the others ("flex", "px-4", "col-md-8" …).
+pub fn is_relevant_name(name: &str) -> bool {
+    const BYLINE: [&str; 3] = ["byline", "signature", "writer"];
+    name_hint(name).0 != Hint::None
+        || is_hidden_class(name)
+        || BYLINE.iter().any(|b| name.to_ascii_lowercase().contains(b))
+}
+
 /// Class names that hide an element from readers (text for screen readers only).
 pub fn is_hidden_class(class: &str) -> bool {
     class.split_ascii_whitespace().any(|c| {
@@ -708,6 +717,13 @@ mod tests {
         assert!(is_end_marker("Related Stories", 14));
         assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
         assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
+    }
+
+    #[test]
+    fn relevant_names() {
+        assert!(is_relevant_name("entry-content") && is_relevant_name("sr-only"));
+        assert!(is_relevant_name("c-byline") && is_relevant_name("share"));
+        assert!(!is_relevant_name("flex") && !is_relevant_name("px-4") && !is_relevant_name("col-md-8"));
     }
 
     #[test]

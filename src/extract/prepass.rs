@@ -186,6 +186,31 @@ const KEPT_ATTRS: [&str; 16] = [
     "charset",
 ];
 
+/// Writes a `class` or `id` attribute with only the names some heuristic reads (none at all
+/// when no name is left): utility classes are most of what remains of a page's markup.
+fn copy_names(attr: &str, value: &str, out: &mut String) {
+    let inner = value.trim_matches(|c| c == '"' || c == '\'');
+    let mut first = true;
+    for name in inner.split_ascii_whitespace().filter(|n| super::boiler::is_relevant_name(n)) {
+        if first {
+            out.push(' ');
+            out.push_str(attr);
+            out.push_str("=\"");
+            first = false;
+        } else {
+            out.push(' ');
+        }
+        if name.contains('"') {
+            out.push_str(&name.replace('"', "&quot;"));
+        } else {
+            out.push_str(name);
+        }
+    }
+    if !first {
+        out.push('"');
+    }
+}
+
 /// `name` is one of [`KEPT_ATTRS`] (any case).
 fn kept_attr(name: &str) -> bool {
     let mut buf = [0u8; 12];
@@ -264,7 +289,10 @@ fn copy_start_tag(html: &str, lt: usize, out: &mut String) -> Option<usize> {
             || (is_link && a_name.eq_ignore_ascii_case("href"))
             || (a_name.eq_ignore_ascii_case("style")
                 && value.is_some_and(|v| v.contains("none") || v.contains("hidden")));
-        if keep {
+        let names = a_name.eq_ignore_ascii_case("class") || a_name.eq_ignore_ascii_case("id");
+        if keep && names {
+            copy_names(a_name, value.unwrap_or_default(), out);
+        } else if keep {
             out.push(' ');
             out.push_str(a_name);
             if let Some(v) = value {
@@ -334,8 +362,10 @@ mod tests {
         );
         assert_eq!(
             s.html,
-            "<a class='c d'>t</a><link rel=canonical href=/c><div style=\"display:none\" hidden>h</div><p id=p>"
+            "<a>t</a><link rel=canonical href=/c><div style=\"display:none\" hidden>h</div><p>"
         );
+        let s = strip("<div class=\"flex entry-content px-4\" id='share-bar'><p class=x>");
+        assert_eq!(s.html, "<div class=\"entry-content\" id=\"share-bar\"><p>");
         // A tag that never ends is left as it is.
         assert_eq!(strip("<p>a<img src='x").html, "<p>a<img src='x");
     }
