@@ -447,7 +447,8 @@ pub fn best_root(dom: &Dom, blocks: &[Block], pruning: &Pruning) -> Option<u32> 
     best
 }
 
-/// A small bonus for elements whose tag, itemprop or class names the article.
+/// A bonus for elements whose tag, itemprop or class names the article; a class with two
+/// content words (`entry-content`, `article-body`) counts most.
 fn favour(dom: &Dom, i: u32, hints: &[Hint]) -> f32 {
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
         return 1.25;
@@ -456,9 +457,11 @@ fn favour(dom: &Dom, i: u32, hints: &[Hint]) -> f32 {
     if matches!(dom.tag(i), Some(Tag::Article | Tag::Main)) {
         f += 0.1;
     }
-    if matches!(hints[i as usize], Hint::Content | Hint::Article) {
-        f += 0.1;
-    }
+    f += match hints[i as usize] {
+        Hint::Article => 0.35,
+        Hint::Content => 0.1,
+        _ => 0.0,
+    };
     f
 }
 
