@@ -204,7 +204,11 @@ fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
         JUNK_WORDS.binary_search(&w).is_ok()
-            || (w != "commentary" && JUNK_PREFIXES.iter().any(|p| w.len() > p.len() && w.starts_with(p)))
+            || (w.len() > 5
+                && w != "commentary"
+                && JUNK_PREFIXES
+                    .iter()
+                    .any(|p| w.len() > p.len() && p.as_bytes()[0] == w.as_bytes()[0] && w.starts_with(p)))
     };
     let mut hint = Hint::None;
     let mut content_words = 0;

@@ -7,6 +7,8 @@
 /// Elements whose whole content is skipped. Lower-case, without `<`.
 /// Besides raw text, these are elements the content step always prunes (navigation, controls,
 /// media, captions): dropping them here saves their parse.
+use std::collections::HashMap;
+
 const SKIPPED: [&str; 19] = [
     "script",
     "style",
@@ -57,6 +59,8 @@ pub fn strip(html: &str) -> Stripped {
     let mut copied = 0; // bytes of `html` up to here are either copied or dropped
     let mut at = 0;
     let mut depth = Depth::default();
+    // Class and id values seen, filtered: pages repeat the same few hundred many times.
+    let mut names: HashMap<&str, String> = HashMap::new();
     while let Some(off) = memchr::memchr(b'<', &bytes[at..]) {
         let lt = at + off;
         at = lt + 1;
@@ -77,12 +81,15 @@ pub fn strip(html: &str) -> Stripped {
         }
         let Some(name) = SKIPPED.iter().find(|n| starts_with_tag(rest, n)) else {
             if rest.first().is_some_and(u8::is_ascii_alphabetic) {
-                let mut tag = String::new();
-                if let Some(end) = copy_start_tag(html, lt, &mut tag) {
-                    out.html.push_str(&html[copied..lt]);
-                    out.html.push_str(&tag);
-                    copied = end;
-                    at = end;
+                out.html.push_str(&html[copied..lt]);
+                copied = lt;
+                let mark = out.html.len();
+                match copy_start_tag(html, lt, &mut out.html, &mut names) {
+                    Some(end) => {
+                        copied = end;
+                        at = end;
+                    }
+                    None => out.html.truncate(mark),
                 }
             }
             continue;
@@ -188,25 +195,23 @@ const KEPT_ATTRS: [&str; 16] = [
 
 /// Writes a `class` or `id` attribute with only the names some heuristic reads (none at all
 /// when no name is left): utility classes are most of what remains of a page's markup.
-fn copy_names(attr: &str, value: &str, out: &mut String) {
-    let inner = value.trim_matches(|c| c == '"' || c == '\'');
-    let mut first = true;
-    for name in inner.split_ascii_whitespace().filter(|n| super::boiler::is_relevant_name(n)) {
-        if first {
-            out.push(' ');
-            out.push_str(attr);
-            out.push_str("=\"");
-            first = false;
-        } else {
-            out.push(' ');
+fn copy_names<'a>(attr: &str, value: &'a str, out: &mut String, cache: &mut HashMap<&'a str, String>) {
+    let kept = cache.entry(value).or_insert_with(|| {
+        let inner = value.trim_matches(|c| c == '"' || c == '\'');
+        let mut kept = String::new();
+        for name in inner.split_ascii_whitespace().filter(|n| super::boiler::is_relevant_name(n)) {
+            if !kept.is_empty() {
+                kept.push(' ');
+            }
+            kept.push_str(&name.replace('"', "&quot;"));
         }
-        if name.contains('"') {
-            out.push_str(&name.replace('"', "&quot;"));
-        } else {
-            out.push_str(name);
-        }
-    }
-    if !first {
+        kept
+    });
+    if !kept.is_empty() {
+        out.push(' ');
+        out.push_str(attr);
+        out.push_str("=\"");
+        out.push_str(kept);
         out.push('"');
     }
 }
@@ -230,7 +235,12 @@ fn is_space(b: u8) -> bool {
 /// Writes the start tag at `lt` to `out` with only the attributes the extractor reads (`href`
 /// on `<link>` only, `style` only when it may hide the element); returns the index just past
 /// the tag, or `None` when the tag never ends (then it is left to the parser as it is).
-fn copy_start_tag(html: &str, lt: usize, out: &mut String) -> Option<usize> {
+fn copy_start_tag<'a>(
+    html: &'a str,
+    lt: usize,
+    out: &mut String,
+    cache: &mut HashMap<&'a str, String>,
+) -> Option<usize> {
     let b = html.as_bytes();
     let mut i = lt + 1;
     while i < b.len() && !is_space(b[i]) && b[i] != b'/' && b[i] != b'>' {
@@ -291,7 +301,7 @@ fn copy_start_tag(html: &str, lt: usize, out: &mut String) -> Option<usize> {
                 && value.is_some_and(|v| v.contains("none") || v.contains("hidden")));
         let names = a_name.eq_ignore_ascii_case("class") || a_name.eq_ignore_ascii_case("id");
         if keep && names {
-            copy_names(a_name, value.unwrap_or_default(), out);
+            copy_names(a_name, value.unwrap_or_default(), out, cache);
         } else if keep {
             out.push(' ');
             out.push_str(a_name);
