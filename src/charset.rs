@@ -2,15 +2,22 @@
 //! declaration in the first 4 KiB, then detection with chardetng. Owns nothing else: feeds are
 //! handed to feed-rs as raw bytes (it reads the XML prolog itself) and only fall back here.
 
+use std::borrow::Cow;
+
 use encoding_rs::{Encoding, UTF_8};
 
 /// Decodes an HTML document. `content_type` is the HTTP header value if there was one;
 /// `tld` the URL's top-level domain, a hint for detection. Never fails: invalid bytes become U+FFFD.
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>, tld: Option<&[u8]>) -> String {
+    decode_html_cow(bytes, content_type, tld).into_owned()
+}
+
+/// [`decode_html`] without a copy when the bytes are already valid UTF-8 (most pages).
+pub fn decode_html_cow<'a>(bytes: &'a [u8], content_type: Option<&str>, tld: Option<&[u8]>) -> Cow<'a, str> {
     let encoding = sniff(bytes, content_type, tld);
     // `decode` strips a BOM and, if one is present, lets it override `encoding`.
     let (text, _, _) = encoding.decode(bytes);
-    text.into_owned()
+    text
 }
 
 /// The encoding a document is in, by the precedence above.

@@ -9,8 +9,10 @@ pub enum Hint {
     /// Nothing either way.
     #[default]
     None,
-    /// Names the article body (`entry-content`, `article-body`, `itemprop=articleBody` …).
+    /// Names content, weakly (`content`, `post`, `text-2` …).
     Content,
+    /// Names the article body with two content words (`entry-content`, `article-body` …).
+    Article,
     /// Names a kind of boilerplate that is never story text (comments, sharing, ads …).
     Junk,
     /// Names page layout (sidebar, header, footer, menu): junk unless it holds most of the text.
@@ -18,43 +20,53 @@ pub enum Hint {
 }
 
 /// Words (after splitting class names on `-`, `_`, digits and camelCase) naming boilerplate.
+/// Sorted: looked up by binary search.
 const JUNK_WORDS: &[&str] = &[
     "ad",
     "ads",
+    "adsense",
+    "adslot",
+    "adunit",
     "adv",
     "advert",
     "advertisement",
     "advertising",
-    "adslot",
-    "adunit",
-    "adsense",
+    "alert",
+    "auteur",
+    "author",
+    "autor",
+    "autore",
     "banner",
+    "bio",
     "breadcrumb",
     "breadcrumbs",
     "byline",
     "caption",
     "captions",
     "comment",
-    "comments",
     "commentlist",
+    "comments",
     "consent",
     "cookie",
     "cookies",
     "copyright",
     "credit",
     "credits",
+    "disclaimer",
     "disqus",
     "donate",
     "dropdown",
     "gdpr",
     "hashtags",
     "login",
+    "meta",
     "modal",
     "newsletter",
     "newsletters",
     "outbrain",
-    "pagination",
+    "overlay",
     "pager",
+    "pagination",
     "paywall",
     "popular",
     "popup",
@@ -84,21 +96,14 @@ const JUNK_WORDS: &[&str] = &[
     "subscribe",
     "subscription",
     "taboola",
-    "tags",
     "tagcloud",
+    "tags",
+    "timestamp",
     "toolbar",
     "trending",
-    "tweet",
     "upsell",
     "widget",
     "widgets",
-    "disclaimer",
-    "author",
-    "bio",
-    "meta",
-    "timestamp",
-    "overlay",
-    "alert",
 ];
 
 /// Prefixes of glued words naming boilerplate (`socialshare`, `relatedposts` …).
@@ -123,85 +128,110 @@ const JUNK_PREFIXES: &[&str] = &[
 
 /// Words naming page layout.
 const LAYOUT_WORDS: &[&str] = &[
-    "sidebar",
     "aside",
-    "rail",
-    "header",
+    "bottombar",
     "footer",
+    "footnotes",
+    "header",
+    "links",
     "masthead",
+    "menu",
+    "more",
     "nav",
     "navbar",
     "navigation",
-    "menu",
-    "topbar",
-    "bottombar",
+    "rail",
+    "sidebar",
     "sitemap",
-    "links",
-    "more",
-    "footnotes",
+    "topbar",
 ];
 
 /// Words naming the article body.
 const CONTENT_WORDS: &[&str] = &[
     "article",
     "articlebody",
+    "blog",
     "body",
     "content",
     "entry",
     "main",
+    "paragraph",
     "post",
-    "story",
-    "text",
-    "blog",
     "prose",
     "richtext",
-    "paragraph",
+    "story",
+    "text",
 ];
 
-/// Splits a class name into lower-case words at `-`, `_`, `:`, digits and camelCase humps.
-fn words(name: &str) -> impl Iterator<Item = String> + '_ {
-    let mut out = Vec::new();
-    let mut cur = String::new();
+/// Calls `f` with each lower-case word of a class name, split at `-`, `_`, `:`, digits and
+/// camelCase humps, until `f` returns false. No allocation: this runs for every element.
+fn words(name: &str, mut f: impl FnMut(&str) -> bool) {
+    const MAX: usize = 32;
+    let mut buf = [0u8; MAX];
+    let mut len = 0;
     let mut prev_lower = false;
-    for c in name.chars() {
+    // `buf` holds ASCII letters only, so it is always valid UTF-8.
+    let mut emit = |buf: &[u8]| f(std::str::from_utf8(buf).unwrap_or_default());
+    for &c in name.as_bytes() {
         if !c.is_ascii_alphabetic() {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
+            if len > 0 && !emit(&buf[..len]) {
+                return;
             }
+            len = 0;
             prev_lower = false;
             continue;
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
+        if c.is_ascii_uppercase() && prev_lower && len > 0 {
+            if !emit(&buf[..len]) {
+                return;
+            }
+            len = 0;
         }
         prev_lower = c.is_ascii_lowercase();
-        cur.push(c.to_ascii_lowercase());
+        if len < MAX {
+            buf[len] = c.to_ascii_lowercase();
+            len += 1;
+        }
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if len > 0 {
+        emit(&buf[..len]);
     }
-    out.into_iter()
 }
 
-/// Classifies one class name or id.
-fn name_hint(name: &str) -> Hint {
+/// Classifies one class name or id. A name with two content words (`entry-content`,
+/// `article__body`) is `Strong`: it outweighs a junk name on the same element.
+fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
-        JUNK_WORDS.contains(&w)
-            || (w != "commentary" && JUNK_PREFIXES.iter().any(|p| w.len() > p.len() && w.starts_with(p)))
+        JUNK_WORDS.binary_search(&w).is_ok()
+            || (w.len() > 5
+                && w != "commentary"
+                && JUNK_PREFIXES
+                    .iter()
+                    .any(|p| w.len() > p.len() && p.as_bytes()[0] == w.as_bytes()[0] && w.starts_with(p)))
     };
     let mut hint = Hint::None;
-    for w in words(name) {
-        if is_junk(&w) {
-            return Hint::Junk;
+    let mut content_words = 0;
+    let mut junk = false;
+    words(name, |w| {
+        if is_junk(w) {
+            junk = true;
+            return false;
         }
-        if LAYOUT_WORDS.contains(&w.as_str()) {
+        if LAYOUT_WORDS.binary_search(&w).is_ok() {
             hint = Hint::Layout;
-        } else if hint == Hint::None && CONTENT_WORDS.contains(&w.as_str()) {
-            hint = Hint::Content;
+        } else if CONTENT_WORDS.binary_search(&w).is_ok() {
+            content_words += 1;
+            if hint == Hint::None {
+                hint = Hint::Content;
+            }
         }
+        true
+    });
+    if junk {
+        return (Hint::Junk, false);
     }
-    hint
+    (hint, hint == Hint::Content && (content_words >= 2 || name.eq_ignore_ascii_case("articlebody")))
 }
 
 /// Classifies an element by its class names and id (each name on its own: `entry-content
@@ -216,23 +246,38 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
         _ => {}
     }
     let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
-    let mut any_content = false;
-    let mut any_junk = false;
-    let mut any_layout = false;
+    let (mut content, mut strong, mut junk, mut layout) = (false, false, false, false);
     for n in names {
         match name_hint(n) {
-            Hint::Content => any_content = true,
-            Hint::Junk => any_junk = true,
-            Hint::Layout => any_layout = true,
-            Hint::None => {}
+            (Hint::Content, s) => {
+                content = true;
+                strong |= s;
+            }
+            (Hint::Junk, _) => junk = true,
+            (Hint::Layout, _) => layout = true,
+            (Hint::None | Hint::Article, _) => {}
         }
     }
-    match (any_content, any_junk, any_layout) {
-        (true, _, _) => Hint::Content,
-        (false, true, _) => Hint::Junk,
-        (false, false, true) => Hint::Layout,
-        _ => Hint::None,
+    if strong {
+        Hint::Article
+    } else if content && !junk {
+        Hint::Content
+    } else if junk {
+        Hint::Junk
+    } else if layout {
+        Hint::Layout
+    } else {
+        Hint::None
     }
+}
+
+/// Whether a class name or id can matter to any heuristic (a hint, a hiding class, a byline
+/// for the metadata). The pre-pass drops the others ("flex", "px-4", "col-md-8" …).
+pub fn is_relevant_name(name: &str) -> bool {
+    const BYLINE: [&str; 3] = ["byline", "signature", "writer"];
+    name_hint(name).0 != Hint::None
+        || is_hidden_class(name)
+        || BYLINE.iter().any(|b| name.to_ascii_lowercase().contains(b))
 }
 
 /// Class names that hide an element from readers (text for screen readers only).
@@ -342,6 +387,32 @@ const LABELS: &[&str] = &[
     "广告",
     "相关阅读",
     "関連記事",
+    "aktualisiert am",
+    "zuletzt aktualisiert",
+    "zusatzinformationen",
+    "beitragsbild",
+    "titelbild",
+    "bildquelle",
+    "foto:",
+    "fotos:",
+    "crédits photo",
+    "crédit photo",
+    "be sociable",
+    "never miss",
+    "we want to hear",
+    "noch keine bewertungen",
+    "keine kommentare",
+    "no comments",
+    "permalink",
+    "permalien",
+    "this entry was posted",
+    "dieser eintrag wurde",
+    "posted in",
+    "category:",
+    "category :",
+    "kategorie:",
+    "schlagwörter",
+    "materiał chroniony",
 ];
 
 /// Phrases that mark a short block as boilerplate wherever they occur in it.
@@ -375,7 +446,237 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     if labelled && chars < 100 {
         return true;
     }
-    ANYWHERE.iter().any(|p| lower.contains(p))
+    is_date_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+/// Words that may stand in a date or time line, besides numbers (lower case, no dots).
+const DATE_WORDS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+    "januar",
+    "februar",
+    "märz",
+    "mai",
+    "juni",
+    "juli",
+    "oktober",
+    "dezember",
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+    "de",
+    "am",
+    "pm",
+    "uhr",
+    "h",
+    "et",
+    "est",
+    "edt",
+    "gmt",
+    "utc",
+    "cet",
+    "cest",
+    "bst",
+    "pst",
+    "pdt",
+    "ago",
+    "vor",
+    "il",
+    "y",
+    "a",
+    "hace",
+    "min",
+    "mins",
+    "minutes",
+    "minute",
+    "hour",
+    "hours",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "year",
+    "years",
+    "minuten",
+    "stunden",
+    "tagen",
+    "wochen",
+    "monaten",
+    "jahren",
+    "updated",
+    "published",
+    "posted",
+    "aktualisiert",
+    "veröffentlicht",
+    "publié",
+    "mis",
+    "à",
+    "jour",
+    "le",
+    "am",
+    "um",
+    "on",
+    "at",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+    "sun",
+    "montag",
+    "dienstag",
+    "mittwoch",
+    "donnerstag",
+    "freitag",
+    "samstag",
+    "sonntag",
+];
+
+/// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
+/// 2019 5:53 PM"): page furniture around the story, never a paragraph of it.
+fn is_date_line(lower: &str, chars: usize) -> bool {
+    if chars > 40 {
+        return false;
+    }
+    let mut numbers = 0;
+    for t in lower.split_whitespace() {
+        let t = t.trim_matches(|c: char| matches!(c, ',' | '.' | '|' | '·' | '(' | ')' | '–' | '-'));
+        if t.is_empty() {
+            continue;
+        }
+        if t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | ':' | '/' | '-')) {
+            numbers += usize::from(t.chars().any(|c| c.is_ascii_digit()));
+        } else if !DATE_WORDS.contains(&t) {
+            return false;
+        }
+    }
+    numbers > 0
+}
+
+/// Headings or short lines after which an article does not go on (lower case prefixes).
+const END_MARKERS: &[&str] = &[
+    "weitere artikel",
+    "weiterführende",
+    "zum weiterlesen",
+    "neueste artikel",
+    "der nächste beitrag",
+    "nächster artikel",
+    "meistkommentiert",
+    "meistgelesen",
+    "lust auf mehr",
+    "über den autor",
+    "zur person",
+    "contenido relacionado",
+    "entdecke weitere",
+    "alle artikel",
+    "related",
+    "read more",
+    "read next",
+    "more from",
+    "more on this",
+    "more stories",
+    "more news",
+    "you may also",
+    "you might also",
+    "recommended",
+    "most read",
+    "most popular",
+    "popular posts",
+    "trending",
+    "comments",
+    "leave a comment",
+    "leave a reply",
+    "share this",
+    "about the author",
+    "see also",
+    "das könnte sie",
+    "das könnte dich",
+    "schon gelesen",
+    "lesen sie auch",
+    "mehr zum thema",
+    "weitere artikel",
+    "auch interessant",
+    "ähnliche artikel",
+    "zobacz także",
+    "czytaj też",
+    "czytaj także",
+    "à lire aussi",
+    "lire aussi",
+    "sur le même sujet",
+    "articles similaires",
+    "te puede interesar",
+    "noticias relacionadas",
+    "artículos relacionados",
+    "leggi anche",
+    "potrebbe interessarti",
+    "articoli correlati",
+    "читайте также",
+    "похожие",
+    "lees ook",
+    "gerelateerde",
+    "相关",
+    "関連",
+];
+
+/// True for a short line that closes the article ("Related stories", "Lesen Sie auch").
+pub fn is_end_marker(text: &str, chars: usize) -> bool {
+    if chars > 60 {
+        return false;
+    }
+    let lower = text.trim_start_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    END_MARKERS.iter().any(|m| lower.starts_with(m))
 }
 
 #[cfg(test)]
@@ -383,14 +684,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn word_lists_are_sorted_for_binary_search() {
+        for list in [JUNK_WORDS, LAYOUT_WORDS, CONTENT_WORDS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
+
+    #[test]
     fn class_names_are_split_into_words() {
-        let w: Vec<String> = words("relatedArticles__list-2").collect();
+        let mut w = Vec::new();
+        words("relatedArticles__list-2", |x| {
+            w.push(x.to_string());
+            true
+        });
         assert_eq!(w, ["related", "articles", "list"]);
     }
 
     #[test]
     fn each_class_name_on_its_own() {
-        assert_eq!(hint(Some("entry-content share-enabled"), None, None), Hint::Content);
+        assert_eq!(hint(Some("entry-content share-enabled"), None, None), Hint::Article);
+        assert_eq!(hint(Some("content"), None, None), Hint::Content);
         assert_eq!(hint(Some("article-share"), None, None), Hint::Junk);
         assert_eq!(hint(Some("socialShareBar"), None, None), Hint::Junk);
         assert_eq!(hint(None, Some("comments"), None), Hint::Junk);
@@ -399,6 +712,22 @@ mod tests {
         assert_eq!(hint(Some("commentary"), None, None), Hint::None);
         assert_eq!(hint(Some("x"), None, Some("navigation")), Hint::Layout);
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
+        assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
+        assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+    }
+
+    #[test]
+    fn end_markers() {
+        assert!(is_end_marker("Related Stories", 14));
+        assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
+        assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
+    }
+
+    #[test]
+    fn relevant_names() {
+        assert!(is_relevant_name("entry-content") && is_relevant_name("sr-only"));
+        assert!(is_relevant_name("c-byline") && is_relevant_name("share"));
+        assert!(!is_relevant_name("flex") && !is_relevant_name("px-4") && !is_relevant_name("col-md-8"));
     }
 
     #[test]
@@ -408,6 +737,10 @@ mod tests {
         assert!(is_label("© 2025 The Daily Meridian. All rights reserved.", 40));
         assert!(is_label("Lesen Sie auch: Der große Überblick", 30));
         assert!(!is_label("Subscribers were told to wait.", 25));
+        assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
+        assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(!is_label("In 2019, 12 people died.", 19));
+        assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));
         assert!(!is_label(&"Subscribe ".repeat(30), 270));
     }

@@ -39,6 +39,8 @@ pub struct Block {
     pub owner: u32,
     /// The tag of `owner`.
     pub tag: Tag,
+    /// Reads as a boilerplate label or notice ("Advertisement", "© 2025 …").
+    pub label: bool,
 }
 
 impl Block {
@@ -50,7 +52,12 @@ impl Block {
     fn value(&self) -> f32 {
         let chars = self.chars as f32;
         let ld = self.link_density();
-        if ld > 0.5 {
+        if self.label {
+            -chars
+        } else if self.tag.is_heading() {
+            // Headings belong to whatever they head: they neither make nor break a body.
+            -2.0
+        } else if ld > 0.5 {
             -(self.link_chars as f32) * 0.7
         } else if self.tag == Tag::Tr {
             // A table row: data, worth half its text.
@@ -63,19 +70,56 @@ impl Block {
         }
     }
 
+    /// A standfirst: a real paragraph of prose, no heading, few links.
+    fn is_lead(&self) -> bool {
+        !self.tag.is_heading()
+            && self.chars >= 60
+            && self.punct > 0
+            && self.link_density() < 0.2
+            && !self.label
+    }
+
     /// Looks like running text: long enough or ending a sentence.
     fn is_prose(&self) -> bool {
         self.link_density() < 0.5 && (self.chars >= 80 || (self.chars >= 20 && self.punct > 0))
     }
 }
 
-/// Marks the nodes that cannot hold article text (`true` = pruned, with its whole subtree).
-pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
+/// What pruning decided for every node.
+pub struct Pruning {
+    /// Cannot hold article text, with its whole subtree.
+    pub pruned: Vec<bool>,
+    /// Page furniture that may still hold the article (a `header`, `aside` or `footer`, an
+    /// element classed as a sidebar): it does not add to its ancestors' scores and is left out
+    /// when an ancestor is the body, but it can be the body itself.
+    pub soft: Vec<bool>,
+    /// What each element's class, id and role say.
+    pub hints: Vec<Hint>,
+}
+
+/// What pruning makes of one element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Keep,
+    Soft,
+    Prune,
+}
+
+/// Marks the nodes that cannot hold article text and the soft furniture.
+pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let n = dom.nodes.len();
-    let st = stats(dom);
+    let hints: Vec<Hint> = (0..n as u32)
+        .map(|i| match dom.tag(i) {
+            Some(_) => boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)),
+            None => Hint::None,
+        })
+        .collect();
+    let st = stats(dom, &hints);
     let total = st.first().map_or(1, |s| s.chars.max(1));
+    let total_prose = st.first().map_or(1, |s| s.prose.max(1));
     let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
     let mut pruned = vec![false; n];
+    let mut soft = vec![false; n];
     for i in 0..n {
         let node = &dom.nodes[i];
         if node.parent != NONE && pruned[node.parent as usize] {
@@ -83,11 +127,15 @@ pub fn prune(dom: &Dom, mode: Mode) -> Vec<bool> {
             continue;
         }
         let Some(tag) = node.tag else { continue };
+        let share =
+            Share { text: st[i].chars as f32 / total as f32, prose: st[i].prose as f32 / total_prose as f32 };
+        let verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
         pruned[i] = cards[i]
-            || prunes(dom, i as u32, tag, st[i].chars as f32 / total as f32, mode)
+            || verdict == Verdict::Prune
             || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
+        soft[i] = verdict == Verdict::Soft;
     }
-    pruned
+    Pruning { pruned, soft, hints }
 }
 
 /// Text statistics of a subtree.
@@ -99,12 +147,17 @@ struct Stats {
     link_chars: u32,
     /// Number of links.
     links: u32,
+    /// Characters of long text nodes outside links: a cheap measure of running text.
+    prose: u32,
+    /// The element or one below it is named as the article body ([`Hint::Article`]).
+    article_below: bool,
 }
 
 /// [`Stats`] of every subtree, by one reverse pass over the arena.
-fn stats(dom: &Dom) -> Vec<Stats> {
+fn stats(dom: &Dom, hints: &[Hint]) -> Vec<Stats> {
     let mut st = vec![Stats::default(); dom.nodes.len()];
     for i in (0..dom.nodes.len()).rev() {
+        st[i].article_below |= hints[i] == Hint::Article;
         match dom.nodes[i].tag {
             None => {
                 st[i].chars = dom.node_text(i as u32).chars().filter(|c| !c.is_whitespace()).count() as u32
@@ -122,6 +175,8 @@ fn stats(dom: &Dom) -> Vec<Stats> {
             ps.chars += s.chars;
             ps.link_chars += s.link_chars;
             ps.links += s.links;
+            ps.prose += s.prose;
+            ps.article_below |= s.article_below;
         }
     }
     st
@@ -155,28 +210,57 @@ fn teaser_cards(dom: &Dom, st: &[Stats]) -> Vec<bool> {
 /// "more about this person" links embedded in a paragraph).
 fn is_link_cluster(dom: &Dom, i: usize, tag: Tag, st: &[Stats]) -> bool {
     let s = st[i];
-    let p = dom.nodes[i].parent;
-    !tag.is_block()
+    let mut p = dom.nodes[i].parent;
+    while p != NONE && !dom.tag(p).is_some_and(Tag::is_block) {
+        p = dom.nodes[p as usize].parent;
+    }
+    // Inline, nearly all links, and inside a block that has other text too.
+    let cluster = !tag.is_block()
         && tag != Tag::A
         && s.links >= 2
         && s.chars > 100
         && s.link_chars as f32 > 0.9 * s.chars as f32
         && p != NONE
-        && st[p as usize].chars as f32 > 1.5 * s.chars as f32
+        && st[p as usize].chars > s.chars;
+    // The innermost such element: not one wrapping a single child that holds it all (the
+    // name linked in the sentence stays, the card beside it goes).
+    cluster && !first_children(dom, i as u32).any(|c| st[c as usize].chars as f32 >= 0.9 * s.chars as f32)
 }
 
-/// Whether element `i` is furniture; `share` is its part of the page's text.
-fn prunes(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> bool {
+/// Children of `i`, in order.
+fn first_children(dom: &Dom, i: u32) -> impl Iterator<Item = u32> + '_ {
+    let first = (dom.nodes[i as usize].end > i + 1).then_some(i + 1);
+    std::iter::successors(first, move |&c| Some(dom.nodes[c as usize].next_sibling).filter(|&n| n != NONE))
+}
+
+/// An element's part of the page's text and of its running text (long text nodes).
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    text: f32,
+    prose: f32,
+}
+
+/// Whether element `i` is furniture.
+fn verdict(
+    dom: &Dom,
+    i: u32,
+    tag: Tag,
+    hint: Hint,
+    share: Share,
+    article_below: bool,
+    mode: Mode,
+) -> Verdict {
     use Tag::*;
+    let strict = mode == Mode::Strict;
     match tag {
-        Head | Title | Meta | Link | Base | Script | Style | Noscript | Nav | Aside | Footer | Button
-        | Select | Input | Option | Label | Dialog | Menu | Figcaption | Canvas | Video | Audio | Picture => {
-            return true
+        Head | Title | Meta | Link | Base | Script | Style | Noscript | Nav | Button | Select | Input
+        | Option | Label | Dialog | Menu | Figcaption | Canvas | Video | Audio | Picture => {
+            return Verdict::Prune
         }
         // Whole pages in a form (ASP.NET) are not pruned: only small forms.
-        Form => return share < 0.3,
-        Header => return share < 0.4,
-        Html | Body => return false,
+        Form if share.text < 0.3 => return Verdict::Prune,
+        Header | Footer | Aside if strict => return Verdict::Soft,
+        Html | Body => return Verdict::Keep,
         _ => {}
     }
     if dom.attr(i, Attr::Hidden).is_some()
@@ -184,18 +268,21 @@ fn prunes(dom: &Dom, i: u32, tag: Tag, share: f32, mode: Mode) -> bool {
         || dom.attr(i, Attr::Style).is_some_and(hides)
         || dom.attr(i, Attr::Class).is_some_and(boiler::is_hidden_class)
     {
-        return true;
+        return Verdict::Prune;
     }
-    if mode == Mode::Permissive || matches!(tag, Article | Main) {
-        return false;
+    if !strict || matches!(tag, Article | Main) {
+        return Verdict::Keep;
     }
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
-        return false;
+        return Verdict::Keep;
     }
-    match boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
-        Hint::Junk => share < 0.5,
-        Hint::Layout => share < 0.35,
-        _ => false,
+    match hint {
+        // Named as junk but holding most of the text or an element named as the article
+        // body (a blog post in a "widget"): it may still be the body, but it lends nothing to
+        // its ancestors.
+        Hint::Junk if share.text < 0.5 && share.prose < 0.6 && !article_below => Verdict::Prune,
+        Hint::Junk | Hint::Layout => Verdict::Soft,
+        _ => Verdict::Keep,
     }
 }
 
@@ -207,8 +294,15 @@ fn hides(style: &str) -> bool {
 
 /// Cuts the unpruned text into blocks, in document order.
 pub fn segment(dom: &Dom, pruned: &[bool]) -> Vec<Block> {
-    let mut seg =
-        Segmenter { blocks: Vec::new(), buf: String::new(), chars: 0, links: 0, punct: 0, space: false };
+    let mut seg = Segmenter {
+        blocks: Vec::new(),
+        buf: String::new(),
+        chars: 0,
+        links: 0,
+        punct: 0,
+        mark: 0,
+        space: false,
+    };
     // Open block elements and links, as (node, end of subtree).
     let mut open: Vec<(u32, u32)> = vec![(0, dom.nodes.len() as u32)];
     let mut link_end = 0u32;
@@ -253,6 +347,8 @@ struct Segmenter {
     chars: u32,
     links: u32,
     punct: u32,
+    /// A Latin punctuation mark was just seen (1), to be counted if a space follows.
+    mark: u32,
     /// A space is due before the next word.
     space: bool,
 }
@@ -260,9 +356,18 @@ struct Segmenter {
 impl Segmenter {
     fn push_text(&mut self, text: &str, in_link: bool) {
         for c in text.chars() {
+            // Invisible formatting: soft hyphens, zero-width spaces, BOMs, word joiners.
+            if matches!(c, '\u{ad}' | '\u{200b}' | '\u{feff}' | '\u{2060}') {
+                continue;
+            }
             if c.is_whitespace() {
                 self.space = true;
+                // A Latin mark counts only when a space follows ("93.3" or "a,b" are no sentences).
+                self.punct += std::mem::take(&mut self.mark);
                 continue;
+            }
+            if c.is_alphanumeric() {
+                self.mark = 0;
             }
             if self.space && !self.buf.is_empty() && !self.buf.ends_with('\n') {
                 self.buf.push(' ');
@@ -273,8 +378,9 @@ impl Segmenter {
             if in_link {
                 self.links += 1;
             }
-            if matches!(c, '.' | ',' | ';' | '!' | '?' | '。' | '，' | '、' | '！' | '？' | '؟' | '،' | '।')
-            {
+            if matches!(c, '.' | ',' | ';' | '!' | '?' | '؟' | '،' | '।') {
+                self.mark = 1;
+            } else if matches!(c, '。' | '，' | '、' | '！' | '？') {
                 self.punct += 1;
             }
         }
@@ -288,9 +394,12 @@ impl Segmenter {
     }
 
     fn flush(&mut self, dom: &Dom, owner: u32) {
+        self.punct += std::mem::take(&mut self.mark);
         if self.chars > 0 {
             let text = self.buf.trim_end().to_string();
+            let label = boiler::is_label(&text, self.chars as usize);
             self.blocks.push(Block {
+                label,
                 text,
                 chars: self.chars,
                 link_chars: self.links,
@@ -308,7 +417,8 @@ impl Segmenter {
 }
 
 /// The element whose subtree holds the best text, or `None` when no block is worth anything.
-pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
+pub fn best_root(dom: &Dom, blocks: &[Block], pruning: &Pruning) -> Option<u32> {
+    let soft = &pruning.soft;
     let n = dom.nodes.len();
     let mut score = vec![0f32; n];
     for b in blocks {
@@ -316,7 +426,8 @@ pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
     }
     for i in (1..n).rev() {
         let p = dom.nodes[i].parent;
-        if p != NONE {
+        // Soft furniture can be the body but adds nothing to its ancestors.
+        if p != NONE && !soft[i] {
             score[p as usize] += score[i];
         }
     }
@@ -326,7 +437,7 @@ pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
         if s <= 0.0 || dom.nodes[i].tag.is_none() {
             continue;
         }
-        let s = s * favour(dom, i as u32);
+        let s = s * favour(dom, i as u32, &pruning.hints);
         // `>=`: on a tie the deeper (later in pre-order) element wins.
         if s >= best_score {
             best_score = s;
@@ -336,8 +447,9 @@ pub fn best_root(dom: &Dom, blocks: &[Block]) -> Option<u32> {
     best
 }
 
-/// A small bonus for elements whose tag, itemprop or class names the article.
-fn favour(dom: &Dom, i: u32) -> f32 {
+/// A bonus for elements whose tag, itemprop or class names the article; a class with two
+/// content words (`entry-content`, `article-body`) counts most.
+fn favour(dom: &Dom, i: u32, hints: &[Hint]) -> f32 {
     if dom.attr(i, Attr::Itemprop).is_some_and(|p| p.contains("articleBody")) {
         return 1.25;
     }
@@ -345,16 +457,47 @@ fn favour(dom: &Dom, i: u32) -> f32 {
     if matches!(dom.tag(i), Some(Tag::Article | Tag::Main)) {
         f += 0.1;
     }
-    if boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), None) == Hint::Content {
-        f += 0.1;
-    }
+    f += match hints[i as usize] {
+        Hint::Article => 0.35,
+        Hint::Content => 0.1,
+        _ => 0.0,
+    };
     f
 }
 
 /// The text of the blocks under `root`, cleaned, paragraphs separated by a blank line.
-pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> String {
+pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Option<&str>) -> String {
     let end = dom.nodes[root as usize].end;
-    let inside: Vec<&Block> = blocks.iter().filter(|b| b.owner >= root && b.owner < end).collect();
+    // The soft furniture between a block and the root, if any.
+    let soft_above = |mut i: u32| {
+        while i != root && i != NONE {
+            if soft[i as usize] {
+                return Some(i);
+            }
+            i = dom.nodes[i as usize].parent;
+        }
+        None
+    };
+    let leads = lead_headers(dom, root);
+    let inside: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| {
+            let in_lead = leads.iter().any(|&(h, e)| b.owner >= h && b.owner < e);
+            if in_lead {
+                return b.is_lead();
+            }
+            if b.owner < root || b.owner >= end {
+                return false;
+            }
+            match soft_above(b.owner) {
+                None => true,
+                // A standfirst in the article's own header is part of the story.
+                Some(s) => dom.tag(s) == Some(Tag::Header) && b.is_lead(),
+            }
+        })
+        .collect();
+    let mut inside = inside;
+    cut_tail(&mut inside);
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -363,7 +506,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> St
             if b.link_density() > 0.5 && b.chars < 400 {
                 return false;
             }
-            if boiler::is_label(&b.text, b.chars as usize) || is_markup(&b.text) {
+            if b.label || is_markup(&b.text) {
                 return false;
             }
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
@@ -380,6 +523,56 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, title: Option<&str>) -> St
     out
 }
 
+/// Ends the article at a closing marker ("Related stories", "Lesen Sie auch") once most of
+/// its text has been seen: what follows such a line is a list of other stories.
+fn cut_tail(kept: &mut Vec<&Block>) {
+    let total: u32 = kept.iter().map(|b| b.chars).sum();
+    let mut seen = 0;
+    for (k, b) in kept.iter().enumerate() {
+        // A line of plain text: "Read more: <a>…</a>" inside the story is mostly link.
+        let marker = b.link_density() < 0.5 && boiler::is_end_marker(&b.text, b.chars as usize);
+        if marker && seen as f32 >= 0.5 * total as f32 {
+            kept.truncate(k);
+            return;
+        }
+        seen += b.chars;
+    }
+}
+
+/// Elements just before the body (siblings before it or before its parent): a standfirst
+/// there (a real paragraph, see [`Block::is_lead`]) belongs to the story. As (node, end of
+/// subtree).
+fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    let mut node = root;
+    for _ in 0..2 {
+        let parent = dom.nodes[node as usize].parent;
+        if parent == NONE {
+            break;
+        }
+        for c in first_children(dom, parent).take_while(|&c| c != node) {
+            if dom.tag(c).is_some() {
+                out.push((c, dom.nodes[c as usize].end));
+            }
+        }
+        node = parent;
+    }
+    // Everything between the start of the enclosing <article> and the body: the article's
+    // own header, however deep the markup nests it.
+    let mut a = dom.nodes[root as usize].parent;
+    for _ in 0..6 {
+        if a == NONE {
+            break;
+        }
+        if dom.tag(a) == Some(Tag::Article) {
+            out.push((a + 1, root));
+            break;
+        }
+        a = dom.nodes[a as usize].parent;
+    }
+    out
+}
+
 /// Drops meta lines before the first and headings after the last paragraph of prose.
 fn trim_edges(kept: &mut Vec<&Block>) {
     let Some(first) = kept.iter().position(|b| b.is_prose()) else { return };
@@ -390,7 +583,10 @@ fn trim_edges(kept: &mut Vec<&Block>) {
         i += 1;
         keep
     });
-    while kept.last().is_some_and(|b| b.tag.is_heading() || (b.chars < 20 && b.punct == 0)) {
+    let stray = |b: &Block| {
+        b.tag.is_heading() || (b.chars < 20 && b.punct == 0 && !matches!(b.tag, Tag::Tr | Tag::Li))
+    };
+    while kept.last().is_some_and(|b| stray(b)) {
         kept.pop();
     }
 }
@@ -404,4 +600,180 @@ fn is_markup(text: &str) -> bool {
 /// A comparison key: letters and digits, lower case.
 fn key(s: &str) -> String {
     s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The body of `html` by the strict pass, as `extract` renders it.
+    fn body(html: &str, title: Option<&str>) -> String {
+        let dom = Dom::parse(html);
+        let p = prune(&dom, Mode::Strict);
+        let blocks = segment(&dom, &p.pruned);
+        best_root(&dom, &blocks, &p).map(|r| render(&dom, &blocks, r, &p.soft, title)).unwrap_or_default()
+    }
+
+    const PARA: &str = "The council met on Tuesday, and after a long debate it approved the plan.";
+
+    fn paras(n: usize) -> String {
+        (0..n).map(|i| format!("<p>{PARA} Point {i}.</p>")).collect()
+    }
+
+    #[test]
+    fn furniture_tags_and_junk_classes_are_pruned() {
+        let html = format!(
+            "<body><nav><p>{PARA} nav</p></nav><div class=\"share-bar\"><p>{PARA} share</p></div>\
+             <article>{}</article><div id=comments><p>{PARA} comment</p></div>\
+             <div style=\"display: none\"><p>{PARA} hidden</p></div></body>",
+            paras(4)
+        );
+        let text = body(&html, None);
+        assert_eq!(text.matches(PARA).count(), 4, "{text}");
+        for bad in ["nav", "share", "comment", "hidden"] {
+            assert!(!text.contains(&format!("{PARA} {bad}")), "{bad} kept: {text}");
+        }
+    }
+
+    #[test]
+    fn the_body_beats_a_longer_link_list() {
+        let links: String =
+            (0..40).map(|i| format!("<li><a href=/{i}>Another story number {i}</a></li>")).collect();
+        let html = format!("<body><div class=x><ul>{links}</ul></div><div class=y>{}</div></body>", paras(3));
+        let text = body(&html, None);
+        assert!(text.starts_with(PARA) && !text.contains("Another story"), "{text}");
+    }
+
+    #[test]
+    fn teaser_cards_are_pruned() {
+        let cards: String = (0..3)
+            .map(|i| format!("<li><h3><a href=/{i}>Other headline {i}</a></h3><div>{PARA}</div></li>"))
+            .collect();
+        let html = format!("<body><div>{}<ul>{cards}</ul></div></body>", paras(3));
+        let text = body(&html, None);
+        assert_eq!(text.matches(PARA).count(), 3, "{text}");
+    }
+
+    #[test]
+    fn a_hover_card_in_a_sentence_goes_but_the_linked_name_stays() {
+        let card = "<span class=card><a href=/p/1>Jane Roe</a> <a href=/a/1>An unrelated story about \
+                    something else entirely</a> <a href=/a/2>And another unrelated story with a long \
+                    headline</a> <a href=/a/3>A third unrelated story</a></span>";
+        let html = format!(
+            "<body><div><p>The senator <span><a href=/p/1>Jane Roe</a>{card}</span> said the plan \
+             would pass, and that the vote was close.</p>{}</div></body>",
+            paras(2)
+        );
+        let text = body(&html, None);
+        assert!(text.starts_with("The senator Jane Roe said the plan"), "{text}");
+        assert!(!text.contains("unrelated"), "{text}");
+    }
+
+    #[test]
+    fn table_rows_are_lines_of_cells() {
+        let rows: String = (1..=8)
+            .map(|i| format!("<tr><td>{i}</td><td>Driver {i}</td><td>{}</td></tr>", 100 * i))
+            .collect();
+        let html = format!("<body><div><p>{PARA}</p><table>{rows}</table></div></body>");
+        let text = body(&html, None);
+        assert!(text.contains("\n\n3 Driver 3 300\n\n"), "{text}");
+    }
+
+    #[test]
+    fn headline_labels_and_trailing_lists_are_dropped() {
+        let html = format!(
+            "<body><article><h1>The Plan Passes</h1><p>By Jane Roe</p>{}<p>Advertisement</p>{}\
+             <h2>Context</h2><p>{PARA} Last.</p><h3>Related stories</h3><p>{PARA} Other.</p><h2>Tags</h2></article></body>",
+            paras(2),
+            paras(2)
+        );
+        let text = body(&html, Some("The plan passes"));
+        assert!(text.starts_with(PARA), "{text}");
+        assert!(text.contains("Context\n\n"), "{text}");
+        assert!(text.ends_with("Last."), "{text}");
+        assert!(!text.contains("Advertisement") && !text.contains("By Jane"), "{text}");
+    }
+
+    #[test]
+    fn a_standfirst_in_the_header_is_kept() {
+        let lead =
+            "In a close vote, the council approved the harbour plan that had divided the town for years.";
+        let html = format!(
+            "<body><article><header><h1>T</h1><p class=standfirst>{lead}</p><p>By X</p></header>\
+             <div class=body>{}</div></article></body>",
+            paras(3)
+        );
+        let text = body(&html, Some("T"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("By X"), "{text}");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped() {
+        let html = "<body><div><p>Schon im Mit\u{ad}tel\u{ad}al\u{ad}ter war der Wein\u{200b} das \
+                    Aushängeschild der Region, und er ist es bis heute.</p></div></body>";
+        assert!(body(html, None).starts_with("Schon im Mittelalter war der Wein das Aushängeschild"));
+    }
+
+    #[test]
+    fn paragraphs_are_separated_by_a_blank_line_and_br_is_a_newline() {
+        let html =
+            "<body><div><p>One sentence here, long enough to count as prose for sure.<br>Line two.</p>\
+                    <p>Another sentence here, also long enough to count as prose.</p></div></body>";
+        assert_eq!(
+            body(html, None),
+            "One sentence here, long enough to count as prose for sure.\nLine two.\n\n\
+             Another sentence here, also long enough to count as prose."
+        );
+    }
+
+    /// Development aid: `DUMP=page.html cargo test --lib extract::content::tests::dump --
+    /// --ignored --nocapture` prints every block with its owner, value and whether it is kept.
+    #[test]
+    #[ignore]
+    fn dump() {
+        let path = std::env::var("DUMP").expect("DUMP=path");
+        let html = crate::charset::decode_html(&std::fs::read(path).expect("page"), None, None);
+        let dom = Dom::parse(&super::super::prepass::strip(&html).html);
+        for mode in [Mode::Strict, Mode::Permissive] {
+            let p = prune(&dom, mode);
+            let blocks = segment(&dom, &p.pruned);
+            let root = best_root(&dom, &blocks, &p);
+            let st = stats(&dom, &p.hints);
+            if let Some(r) = root {
+                let v = verdict(
+                    &dom,
+                    r,
+                    dom.tag(r).unwrap(),
+                    p.hints[r as usize],
+                    Share { text: 0.1, prose: 0.1 },
+                    false,
+                    mode,
+                );
+                println!("pruned {} soft {} verdict {v:?}", p.pruned[r as usize], p.soft[r as usize]);
+            }
+            println!(
+                "== {mode:?} root {root:?} {:?} share {:?}",
+                root.map(|r| (dom.tag(r), dom.attr(r, Attr::Class))),
+                root.map(|r| st[r as usize].chars as f32 / st[0].chars as f32)
+            );
+            if std::env::var("DUMP_PRUNED").is_ok() {
+                for (i, s) in st.iter().enumerate() {
+                    let par = dom.nodes[i].parent;
+                    if p.pruned[i] && (par == NONE || !p.pruned[par as usize]) && s.chars > 40 {
+                        let t: String = dom.text_of(i as u32).chars().take(60).collect();
+                        println!(
+                            "PRUNED {i} {:?} {:?} {t:?}",
+                            dom.tag(i as u32),
+                            dom.attr(i as u32, Attr::Class)
+                        );
+                    }
+                }
+            }
+            for b in &blocks {
+                let t: String = b.text.chars().take(90).collect();
+                println!("{:>6} {:?} {:>7.1} {t:?}", b.owner, b.tag, b.value());
+            }
+        }
+    }
 }

@@ -219,6 +219,17 @@ impl Attr {
     }
 }
 
+/// Whether an attribute is worth a copy: links only on `<link>` (the canonical URL), styles
+/// only when they may hide the element. Keeps the arena small and the copy fast.
+fn keeps(tag: Tag, name: Attr, value: &str) -> bool {
+    match name {
+        Attr::Href => tag == Tag::Link,
+        Attr::Src | Attr::DataSrc => false,
+        Attr::Style => value.contains("none") || value.contains("hidden"),
+        _ => true,
+    }
+}
+
 /// "No node" in the links below.
 pub const NONE: u32 = u32::MAX;
 
@@ -241,7 +252,9 @@ pub struct Node {
 #[derive(Debug, Default)]
 pub struct Dom {
     pub nodes: Vec<Node>,
-    pub attrs: Vec<(Attr, String)>,
+    /// Kept attributes: name and byte range of the value in `attr_text`.
+    pub attrs: Vec<(Attr, u32, u32)>,
+    pub attr_text: String,
     pub text: String,
 }
 
@@ -249,7 +262,11 @@ impl Dom {
     /// Parses `html` (html5ever via dom_query) and copies it into the arena.
     pub fn parse(html: &str) -> Dom {
         let doc = Document::from(html);
-        let mut dom = Dom { nodes: Vec::new(), attrs: Vec::new(), text: String::new() };
+        let mut dom = Dom {
+            nodes: Vec::with_capacity(doc.tree.len()),
+            text: String::with_capacity(html.len() / 3),
+            ..Dom::default()
+        };
         dom.copy_tree(&doc);
         dom
     }
@@ -257,7 +274,7 @@ impl Dom {
     /// Depth-first copy with an explicit stack (no recursion: deep nesting is safe).
     fn copy_tree(&mut self, doc: &Document) {
         let tree = &doc.tree;
-        // (dom_query node, arena parent); the stack holds siblings in reverse order.
+        // (dom_query node, arena parent): a node's first child is above its next sibling.
         let mut stack: Vec<(NodeId, u32)> = vec![(tree.root_id(), NONE)];
         // Arena indices of the open ancestors, to close their `end` when leaving them.
         let mut open: Vec<u32> = Vec::new();
@@ -271,17 +288,21 @@ impl Dom {
             }
             let idx = self.nodes.len() as u32;
             let mut keep = true;
-            let (first_child, is_elem) = tree
+            let (first_child, next_sibling, is_elem) = tree
                 .query_node(&id, |tn| {
                     let node = match &tn.data {
                         NodeData::Element(el) => {
                             let start = self.attrs.len() as u32;
+                            let tag = Tag::from_name(&el.name.local);
                             for a in &el.attrs {
                                 if let Some(name) = Attr::from_name(&a.name.local) {
-                                    self.attrs.push((name, a.value.to_string()));
+                                    if keeps(tag, name, &a.value) {
+                                        let at = self.attr_text.len() as u32;
+                                        self.attr_text.push_str(&a.value);
+                                        self.attrs.push((name, at, self.attr_text.len() as u32));
+                                    }
                                 }
                             }
-                            let tag = Tag::from_name(&el.name.local);
                             Some((Some(tag), (0, 0), (start, self.attrs.len() as u32)))
                         }
                         NodeData::Text { contents } => {
@@ -307,9 +328,13 @@ impl Dom {
                         }
                         None => keep = false,
                     }
-                    (tn.first_child, matches!(tn.data, NodeData::Element(_)) || idx == 0)
+                    (tn.first_child, tn.next_sibling, matches!(tn.data, NodeData::Element(_)) || idx == 0)
                 })
-                .unwrap_or((None, false));
+                .unwrap_or((None, None, false));
+            // The next sibling goes below the first child on the stack: children come first.
+            if let Some(next) = next_sibling {
+                stack.push((next, parent));
+            }
             if !keep {
                 continue;
             }
@@ -323,9 +348,8 @@ impl Dom {
             if is_elem {
                 open.push(idx);
                 last_child.push(NONE);
-                let kids = if first_child.is_some() { tree.child_ids_of(&id) } else { Vec::new() };
-                for c in kids.into_iter().rev() {
-                    stack.push((c, idx));
+                if let Some(child) = first_child {
+                    stack.push((child, idx));
                 }
             }
         }
@@ -355,7 +379,8 @@ impl Dom {
     /// The value of attribute `a` of element `i`.
     pub fn attr(&self, i: u32, a: Attr) -> Option<&str> {
         let (s, e) = self.nodes[i as usize].attrs;
-        self.attrs[s as usize..e as usize].iter().find(|(n, _)| *n == a).map(|(_, v)| v.as_str())
+        let &(_, vs, ve) = self.attrs[s as usize..e as usize].iter().find(|(n, _, _)| *n == a)?;
+        Some(&self.attr_text[vs as usize..ve as usize])
     }
 
     /// The text of `i`'s subtree, white space folded to single spaces.

@@ -230,11 +230,21 @@ fn authors(dom: &Dom, metas: &Metas, ld: Option<&LdArticle>) -> Vec<String> {
         }
     }
     if raw.is_empty() {
-        let byline =
-            |i: u32| dom.attr(i, Attr::Class).is_some_and(|c| c.to_ascii_lowercase().contains("byline"));
-        if let Some(i) = (0..dom.nodes.len() as u32).find(|&i| dom.tag(i).is_some() && byline(i)) {
-            raw.push(dom.text_of(i));
-        }
+        // The first short element classed as a byline that reads as names.
+        const BYLINE: [&str; 6] = ["byline", "author", "autor", "auteur", "signature", "writer"];
+        let byline = |i: u32| {
+            dom.attr(i, Attr::Class).is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                BYLINE.iter().any(|b| c.contains(b))
+            })
+        };
+        let found = (0..dom.nodes.len() as u32)
+            .filter(|&i| dom.tag(i).is_some() && byline(i))
+            .map(|i| dom.text_of(i))
+            .filter(|t| t.chars().count() <= 100)
+            .map(|t| normalize_authors(&[t]))
+            .find(|names| !names.is_empty());
+        return found.unwrap_or_default();
     }
     normalize_authors(&raw)
 }

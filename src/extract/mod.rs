@@ -49,7 +49,7 @@ pub fn extract_bytes(bytes: &[u8], content_type: Option<&str>, url: Option<&Url>
         return Extracted::default();
     }
     let tld = url.and_then(|u| u.host_str()).and_then(|h| h.rsplit('.').next()).map(str::as_bytes);
-    let html = crate::charset::decode_html(bytes, content_type, tld);
+    let html = crate::charset::decode_html_cow(bytes, content_type, tld);
     extract(&html, url)
 }
 
@@ -110,10 +110,10 @@ fn body(dom: &Dom, ld_body: Option<&str>, title: Option<&str>) -> String {
 }
 
 fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
-    let pruned = content::prune(dom, mode);
-    let blocks = content::segment(dom, &pruned);
-    match content::best_root(dom, &blocks) {
-        Some(root) => content::render(dom, &blocks, root, title),
+    let pruning = content::prune(dom, mode);
+    let blocks = content::segment(dom, &pruning.pruned);
+    match content::best_root(dom, &blocks, &pruning) {
+        Some(root) => content::render(dom, &blocks, root, &pruning.soft, title),
         None => String::new(),
     }
 }
@@ -133,4 +133,80 @@ pub fn html_to_text(fragment: &str) -> String {
     let stripped = prepass::strip(fragment);
     let dom = Dom::parse(&stripped.html);
     dom.text_of(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(body: &str) -> String {
+        format!("<html><head><title>T</title></head><body><article>{body}</article></body></html>")
+    }
+
+    const PARA: &str =
+        "<p>The committee approved the budget on Monday, after a debate that lasted most of the day.</p>";
+
+    #[test]
+    fn empty_and_binary_inputs_give_empty_text() {
+        assert_eq!(extract_bytes(b"", None, None).text, "");
+        assert_eq!(extract_bytes(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj", Some("text/html"), None).text, "");
+        // Pseudo-random bytes (an LCG): any bytes in, a record out.
+        let mut x: u32 = 12345;
+        let noise: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let _ = extract_bytes(&noise, None, None);
+    }
+
+    #[test]
+    fn huge_and_deep_pages_are_bounded() {
+        let huge = page(&PARA.repeat(50 * 1024 * 1024 / PARA.len()));
+        let ex = extract(&huge, None);
+        assert!(!ex.text.is_empty() && ex.text.len() <= prepass::MAX_HTML);
+        let deep = "<div>".repeat(100_000) + PARA;
+        assert!(extract(&deep, None).text.contains("approved the budget"));
+    }
+
+    #[test]
+    fn invalid_utf8_and_legacy_encodings_decode() {
+        let mut bytes = page(PARA).into_bytes();
+        bytes.extend_from_slice(b"<p>\xff\xfe broken \xc3</p>");
+        assert!(extract_bytes(&bytes, None, None).text.contains("approved the budget"));
+        let jp =
+            "<meta charset=shift_jis><p>東京都は月曜日、新しい予算案を承認した。議論はほぼ一日続いた。</p>";
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(jp);
+        assert!(extract_bytes(&sjis, None, None).text.contains("新しい予算案を承認した"));
+        let zh = "<p>北京市政府周一批准了新的预算方案，讨论持续了几乎一整天。</p>";
+        let (gb, _, _) = encoding_rs::GB18030.encode(zh);
+        let ex = extract_bytes(&gb, Some("text/html; charset=gb18030"), None);
+        assert!(ex.text.contains("批准了新的预算方案"), "{}", ex.text);
+        let (latin, _, _) = encoding_rs::WINDOWS_1252
+            .encode("<p>Le comité a approuvé le budget lundi, après un débat très long.</p>");
+        assert!(extract_bytes(&latin, Some("text/html; charset=iso-8859-1"), None)
+            .text
+            .contains("comité a approuvé"));
+    }
+
+    #[test]
+    fn json_ld_body_wins_only_when_the_page_is_incomplete() {
+        let long = "The full story is only in the structured data of this page. ".repeat(10);
+        let ld = format!(
+            r#"<script type="application/ld+json">{{"@type":"NewsArticle","articleBody":"{long}"}}</script>"#
+        );
+        let teaser = format!("<html><head>{ld}</head><body><p>Subscribe to read.</p></body></html>");
+        assert_eq!(extract(&teaser, None).text, long.trim());
+        let full =
+            format!("<html><head>{ld}</head><body><article>{}</article></body></html>", PARA.repeat(12));
+        assert!(extract(&full, None).text.starts_with("The committee approved"));
+    }
+
+    #[test]
+    fn html_to_text_folds_fragments() {
+        assert_eq!(html_to_text("  Tom &amp; Jerry\n chase "), "Tom & Jerry chase");
+        assert_eq!(html_to_text("<p>One</p><p>Two <b>three</b></p>"), "One Two three");
+        assert_eq!(html_to_text("plain   text"), "plain text");
+    }
 }
