@@ -151,13 +151,15 @@ fn respond(head: &[u8], opts: Opts, stats: &Stats) -> Vec<u8> {
     reply("200 OK", &format!("Content-Type: application/rss+xml\r\nETag: {etag}\r\n"), body.as_bytes())
 }
 
-/// Changing feeds gain a version every `period` seconds (phases staggered by index).
+/// Changing feeds gain a version every `period` seconds, their phases spread over the period
+/// by a multiplicative hash of the index (so changes arrive evenly, not in bursts).
 fn version(i: u64, opts: Opts) -> u64 {
     if i % 100 >= opts.changing {
         return 0;
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    (now + i) / opts.period
+    let phase = i.wrapping_mul(2_654_435_761) % opts.period;
+    (now + phase) / opts.period
 }
 
 /// A small RSS document: a changing feed shows its last three items, a static one none (so
