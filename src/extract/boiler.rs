@@ -20,7 +20,8 @@ pub enum Hint {
 }
 
 /// Words (after splitting class names on `-`, `_`, digits and camelCase) naming boilerplate.
-/// Sorted: looked up by binary search.
+/// Kept sorted; looked up through the `matches!` below (a test keeps the two in step).
+#[cfg_attr(not(test), allow(dead_code))]
 const JUNK_WORDS: &[&str] = &[
     "ad",
     "ads",
@@ -106,6 +107,94 @@ const JUNK_WORDS: &[&str] = &[
     "widgets",
 ];
 
+/// Membership in [`JUNK_WORDS`], as a `match` (the compiler dispatches on length first).
+fn is_junk_word(w: &str) -> bool {
+    matches!(
+        w,
+        "ad" | "ads"
+            | "adsense"
+            | "adslot"
+            | "adunit"
+            | "adv"
+            | "advert"
+            | "advertisement"
+            | "advertising"
+            | "alert"
+            | "auteur"
+            | "author"
+            | "autor"
+            | "autore"
+            | "banner"
+            | "bio"
+            | "breadcrumb"
+            | "breadcrumbs"
+            | "byline"
+            | "caption"
+            | "captions"
+            | "comment"
+            | "commentlist"
+            | "comments"
+            | "consent"
+            | "cookie"
+            | "cookies"
+            | "copyright"
+            | "credit"
+            | "credits"
+            | "disclaimer"
+            | "disqus"
+            | "donate"
+            | "dropdown"
+            | "gdpr"
+            | "hashtags"
+            | "login"
+            | "meta"
+            | "modal"
+            | "newsletter"
+            | "newsletters"
+            | "outbrain"
+            | "overlay"
+            | "pager"
+            | "pagination"
+            | "paywall"
+            | "popular"
+            | "popup"
+            | "print"
+            | "promo"
+            | "promos"
+            | "promotion"
+            | "rating"
+            | "readmore"
+            | "recirc"
+            | "recommend"
+            | "recommendations"
+            | "recommended"
+            | "related"
+            | "replies"
+            | "reply"
+            | "respond"
+            | "share"
+            | "sharebar"
+            | "shares"
+            | "sharing"
+            | "signup"
+            | "skip"
+            | "social"
+            | "sponsor"
+            | "sponsored"
+            | "subscribe"
+            | "subscription"
+            | "taboola"
+            | "tagcloud"
+            | "tags"
+            | "timestamp"
+            | "toolbar"
+            | "trending"
+            | "upsell"
+            | "widget"
+            | "widgets"
+    )
+}
+
 /// Prefixes of glued words naming boilerplate (`socialshare`, `relatedposts` …).
 const JUNK_PREFIXES: &[&str] = &[
     "advert",
@@ -127,6 +216,7 @@ const JUNK_PREFIXES: &[&str] = &[
 ];
 
 /// Words naming page layout.
+#[cfg_attr(not(test), allow(dead_code))]
 const LAYOUT_WORDS: &[&str] = &[
     "aside",
     "bottombar",
@@ -146,7 +236,31 @@ const LAYOUT_WORDS: &[&str] = &[
     "topbar",
 ];
 
+/// Membership in [`LAYOUT_WORDS`], as a `match` (the compiler dispatches on length first).
+fn is_layout_word(w: &str) -> bool {
+    matches!(
+        w,
+        "aside"
+            | "bottombar"
+            | "footer"
+            | "footnotes"
+            | "header"
+            | "links"
+            | "masthead"
+            | "menu"
+            | "more"
+            | "nav"
+            | "navbar"
+            | "navigation"
+            | "rail"
+            | "sidebar"
+            | "sitemap"
+            | "topbar"
+    )
+}
+
 /// Words naming the article body.
+#[cfg_attr(not(test), allow(dead_code))]
 const CONTENT_WORDS: &[&str] = &[
     "article",
     "articlebody",
@@ -162,6 +276,26 @@ const CONTENT_WORDS: &[&str] = &[
     "story",
     "text",
 ];
+
+/// Membership in [`CONTENT_WORDS`], as a `match` (the compiler dispatches on length first).
+fn is_content_word(w: &str) -> bool {
+    matches!(
+        w,
+        "article"
+            | "articlebody"
+            | "blog"
+            | "body"
+            | "content"
+            | "entry"
+            | "main"
+            | "paragraph"
+            | "post"
+            | "prose"
+            | "richtext"
+            | "story"
+            | "text"
+    )
+}
 
 /// Calls `f` with each lower-case word of a class name, split at `-`, `_`, `:`, digits and
 /// camelCase humps, until `f` returns false. No allocation: this runs for every element.
@@ -203,7 +337,7 @@ fn words(name: &str, mut f: impl FnMut(&str) -> bool) {
 fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
-        JUNK_WORDS.binary_search(&w).is_ok()
+        is_junk_word(w)
             || (w.len() > 5
                 && w != "commentary"
                 && JUNK_PREFIXES
@@ -218,9 +352,9 @@ fn name_hint(name: &str) -> (Hint, bool) {
             junk = true;
             return false;
         }
-        if LAYOUT_WORDS.binary_search(&w).is_ok() {
+        if is_layout_word(w) {
             hint = Hint::Layout;
-        } else if CONTENT_WORDS.binary_search(&w).is_ok() {
+        } else if is_content_word(w) {
             content_words += 1;
             if hint == Hint::None {
                 hint = Hint::Content;
@@ -684,10 +818,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn word_lists_are_sorted_for_binary_search() {
+    fn word_lists_match_their_lookups() {
         for list in [JUNK_WORDS, LAYOUT_WORDS, CONTENT_WORDS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+        assert!(JUNK_WORDS.iter().all(|w| is_junk_word(w)) && !is_junk_word("flex"));
+        assert!(LAYOUT_WORDS.iter().all(|w| is_layout_word(w)) && !is_layout_word("story"));
+        assert!(CONTENT_WORDS.iter().all(|w| is_content_word(w)) && !is_content_word("sidebar"));
     }
 
     #[test]

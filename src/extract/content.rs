@@ -108,10 +108,19 @@ enum Verdict {
 /// Marks the nodes that cannot hold article text and the soft furniture.
 pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let n = dom.nodes.len();
+    // Class strings repeat through a page: classify each once.
+    let mut by_class: std::collections::HashMap<&str, Hint> = std::collections::HashMap::new();
     let hints: Vec<Hint> = (0..n as u32)
-        .map(|i| match dom.tag(i) {
-            Some(_) => boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)),
-            None => Hint::None,
+        .map(|i| {
+            dom.tag(i).map_or(Hint::None, |_| {
+                match (dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
+                    (None, None, None) => Hint::None,
+                    (Some(c), None, None) => {
+                        *by_class.entry(c).or_insert_with(|| boiler::hint(Some(c), None, None))
+                    }
+                    (c, id, role) => boiler::hint(c, id, role),
+                }
+            })
         })
         .collect();
     let st = stats(dom, &hints);
