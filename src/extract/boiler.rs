@@ -20,148 +20,84 @@ pub enum Hint {
 }
 
 /// Words (after splitting class names on `-`, `_`, digits and camelCase) naming boilerplate.
-/// Sorted: looked up by binary search.
+/// Kept sorted; looked up through the `matches!` below (a test keeps the two in step).
+#[rustfmt::skip]
+#[cfg_attr(not(test), allow(dead_code))]
 const JUNK_WORDS: &[&str] = &[
-    "ad",
-    "ads",
-    "adsense",
-    "adslot",
-    "adunit",
-    "adv",
-    "advert",
-    "advertisement",
-    "advertising",
-    "alert",
-    "auteur",
-    "author",
-    "autor",
-    "autore",
-    "banner",
-    "bio",
-    "breadcrumb",
-    "breadcrumbs",
-    "byline",
-    "caption",
-    "captions",
-    "comment",
-    "commentlist",
-    "comments",
-    "consent",
-    "cookie",
-    "cookies",
-    "copyright",
-    "credit",
-    "credits",
-    "disclaimer",
-    "disqus",
-    "donate",
-    "dropdown",
-    "gdpr",
-    "hashtags",
-    "login",
-    "meta",
-    "modal",
-    "newsletter",
-    "newsletters",
-    "outbrain",
-    "overlay",
-    "pager",
-    "pagination",
-    "paywall",
-    "popular",
-    "popup",
-    "print",
-    "promo",
-    "promos",
-    "promotion",
-    "rating",
-    "readmore",
-    "recirc",
-    "recommend",
-    "recommendations",
-    "recommended",
-    "related",
-    "replies",
-    "reply",
-    "respond",
-    "share",
-    "sharebar",
-    "shares",
-    "sharing",
-    "signup",
-    "skip",
-    "social",
-    "sponsor",
-    "sponsored",
-    "subscribe",
-    "subscription",
-    "taboola",
-    "tagcloud",
-    "tags",
-    "timestamp",
-    "toolbar",
-    "trending",
-    "upsell",
-    "widget",
-    "widgets",
+    "ad", "ads", "adsense", "adslot", "adunit", "adv", "advert", "advertisement", "advertising",
+    "alert", "auteur", "author", "autor", "autore", "banner", "bio", "breadcrumb", "breadcrumbs",
+    "byline", "caption", "captions", "comment", "commentlist", "comments", "consent", "cookie",
+    "cookies", "copyright", "credit", "credits", "disclaimer", "disqus", "donate", "dropdown",
+    "gdpr", "hashtags", "login", "meta", "modal", "newsletter", "newsletters", "outbrain",
+    "overlay", "pager", "pagination", "paywall", "popular", "popup", "print", "promo", "promos",
+    "promotion", "rating", "readmore", "recirc", "recommend", "recommendations", "recommended",
+    "related", "replies", "reply", "respond", "share", "sharebar", "shares", "sharing", "signup",
+    "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "taboola", "tagcloud",
+    "tags", "timestamp", "toolbar", "trending", "upsell", "widget", "widgets",
 ];
 
+/// Membership in [`JUNK_WORDS`], as a `match` (the compiler dispatches on length first).
+#[rustfmt::skip]
+fn is_junk_word(w: &str) -> bool {
+    matches!(
+        w,
+        "ad" | "ads" | "adsense" | "adslot" | "adunit" | "adv" | "advert" | "advertisement" |
+        "advertising" | "alert" | "auteur" | "author" | "autor" | "autore" | "banner" | "bio" |
+        "breadcrumb" | "breadcrumbs" | "byline" | "caption" | "captions" | "comment" |
+        "commentlist" | "comments" | "consent" | "cookie" | "cookies" | "copyright" | "credit" |
+        "credits" | "disclaimer" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" |
+        "login" | "meta" | "modal" | "newsletter" | "newsletters" | "outbrain" | "overlay" |
+        "pager" | "pagination" | "paywall" | "popular" | "popup" | "print" | "promo" | "promos" |
+        "promotion" | "rating" | "readmore" | "recirc" | "recommend" | "recommendations" |
+        "recommended" | "related" | "replies" | "reply" | "respond" | "share" | "sharebar" |
+        "shares" | "sharing" | "signup" | "skip" | "social" | "sponsor" | "sponsored" |
+        "subscribe" | "subscription" | "taboola" | "tagcloud" | "tags" | "timestamp" | "toolbar" |
+        "trending" | "upsell" | "widget" | "widgets"
+    )
+}
+
 /// Prefixes of glued words naming boilerplate (`socialshare`, `relatedposts` …).
+#[rustfmt::skip]
 const JUNK_PREFIXES: &[&str] = &[
-    "advert",
-    "breadcrumb",
-    "comment",
-    "cookie",
-    "disqus",
-    "newsletter",
-    "outbrain",
-    "popup",
-    "recommend",
-    "related",
-    "share",
-    "sharing",
-    "social",
-    "sponsor",
-    "subscri",
-    "taboola",
+    "advert", "breadcrumb", "comment", "cookie", "disqus", "newsletter", "outbrain", "popup",
+    "recommend", "related", "share", "sharing", "social", "sponsor", "subscri", "taboola",
 ];
 
 /// Words naming page layout.
+#[rustfmt::skip]
+#[cfg_attr(not(test), allow(dead_code))]
 const LAYOUT_WORDS: &[&str] = &[
-    "aside",
-    "bottombar",
-    "footer",
-    "footnotes",
-    "header",
-    "links",
-    "masthead",
-    "menu",
-    "more",
-    "nav",
-    "navbar",
-    "navigation",
-    "rail",
-    "sidebar",
-    "sitemap",
-    "topbar",
+    "aside", "bottombar", "footer", "footnotes", "header", "links", "masthead", "menu", "more",
+    "nav", "navbar", "navigation", "rail", "sidebar", "sitemap", "topbar",
 ];
 
+/// Membership in [`LAYOUT_WORDS`], as a `match` (the compiler dispatches on length first).
+#[rustfmt::skip]
+fn is_layout_word(w: &str) -> bool {
+    matches!(
+        w,
+        "aside" | "bottombar" | "footer" | "footnotes" | "header" | "links" | "masthead" | "menu" |
+        "more" | "nav" | "navbar" | "navigation" | "rail" | "sidebar" | "sitemap" | "topbar"
+    )
+}
+
 /// Words naming the article body.
+#[rustfmt::skip]
+#[cfg_attr(not(test), allow(dead_code))]
 const CONTENT_WORDS: &[&str] = &[
-    "article",
-    "articlebody",
-    "blog",
-    "body",
-    "content",
-    "entry",
-    "main",
-    "paragraph",
-    "post",
-    "prose",
-    "richtext",
-    "story",
-    "text",
+    "article", "articlebody", "blog", "body", "content", "entry", "main", "paragraph", "post",
+    "prose", "richtext", "story", "text",
 ];
+
+/// Membership in [`CONTENT_WORDS`], as a `match` (the compiler dispatches on length first).
+#[rustfmt::skip]
+fn is_content_word(w: &str) -> bool {
+    matches!(
+        w,
+        "article" | "articlebody" | "blog" | "body" | "content" | "entry" | "main" | "paragraph" |
+        "post" | "prose" | "richtext" | "story" | "text"
+    )
+}
 
 /// Calls `f` with each lower-case word of a class name, split at `-`, `_`, `:`, digits and
 /// camelCase humps, until `f` returns false. No allocation: this runs for every element.
@@ -203,7 +139,7 @@ fn words(name: &str, mut f: impl FnMut(&str) -> bool) {
 fn name_hint(name: &str) -> (Hint, bool) {
     // "commentary" is an opinion article, not a comment section.
     let is_junk = |w: &str| {
-        JUNK_WORDS.binary_search(&w).is_ok()
+        is_junk_word(w)
             || (w.len() > 5
                 && w != "commentary"
                 && JUNK_PREFIXES
@@ -218,9 +154,9 @@ fn name_hint(name: &str) -> (Hint, bool) {
             junk = true;
             return false;
         }
-        if LAYOUT_WORDS.binary_search(&w).is_ok() {
+        if is_layout_word(w) {
             hint = Hint::Layout;
-        } else if CONTENT_WORDS.binary_search(&w).is_ok() {
+        } else if is_content_word(w) {
             content_words += 1;
             if hint == Hint::None {
                 hint = Hint::Content;
@@ -301,135 +237,40 @@ pub fn is_hidden_class(class: &str) -> bool {
 }
 
 /// Phrases that, at the start of a short block, mark it as a boilerplate label (lower case).
+#[rustfmt::skip]
 const LABELS: &[&str] = &[
-    "advertisement",
-    "advertising",
-    "sponsored",
-    "share this",
-    "share on",
-    "share:",
-    "share via",
-    "follow us",
-    "follow @",
-    "sign up",
-    "subscribe",
-    "newsletter",
-    "leave a comment",
-    "leave a reply",
-    "post comment",
-    "comments",
-    "your email address",
-    "required fields",
-    "read more",
-    "read also",
-    "read next",
-    "see also",
-    "related:",
-    "related articles",
-    "related stories",
-    "related posts",
-    "related content",
-    "more from",
-    "more on this",
-    "more stories",
-    "most read",
-    "most popular",
-    "recommended",
-    "you may also like",
-    "you might also like",
-    "click here",
-    "tags:",
-    "filed under",
-    "topics:",
-    "print this",
-    "email this",
-    "skip to",
-    "back to top",
-    "loading",
-    "please enable",
-    "we use cookies",
-    "this site uses cookies",
-    "getty images",
-    "image:",
-    "photo:",
-    "image source",
-    "image caption",
-    "media caption",
-    "watch:",
-    "listen:",
-    "download the app",
-    "werbung",
-    "anzeige",
-    "lesen sie auch",
-    "mehr zum thema",
-    "weiterlesen",
-    "publicité",
-    "lire aussi",
-    "à lire aussi",
-    "à lire également",
-    "publicidad",
-    "leer más",
-    "lee también",
-    "te puede interesar",
-    "pubblicità",
-    "leggi anche",
-    "реклама",
-    "читайте также",
-    "читать также",
-    "подробнее",
-    "advertentie",
-    "lees ook",
-    "reklama",
-    "czytaj też",
-    "czytaj także",
-    "reklam",
-    "広告",
-    "广告",
-    "相关阅读",
-    "関連記事",
-    "aktualisiert am",
-    "zuletzt aktualisiert",
-    "zusatzinformationen",
-    "beitragsbild",
-    "titelbild",
-    "bildquelle",
-    "foto:",
-    "fotos:",
-    "crédits photo",
-    "crédit photo",
-    "be sociable",
-    "never miss",
-    "we want to hear",
-    "noch keine bewertungen",
-    "keine kommentare",
-    "no comments",
-    "permalink",
-    "permalien",
-    "this entry was posted",
-    "dieser eintrag wurde",
-    "posted in",
-    "category:",
-    "category :",
-    "kategorie:",
-    "schlagwörter",
-    "materiał chroniony",
+    "advertisement", "advertising", "sponsored", "share this", "share on", "share:", "share via",
+    "follow us", "follow @", "sign up", "subscribe", "newsletter", "leave a comment",
+    "leave a reply", "post comment", "comments", "your email address", "required fields",
+    "read more", "read also", "read next", "see also", "related:", "related articles",
+    "related stories", "related posts", "related content", "more from", "more on this",
+    "more stories", "most read", "most popular", "recommended", "you may also like",
+    "you might also like", "click here", "tags:", "filed under", "topics:", "print this",
+    "email this", "skip to", "back to top", "loading", "please enable", "we use cookies",
+    "this site uses cookies", "getty images", "image:", "photo:", "image source", "image caption",
+    "media caption", "watch:", "listen:", "download the app", "werbung", "anzeige",
+    "lesen sie auch", "mehr zum thema", "weiterlesen", "publicité", "lire aussi", "à lire aussi",
+    "à lire également", "publicidad", "leer más", "lee también", "te puede interesar", "pubblicità",
+    "leggi anche", "реклама", "читайте также", "читать также", "подробнее", "advertentie",
+    "lees ook", "reklama", "czytaj też", "czytaj także", "reklam", "広告", "广告", "相关阅读", "関連記事",
+    "aktualisiert am", "zuletzt aktualisiert", "zusatzinformationen", "beitragsbild", "titelbild",
+    "bildquelle", "foto:", "fotos:", "crédits photo", "crédit photo", "be sociable", "never miss",
+    "we want to hear", "noch keine bewertungen", "keine kommentare", "no comments", "permalink",
+    "permalien", "this entry was posted", "dieser eintrag wurde", "posted in", "category:",
+    "category :", "kategorie:", "schlagwörter", "materiał chroniony", "suscríbete", "zobacz także",
+    "czytaj także", "czytaj też", "view comments", "kommentare", "aufrufe", "war der artikel",
+    "möchten sie den artikel", "quellen:", "quellen anzeigen", "quellen ausblenden", "credit:",
+    "credits:", "themen:", "unterstütze", "jede kleine spende", "support us", "donate",
 ];
 
 /// Phrases that mark a short block as boilerplate wherever they occur in it.
+#[rustfmt::skip]
 const ANYWHERE: &[&str] = &[
-    "all rights reserved",
-    "©",
-    "copyright",
-    "your email address will not be published",
-    "required fields are marked",
-    "sign up for our",
-    "subscribe to our",
-    "terms of use",
-    "privacy policy",
-    "cookie policy",
-    "alle rechte vorbehalten",
-    "tous droits réservés",
-    "todos los derechos reservados",
+    "all rights reserved", "©", "copyright", "your email address will not be published",
+    "required fields are marked", "sign up for our", "subscribe to our", "terms of use",
+    "privacy policy", "cookie policy", "already a subscriber", "please subscribe", "déjà abonné",
+    "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
+    "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
     "все права защищены",
 ];
 
@@ -450,138 +291,21 @@ pub fn is_label(text: &str, chars: usize) -> bool {
 }
 
 /// Words that may stand in a date or time line, besides numbers (lower case, no dots).
+#[rustfmt::skip]
 const DATE_WORDS: &[&str] = &[
-    "jan",
-    "january",
-    "feb",
-    "february",
-    "mar",
-    "march",
-    "apr",
-    "april",
-    "may",
-    "jun",
-    "june",
-    "jul",
-    "july",
-    "aug",
-    "august",
-    "sep",
-    "sept",
-    "september",
-    "oct",
-    "october",
-    "nov",
-    "november",
-    "dec",
-    "december",
-    "januar",
-    "februar",
-    "märz",
-    "mai",
-    "juni",
-    "juli",
-    "oktober",
-    "dezember",
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-    "de",
-    "am",
-    "pm",
-    "uhr",
-    "h",
-    "et",
-    "est",
-    "edt",
-    "gmt",
-    "utc",
-    "cet",
-    "cest",
-    "bst",
-    "pst",
-    "pdt",
-    "ago",
-    "vor",
-    "il",
-    "y",
-    "a",
-    "hace",
-    "min",
-    "mins",
-    "minutes",
-    "minute",
-    "hour",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    "year",
-    "years",
-    "minuten",
-    "stunden",
-    "tagen",
-    "wochen",
-    "monaten",
-    "jahren",
-    "updated",
-    "published",
-    "posted",
-    "aktualisiert",
-    "veröffentlicht",
-    "publié",
-    "mis",
-    "à",
-    "jour",
-    "le",
-    "am",
-    "um",
-    "on",
-    "at",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "mon",
-    "tue",
-    "wed",
-    "thu",
-    "fri",
-    "sat",
-    "sun",
-    "montag",
-    "dienstag",
-    "mittwoch",
-    "donnerstag",
-    "freitag",
-    "samstag",
-    "sonntag",
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+    "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november",
+    "dec", "december", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember",
+    "janvier", "février", "mars", "avril", "juin", "juillet", "août", "septembre", "octobre",
+    "novembre", "décembre", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio",
+    "agosto", "septiembre", "octubre", "noviembre", "diciembre", "de", "am", "pm", "uhr", "h", "et",
+    "est", "edt", "gmt", "utc", "cet", "cest", "bst", "pst", "pdt", "ago", "vor", "il", "y", "a",
+    "hace", "min", "mins", "minutes", "minute", "hour", "hours", "day", "days", "week", "weeks",
+    "month", "months", "year", "years", "minuten", "stunden", "tagen", "wochen", "monaten",
+    "jahren", "updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "mis",
+    "à", "jour", "le", "am", "um", "on", "at", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "montag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
 ];
 
 /// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
@@ -606,68 +330,21 @@ fn is_date_line(lower: &str, chars: usize) -> bool {
 }
 
 /// Headings or short lines after which an article does not go on (lower case prefixes).
+#[rustfmt::skip]
 const END_MARKERS: &[&str] = &[
-    "weitere artikel",
-    "weiterführende",
-    "zum weiterlesen",
-    "neueste artikel",
-    "der nächste beitrag",
-    "nächster artikel",
-    "meistkommentiert",
-    "meistgelesen",
-    "lust auf mehr",
-    "über den autor",
-    "zur person",
-    "contenido relacionado",
-    "entdecke weitere",
-    "alle artikel",
-    "related",
-    "read more",
-    "read next",
-    "more from",
-    "more on this",
-    "more stories",
-    "more news",
-    "you may also",
-    "you might also",
-    "recommended",
-    "most read",
-    "most popular",
-    "popular posts",
-    "trending",
-    "comments",
-    "leave a comment",
-    "leave a reply",
-    "share this",
-    "about the author",
-    "see also",
-    "das könnte sie",
-    "das könnte dich",
-    "schon gelesen",
-    "lesen sie auch",
-    "mehr zum thema",
-    "weitere artikel",
-    "auch interessant",
-    "ähnliche artikel",
-    "zobacz także",
-    "czytaj też",
-    "czytaj także",
-    "à lire aussi",
-    "lire aussi",
-    "sur le même sujet",
-    "articles similaires",
-    "te puede interesar",
-    "noticias relacionadas",
-    "artículos relacionados",
-    "leggi anche",
-    "potrebbe interessarti",
-    "articoli correlati",
-    "читайте также",
-    "похожие",
-    "lees ook",
-    "gerelateerde",
-    "相关",
-    "関連",
+    "notas relacionadas", "vorschau auf den nächsten", "weitere informationen:", "kontakt:",
+    "quellenangaben", "mehr zu ", "weitere artikel", "weiterführende", "zum weiterlesen",
+    "neueste artikel", "der nächste beitrag", "nächster artikel", "meistkommentiert",
+    "meistgelesen", "lust auf mehr", "über den autor", "zur person", "contenido relacionado",
+    "entdecke weitere", "alle artikel", "related", "read more", "read next", "more from",
+    "more on this", "more stories", "more news", "you may also", "you might also", "recommended",
+    "most read", "most popular", "popular posts", "trending", "comments", "leave a comment",
+    "leave a reply", "share this", "about the author", "see also", "das könnte sie",
+    "das könnte dich", "schon gelesen", "lesen sie auch", "mehr zum thema", "weitere artikel",
+    "auch interessant", "ähnliche artikel", "zobacz także", "czytaj też", "czytaj także",
+    "à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "te puede interesar",
+    "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
+    "articoli correlati", "читайте также", "похожие", "lees ook", "gerelateerde", "相关", "関連",
 ];
 
 /// True for a short line that closes the article ("Related stories", "Lesen Sie auch").
@@ -684,10 +361,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn word_lists_are_sorted_for_binary_search() {
+    fn word_lists_match_their_lookups() {
         for list in [JUNK_WORDS, LAYOUT_WORDS, CONTENT_WORDS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+        assert!(JUNK_WORDS.iter().all(|w| is_junk_word(w)) && !is_junk_word("flex"));
+        assert!(LAYOUT_WORDS.iter().all(|w| is_layout_word(w)) && !is_layout_word("story"));
+        assert!(CONTENT_WORDS.iter().all(|w| is_content_word(w)) && !is_content_word("sidebar"));
     }
 
     #[test]

@@ -53,18 +53,25 @@ impl Block {
         let chars = self.chars as f32;
         let ld = self.link_density();
         if self.label {
+            // "Advertisement", "© 2025 …": furniture, whatever its length.
             -chars
         } else if self.tag.is_heading() {
             // Headings belong to whatever they head: they neither make nor break a body.
             -2.0
         } else if ld > 0.5 {
+            // Mostly links: a menu, a list of other stories, a tag cloud.
             -(self.link_chars as f32) * 0.7
         } else if self.tag == Tag::Tr {
             // A table row: data, worth half its text.
             chars * (1.0 - ld) * 0.5
         } else if self.chars < 30 && self.punct == 0 {
+            // Short fragments without a sentence mark: buttons, dates, bylines, labels. Each
+            // costs a little, so a region made of many of them loses to one of paragraphs.
             -(chars * 0.4) - 3.0
         } else {
+            // Prose: its text, less what sits in links (squared: a paragraph half links is
+            // worth a quarter), plus a bonus per sentence mark, capped at one per 40 chars so
+            // that lists of numbers ("1.2, 3.4") do not pass for sentences.
             let sentences = (self.punct as f32).min(chars / 40.0);
             chars * (1.0 - ld) * (1.0 - ld) + sentences * 10.0
         }
@@ -108,10 +115,19 @@ enum Verdict {
 /// Marks the nodes that cannot hold article text and the soft furniture.
 pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let n = dom.nodes.len();
+    // Class strings repeat through a page: classify each once.
+    let mut by_class: std::collections::HashMap<&str, Hint> = std::collections::HashMap::new();
     let hints: Vec<Hint> = (0..n as u32)
-        .map(|i| match dom.tag(i) {
-            Some(_) => boiler::hint(dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)),
-            None => Hint::None,
+        .map(|i| {
+            dom.tag(i).map_or(Hint::None, |_| {
+                match (dom.attr(i, Attr::Class), dom.attr(i, Attr::Id), dom.attr(i, Attr::Role)) {
+                    (None, None, None) => Hint::None,
+                    (Some(c), None, None) => {
+                        *by_class.entry(c).or_insert_with(|| boiler::hint(Some(c), None, None))
+                    }
+                    (c, id, role) => boiler::hint(c, id, role),
+                }
+            })
         })
         .collect();
     let st = stats(dom, &hints);
@@ -420,10 +436,14 @@ impl Segmenter {
 pub fn best_root(dom: &Dom, blocks: &[Block], pruning: &Pruning) -> Option<u32> {
     let soft = &pruning.soft;
     let n = dom.nodes.len();
+    // score[e] = the sum of the values of the blocks inside e: a maximum-subtree problem.
+    // Adding a region to the body pays only while it brings more prose than clutter, so the
+    // winner is the smallest element holding the story, split or interleaved with ads or not.
     let mut score = vec![0f32; n];
     for b in blocks {
         score[b.owner as usize] += b.value();
     }
+    // Children come after their parent in pre-order: one reverse pass sums every subtree.
     for i in (1..n).rev() {
         let p = dom.nodes[i].parent;
         // Soft furniture can be the body but adds nothing to its ancestors.

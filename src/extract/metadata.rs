@@ -235,7 +235,8 @@ fn authors(dom: &Dom, metas: &Metas, ld: Option<&LdArticle>) -> Vec<String> {
         let byline = |i: u32| {
             dom.attr(i, Attr::Class).is_some_and(|c| {
                 let c = c.to_ascii_lowercase();
-                BYLINE.iter().any(|b| c.contains(b))
+                // Not the "author" field of a comment form or a commenter's name.
+                BYLINE.iter().any(|b| c.contains(b)) && !c.contains("comment") && !c.contains("form")
             })
         };
         let found = (0..dom.nodes.len() as u32)
@@ -268,7 +269,7 @@ pub fn normalize_authors(raw: &[String]) -> Vec<String> {
         for name in r.split(',') {
             let name = name.trim().trim_matches(|c: char| !c.is_alphanumeric());
             if is_name(name) && !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
-                out.push(name.to_string());
+                out.push(title_case(name));
             }
         }
     }
@@ -311,8 +312,46 @@ fn is_name(s: &str) -> bool {
         && words <= 5
         && !s.contains('@')
         && !s.contains("://")
-        && !s.chars().any(|c| c.is_ascii_digit())
+        && !s.chars().any(|c| c.is_ascii_digit() || "()[]{}<>:|/\\*".contains(c))
         && !s.split_whitespace().all(|w| JUNK.contains(&w.to_lowercase().as_str()))
+        // A job title, not a name ("AP Auto Writer", "Senior Correspondent").
+        && !s.split_whitespace().any(|w| ROLES.contains(&w.to_lowercase().as_str()))
+}
+
+/// Words of job titles that bylines carry after or instead of a name.
+const ROLES: &[&str] = &[
+    "writer",
+    "reporter",
+    "correspondent",
+    "columnist",
+    "editor",
+    "photographer",
+    "contributor",
+    "producer",
+    "redakteur",
+    "redakteurin",
+    "korrespondent",
+    "korrespondentin",
+    "journaliste",
+    "rédacteur",
+    "periodista",
+    "redactor",
+];
+
+/// "TOM KRISHER" → "Tom Krisher": names written in capitals by the page's style.
+fn title_case(name: &str) -> String {
+    if name.chars().any(char::is_lowercase) {
+        return name.to_string();
+    }
+    name.split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<String>>()
+        .join(" ")
 }
 
 fn declared_language(dom: &Dom, metas: &Metas, ld: Option<&LdArticle>) -> Option<String> {
@@ -351,6 +390,8 @@ mod tests {
             "Updated 12 May 2024".to_string(),
         ];
         assert_eq!(normalize_authors(&raw), ["Jane Doe", "John Roe"]);
+        let raw = vec!["TOM KRISHER, AP Auto Writer".to_string(), "Nama (wajib)".to_string()];
+        assert_eq!(normalize_authors(&raw), ["Tom Krisher"]);
     }
 
     #[test]
