@@ -374,11 +374,10 @@ async fn hostile_html_is_fetched_and_extracted_without_crashing() {
     assert_eq!(r.body.len(), hostile::deep_html(100_000).len());
 }
 
-/// Extraction of the 100k-deep page must end in bounded time. It does not yet: the time
-/// grows quadratically with depth (10k: 3 s, 20k: 17 s, 40k: 64 s in a debug build), a
-/// denial of service in the extract stage, not the fetcher. Run with `--ignored`.
+/// Extraction of the 100k-deep page ends in bounded time (the extractor's pre-pass caps nesting
+/// depth; before it, time grew quadratically with depth: 40k took 64 s in a debug build). The
+/// 10 s bound is a hang guard, not a speed target (that is `scripts/bench-extract`).
 #[tokio::test]
-#[ignore = "extract stage is quadratic in nesting depth (reported to its owner)"]
 async fn deep_html_extraction_is_bounded() {
     let env = Env::start().await;
     let r = env.get("/html/deep").await.expect("deep page");
