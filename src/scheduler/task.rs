@@ -84,12 +84,15 @@ async fn on_success(
         state.hints = publisher_hints(&polled.feed);
     }
     state.last_status = Some(polled.status);
+    // New validators are used at once in memory; on disk they wait until the new items are
+    // delivered (the scheduler's `durable`), so a crash cannot hide them behind a 304.
     state.etag = polled.etag;
     state.last_modified = polled.last_modified;
     state.consecutive_errors = 0;
     state.last_error = None;
     state.items_seen += fresh as u64;
     for (item, item_hash) in polled.new_items {
+        // Undated items count as published when we first saw them: good enough for rhythm.
         state.recent_items.push(item.published.unwrap_or(now));
         let key = (item.key(), item_hash.clone());
         let entry = Entry { feed: spec.clone(), item, item_hash };
