@@ -242,9 +242,14 @@ fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
 
 fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
-    let store = Store::open(&cfg.state.dir).context("cannot read the state store")?;
-    let states: std::collections::HashMap<_, _> =
-        store.feeds().context("cannot read feed states")?.into_iter().collect();
+    // While the daemon runs it holds the store: read its committed state alongside it.
+    let states = match Store::open(&cfg.state.dir) {
+        Ok(store) => store.feeds().context("cannot read feed states")?,
+        Err(StateError::Locked { .. }) => newsd::state::read_feeds_shared(&cfg.state.dir)
+            .context("cannot read the state store of the running daemon")?,
+        Err(e) => return Err(anyhow::Error::from(e).context("cannot read the state store").into()),
+    };
+    let states: std::collections::HashMap<_, _> = states.into_iter().collect();
     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| newsd::model::rfc3339(&d)).unwrap_or_else(|| "-".into())
     };
@@ -272,7 +277,9 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
         };
         let every = s
             .last_delay_secs
-            .map(|d| humantime::format_duration(std::time::Duration::from_secs(d)).to_string())
+            .map(|d| {
+                humantime::format_duration(std::time::Duration::from_secs(d)).to_string().replace(' ', "")
+            })
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,

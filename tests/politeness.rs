@@ -343,3 +343,37 @@ async fn issue4_per_host_concurrency_holds_for_feed_polls() {
     }
     assert_eq!(most.load(Ordering::SeqCst), 1, "never two polls of one host at once");
 }
+
+/// `status` works while the daemon runs (it reads the store alongside the daemon) and shows
+/// the feed's consecutive errors, last error and next due time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue4_status_while_the_daemon_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(None).await;
+    server.route("/bad.xml", |_| Reply::status(500));
+    let cfg = write_config(dir.path(), &[("bad", server.url("/bad.xml"))], &output_section(dir.path()));
+    let mut daemon = Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start newsd");
+    for _ in 0..100 {
+        if server.hits("/bad.xml") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(newsd::scheduler::FLUSH_EVERY * 2).await;
+    let status = newsd(&["status"], &cfg).await;
+    daemon.kill().expect("stop newsd");
+    let _ = daemon.wait();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let row = text.lines().find(|l| l.starts_with("bad ")).unwrap_or_else(|| panic!("no row: {text}"));
+    assert!(row.contains("HTTP 500"), "last error shown: {row}");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols[2], "500", "last status: {row}");
+    assert!(cols[3].starts_with("20"), "next due shown: {row}");
+    assert_eq!(cols[5], "1", "one consecutive error: {row}");
+}

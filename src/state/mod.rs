@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 /// Page cache of the store.
@@ -130,8 +130,12 @@ impl Store {
         let db_path = dir.join("newsd.redb");
         // redb's default cache is 1 GiB: it would grow towards the whole file (the daemon's
         // largest memory user at 100k feeds, scripts/bench-scale). Hot pages fit in far less.
-        let db =
-            Database::builder().set_cache_size(CACHE_BYTES).create(&db_path).map_err(|e| db_err(dir, e))?;
+        // SingleWriter: `newsd status` may read the store while the daemon runs.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+            .create(&db_path)
+            .map_err(|e| db_err(dir, e))?;
         let store = Store { inner: Arc::new(Inner { db, dir: dir.to_path_buf(), _lock: lock }) };
         store.create_tables()?;
         Ok(store)
@@ -209,6 +213,24 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Every feed's saved state, read without the daemon lock: for `newsd status` while the daemon
+/// runs (the store is opened in redb's single-writer mode, so readers may share it).
+pub fn read_feeds_shared(dir: &Path) -> Result<Vec<(String, FeedState)>, StateError> {
+    let db = Database::builder()
+        .set_cache_size(1024 * 1024)
+        .set_concurrency_mode(ConcurrencyMode::SingleWriter)
+        .open_read_only(dir.join("newsd.redb"))
+        .map_err(|e| db_err(dir, e))?;
+    let txn = db.begin_read().map_err(|e| db_err(dir, e))?;
+    let table = txn.open_table(FEEDS).map_err(|e| db_err(dir, e))?;
+    let mut out = Vec::new();
+    for row in table.iter().map_err(|e| db_err(dir, e))? {
+        let (k, v) = row.map_err(|e| db_err(dir, e))?;
+        out.push((k.value().to_string(), decode(k.value(), v.value())?));
+    }
+    Ok(out)
 }
 
 fn db_err(dir: &Path, e: impl Into<redb::Error>) -> StateError {
