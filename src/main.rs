@@ -274,7 +274,9 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
         };
         let every = s
             .last_delay_secs
-            .map(|d| humantime::format_duration(std::time::Duration::from_secs(d)).to_string())
+            .map(|d| {
+                humantime::format_duration(std::time::Duration::from_secs(d)).to_string().replace(' ', "")
+            })
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,

@@ -303,3 +303,77 @@ async fn issue4_kill_before_delivery_refetches_the_whole_feed_on_restart() {
     assert_eq!(records[0]["status"], "ok");
     assert!(!feed_state(dir.path(), "f").unconfirmed);
 }
+
+/// Feeds on one host are polled at most `per_host_concurrency` at a time, even when more
+/// global slots are free (that other hosts go on meanwhile is `http::hosts`' unit test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue4_per_host_concurrency_holds_for_feed_polls() {
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(None).await;
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let names: Vec<String> = (0..4).map(|i| format!("f{i}")).collect();
+    for name in &names {
+        let (in_flight, most) = (in_flight.clone(), most.clone());
+        server.route(&format!("/{name}.xml"), move |_| {
+            let (in_flight, most) = (in_flight.clone(), most.clone());
+            Reply::Raw(Box::new(move |mut sock| {
+                Box::pin(async move {
+                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                    let body = rss("T", &[]);
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    let _ = sock.write_all(head.as_bytes()).await;
+                    let _ = sock.write_all(body.as_bytes()).await;
+                })
+            }))
+        });
+    }
+    let feeds: Vec<(&str, String)> =
+        names.iter().map(|n| (n.as_str(), server.url(&format!("/{n}.xml")))).collect();
+    let extra = format!("per_host_concurrency = 1\nconcurrency = 8\n{}", output_section(dir.path()));
+    let cfg = write_config(dir.path(), &feeds, &extra);
+
+    once(&cfg).await;
+    for n in &names {
+        assert_eq!(server.hits(&format!("/{n}.xml")), 1, "{n} polled once");
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 1, "never two polls of one host at once");
+}
+
+/// `status` works while the daemon runs (it reads the store alongside the daemon) and shows
+/// the feed's consecutive errors, last error and next due time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue4_status_while_the_daemon_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(None).await;
+    server.route("/bad.xml", |_| Reply::status(500));
+    let cfg = write_config(dir.path(), &[("bad", server.url("/bad.xml"))], &output_section(dir.path()));
+    let mut daemon = Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start newsd");
+    for _ in 0..100 {
+        if server.hits("/bad.xml") > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(newsd::scheduler::FLUSH_EVERY * 2).await;
+    let status = newsd(&["status"], &cfg).await;
+    daemon.kill().expect("stop newsd");
+    let _ = daemon.wait();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let row = text.lines().find(|l| l.starts_with("bad ")).unwrap_or_else(|| panic!("no row: {text}"));
+    assert!(row.contains("HTTP 500"), "last error shown: {row}");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cols[2], "500", "last status: {row}");
+    assert!(cols[3].starts_with("20"), "next due shown: {row}");
+    assert_eq!(cols[5], "1", "one consecutive error: {row}");
+}

@@ -88,12 +88,15 @@ async fn on_success(
         state.hints = publisher_hints(&polled.feed);
     }
     state.last_status = Some(polled.status);
+    // New validators are used at once in memory; on disk they wait until the new items are
+    // delivered (the scheduler's `durable`), so a crash cannot hide them behind a 304.
     state.etag = polled.etag;
     state.last_modified = polled.last_modified;
     state.consecutive_errors = 0;
     state.last_error = None;
     state.items_seen += fresh as u64;
     for (item, item_hash) in polled.new_items {
+        // Undated items count as published when we first saw them: good enough for rhythm.
         state.recent_items.push(item.published.unwrap_or(now));
         let key = (item.key(), item_hash.clone());
         let entry = Entry { feed: spec.clone(), item, item_hash };
@@ -147,7 +150,12 @@ fn on_error(ctx: &Ctx, spec: &FeedSpec, state: &mut FeedState, e: PollError, jit
 /// (The feed parser adds `skip_hours`, `skip_days` and `update_period` to [`ParsedFeed`];
 /// wire them here.)
 pub(super) fn publisher_hints(feed: &ParsedFeed) -> PublisherHints {
-    PublisherHints { ttl_secs: feed.ttl.map(|d| d.as_secs()), ..PublisherHints::default() }
+    PublisherHints {
+        ttl_secs: feed.ttl.map(|d| d.as_secs()),
+        update_period_secs: feed.update_period.map(|d| d.as_secs()),
+        skip_hours: feed.skip_hours.clone(),
+        skip_days: feed.skip_days.iter().map(|d| d.num_days_from_monday() as u8).collect(),
+    }
 }
 
 /// Stored hints → policy input.

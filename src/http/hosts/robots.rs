@@ -49,10 +49,13 @@ impl Robots {
             let (key, value) = (key.trim().to_ascii_lowercase(), value.trim());
             match key.as_str() {
                 "user-agent" => {
+                    // Consecutive user-agent lines share one group; a user-agent line after
+                    // rules starts the next group.
                     if !in_agents {
                         groups.push((Vec::new(), Robots::default()));
                         in_agents = true;
                     }
+                    // "newsd/1.0" names the product "newsd": versions do not matter (RFC 9309 §2.2.1).
                     let agent = value.split('/').next().unwrap_or("").trim().to_ascii_lowercase();
                     if let Some((agents, _)) = groups.last_mut() {
                         agents.push(agent);
@@ -79,6 +82,7 @@ impl Robots {
                 _ => {}
             }
         }
+        // Groups naming us replace the `*` groups entirely; they do not add to them.
         let ours = merge(&groups, |a| a == product);
         ours.or_else(|| merge(&groups, |a| a == "*")).unwrap_or_default()
     }
@@ -89,6 +93,7 @@ impl Robots {
         if self.deny_all {
             return false;
         }
+        // RFC 9309 §2.2.2: /robots.txt itself is always allowed.
         if path == "/robots.txt" {
             return true;
         }
