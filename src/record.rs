@@ -20,6 +20,7 @@ pub struct Page {
 pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: DateTime<Utc>) -> Record {
     let item = &entry.item;
     let link = item.link.as_deref().and_then(|l| Url::parse(l).ok());
+    let page_fetched = page.is_some();
     let (final_url, ex) = match page {
         Some(p) if !p.extracted.text.trim().is_empty() => (Some(p.final_url), Some(p.extracted)),
         Some(p) => (Some(p.final_url), None),
@@ -28,9 +29,7 @@ pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: Date
     let error = match (&ex, error) {
         (Some(_), _) => None,
         (None, Some(e)) => Some(e),
-        (None, None) if entry.feed.fetch_articles && link.is_some() => {
-            Some("article page has no text".into())
-        }
+        (None, None) if page_fetched => Some("no article text found in the page".into()),
         (None, None) if link.is_none() => Some("feed item has no link".into()),
         (None, None) => Some("article fetching is off for this feed".into()),
     };
@@ -158,12 +157,15 @@ pub fn error_line(input: &str, error: &str, json: bool) -> String {
     with_input(&record, input)
 }
 
+/// The record in SPEC field order, then `"input"`.
 fn with_input(record: &Record, input: &str) -> String {
-    let mut v = serde_json::to_value(record).expect("records serialize");
-    if let serde_json::Value::Object(m) = &mut v {
-        m.insert("input".into(), serde_json::Value::String(input.to_string()));
+    #[derive(serde::Serialize)]
+    struct WithInput<'a> {
+        #[serde(flatten)]
+        record: &'a Record,
+        input: &'a str,
     }
-    v.to_string()
+    serde_json::to_string(&WithInput { record, input }).expect("records serialize")
 }
 
 fn escape_text(text: &str) -> String {

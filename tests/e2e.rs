@@ -419,3 +419,26 @@ async fn status_beside_a_running_daemon_and_second_daemon_refused() {
     signal(&child, "TERM");
     assert!(child.wait().await.unwrap().success());
 }
+
+/// Any bytes in, a record out: binary junk gives an `error` record with a clear message, in
+/// SPEC field order with `input` last; an unreadable file still gets its line, and exit 1.
+#[test]
+fn extract_junk_and_missing_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.html");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 0, 1, 2]).unwrap();
+    let missing = dir.path().join("missing.html");
+    let out = Command::new(newsd_bin()).arg("extract").arg(&junk).arg(&missing).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "an unreadable input is a failure");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per input: {stdout}");
+    assert!(lines[0].starts_with("{\"schema\":\"newsd.article/1\",\"id\":"), "{}", lines[0]);
+    let r: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(r["status"], "error");
+    assert_eq!(r["error"], "no article text found in the page");
+    assert_eq!(r["input"], junk.to_str().unwrap());
+    let r: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(r["status"], "error");
+    assert!(r["error"].as_str().unwrap().contains("No such file"), "{r}");
+}
