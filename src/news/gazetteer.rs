@@ -189,6 +189,21 @@ impl Gazetteer {
         self.check(with_key(surface, |k| self.phrases.get(k)), surface)
     }
 
+    /// What a phrase is, from one key computation: (a title, a title that counts only when written
+    /// with its dot — "Gen." but not the name "Gen", the place or organization it names, a demonym).
+    /// The same answers as `is_title`, `lookup` and `demonym`, for callers that ask all of them.
+    pub fn classify(&self, surface: &str) -> (bool, bool, Option<&Entry>, bool) {
+        with_key(surface, |k| {
+            let (plain, dotted) = (self.titles.contains(k), self.dotted_titles.contains(k));
+            (
+                plain || dotted,
+                !plain && dotted,
+                self.check(self.phrases.get(k), surface),
+                self.demonyms.get(k).is_some_and(|&i| self.entries.get(i as usize).is_some()),
+            )
+        })
+    }
+
     /// The wire agency a phrase names ("The Associated Press" → AP).
     pub fn agency(&self, surface: &str) -> Option<&'static str> {
         let s = surface.trim();
@@ -204,11 +219,6 @@ impl Gazetteer {
     /// A person title, abbreviated or not ("President", "Secretary of State", "Gen").
     pub fn is_title(&self, phrase: &str) -> bool {
         with_key(phrase, |k| self.titles.contains(k) || self.dotted_titles.contains(k))
-    }
-
-    /// A title that counts only when written with its dot ("Gen." but not the name "Gen").
-    pub fn title_needs_dot(&self, phrase: &str) -> bool {
-        with_key(phrase, |k| !self.titles.contains(k) && self.dotted_titles.contains(k))
     }
 
     pub fn is_state_abbrev(&self, s: &str) -> bool {

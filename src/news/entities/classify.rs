@@ -169,13 +169,14 @@ fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)>
             continue;
         }
         let phrase: String = join(&words[i..i + len]);
-        if g.is_title(&phrase) && (words[i + len - 1].dot || !g.title_needs_dot(&phrase)) {
+        let (title, needs_dot, known, demonym) = g.classify(&phrase);
+        if title && (words[i + len - 1].dot || !needs_dot) {
             return Some((Piece::Title, len));
         }
-        if let Some(e) = g.lookup(&phrase) {
+        if let Some(e) = known {
             return Some((Piece::Known(e), len));
         }
-        if g.demonym(&phrase).is_some() {
+        if demonym {
             return Some((Piece::Demonym, len));
         }
     }
