@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::text::{key, FastMap as HashMap, FastSet as HashSet};
+use super::text::{key, with_key, FastMap as HashMap, FastSet as HashSet};
 
 /// What a gazetteer phrase names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,35 +186,43 @@ impl Gazetteer {
 
     /// The place or organization a phrase names, as written in the text.
     pub fn lookup(&self, surface: &str) -> Option<&Entry> {
-        self.check(self.phrases.get(&key(surface)), surface)
+        self.check(with_key(surface, |k| self.phrases.get(k)), surface)
+    }
+
+    /// What a phrase is, from one key computation: (a title, a title that counts only when written
+    /// with its dot — "Gen." but not the name "Gen", the place or organization it names, a demonym).
+    /// The same answers as `is_title`, `lookup` and `demonym`, for callers that ask all of them.
+    pub fn classify(&self, surface: &str) -> (bool, bool, Option<&Entry>, bool) {
+        with_key(surface, |k| {
+            let (plain, dotted) = (self.titles.contains(k), self.dotted_titles.contains(k));
+            (
+                plain || dotted,
+                !plain && dotted,
+                self.check(self.phrases.get(k), surface),
+                self.demonyms.get(k).is_some_and(|&i| self.entries.get(i as usize).is_some()),
+            )
+        })
     }
 
     /// The wire agency a phrase names ("The Associated Press" → AP).
     pub fn agency(&self, surface: &str) -> Option<&'static str> {
         let s = surface.trim();
         let s = s.strip_prefix("the ").or_else(|| s.strip_prefix("The ")).unwrap_or(s);
-        self.check(self.agencies.get(&key(s)), s).map(|e| e.canonical)
+        self.check(with_key(s, |k| self.agencies.get(k)), s).map(|e| e.canonical)
     }
 
     /// The country of a demonym ("Russian" → Russia).
     pub fn demonym(&self, surface: &str) -> Option<&Entry> {
-        self.demonyms.get(&key(surface)).and_then(|&i| self.entries.get(i as usize))
+        with_key(surface, |k| self.demonyms.get(k).copied()).and_then(|i| self.entries.get(i as usize))
     }
 
     /// A person title, abbreviated or not ("President", "Secretary of State", "Gen").
     pub fn is_title(&self, phrase: &str) -> bool {
-        let k = key(phrase);
-        self.titles.contains(&k) || self.dotted_titles.contains(&k)
-    }
-
-    /// A title that counts only when written with its dot ("Gen." but not the name "Gen").
-    pub fn title_needs_dot(&self, phrase: &str) -> bool {
-        let k = key(phrase);
-        !self.titles.contains(&k) && self.dotted_titles.contains(&k)
+        with_key(phrase, |k| self.titles.contains(k) || self.dotted_titles.contains(k))
     }
 
     pub fn is_state_abbrev(&self, s: &str) -> bool {
-        self.state_abbrevs.contains(&key(s))
+        with_key(s, |k| self.state_abbrevs.contains(k))
     }
 
     pub fn is_first_name(&self, word: &str) -> bool {
@@ -228,13 +236,26 @@ impl Gazetteer {
 
     /// A function word, any case.
     pub fn is_stopword(&self, word: &str) -> bool {
-        self.stopwords.contains(word)
-            || (word.chars().any(char::is_uppercase) && self.stopwords.contains(word.to_lowercase().as_str()))
+        if self.stopwords.contains(word) {
+            return true;
+        }
+        if !word.chars().any(char::is_uppercase) {
+            return false;
+        }
+        // Short ASCII words (nearly all) are lowered on the stack rather than in a new String.
+        let mut buf = [0u8; 32];
+        if word.is_ascii() && word.len() <= buf.len() {
+            let lower = &mut buf[..word.len()];
+            lower.copy_from_slice(word.as_bytes());
+            lower.make_ascii_lowercase();
+            return std::str::from_utf8(lower).is_ok_and(|l| self.stopwords.contains(l));
+        }
+        self.stopwords.contains(word.to_lowercase().as_str())
     }
 
     /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").
     pub fn is_common_cap(&self, word: &str) -> bool {
-        self.common_caps.contains(&key(word))
+        with_key(word, |k| self.common_caps.contains(k))
     }
 }
 

@@ -72,6 +72,12 @@ struct Counts {
 pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start: usize) -> Vec<String> {
     let g = gazetteer::get();
     let mut c = Counts::default();
+    // Sized up front: growing these maps word by word (rehashing each time) cost more than filling them.
+    let words = tokens.len().min(MAX_WORDS + 200);
+    c.ids.reserve(words / 2);
+    c.words.reserve(words / 2);
+    c.arena.reserve(words * 3);
+    c.cands.reserve(words);
     let mut seen = 0usize;
     let mut n_sent = 0usize;
     let mut chunk: Vec<Tok<'_>> = Vec::new();

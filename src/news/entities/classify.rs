@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry, Kind};
-use super::super::text::{is_all_caps, is_speech_verb, key, FastSet as HashSet};
+use super::super::text::{is_all_caps, is_speech_verb, with_key, FastSet as HashSet};
 use super::builder::Builder;
 use super::lexicon::{
     ORG_PREFIXES, ORG_SUFFIXES, PLACE_NOUNS, PLACE_PREPOSITIONS, PLACE_SUFFIXES, ROLE_NOUNS, ROLE_TITLES,
@@ -162,20 +162,21 @@ fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
 fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)> {
     let g = gazetteer::get();
     // Most words start no phrase at all: one lookup of the first word settles it.
-    let max = g.longest_from(&key(words[i].text)).min(end - i);
+    let max = with_key(words[i].text, |k| g.longest_from(k)).min(end - i);
     for len in (1..=max).rev() {
         // Phrases do not run across a cut word ("Ukraine’s Dnipropetrovsk").
         if words[i..i + len - 1].iter().any(|w| w.cut) {
             continue;
         }
         let phrase: String = join(&words[i..i + len]);
-        if g.is_title(&phrase) && (words[i + len - 1].dot || !g.title_needs_dot(&phrase)) {
+        let (title, needs_dot, known, demonym) = g.classify(&phrase);
+        if title && (words[i + len - 1].dot || !needs_dot) {
             return Some((Piece::Title, len));
         }
-        if let Some(e) = g.lookup(&phrase) {
+        if let Some(e) = known {
             return Some((Piece::Known(e), len));
         }
-        if g.demonym(&phrase).is_some() {
+        if demonym {
             return Some((Piece::Demonym, len));
         }
     }

@@ -65,7 +65,9 @@ pub fn analyze(
     language: Option<&str>,
 ) -> Analysis {
     let words = words(text, tokens, sentences, skip);
-    let lower: HashSet<&str> = words.iter().filter(|w| !w.cap).map(|w| w.text).collect();
+    // Sized up front (most words are lowercase) so the set is not rehashed as it fills.
+    let mut lower: HashSet<&str> = HashSet::with_capacity_and_hasher(words.len(), Default::default());
+    lower.extend(words.iter().filter(|w| !w.cap).map(|w| w.text));
     let mut b = Builder::default();
     b.strict = matches!(language, Some("de" | "lb"));
     if let Some((place, qualifiers)) = dateline {

@@ -49,7 +49,7 @@ pub(super) fn words<'t>(
     sentences: &[Sentence],
     skip: usize,
 ) -> Vec<Word<'t>> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(tokens.len());
     // Tokens and sentences are both in text order: one merge-like walk finds each token's sentence.
     let mut sent = sentences.iter().peekable();
     let mut sentence_start = usize::MAX;
@@ -91,8 +91,11 @@ fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
     // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
     // "Sang-mok" (a Korean given name) stay whole.
     if let Some((head, tail)) = w.split_once('-') {
-        let compound = COMPOUND_TAILS.contains(&tail) || gazetteer::get().lookup(head).is_some();
-        if compound && is_capitalized(head) && tail.chars().all(|c| c.is_lowercase() || c == '-') {
+        // The cheap tests first: the gazetteer lookup is needed only for a capitalized head.
+        if is_capitalized(head)
+            && tail.chars().all(|c| c.is_lowercase() || c == '-')
+            && (COMPOUND_TAILS.contains(&tail) || gazetteer::get().lookup(head).is_some())
+        {
             w = head;
         }
     }
