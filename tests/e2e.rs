@@ -241,13 +241,7 @@ async fn run_reloads_on_sighup_and_stops_on_sigterm() {
     add_feed(&server, "/second.xml", "b", 3);
     let extra = file_output(dir.path());
     let cfg = write_config(dir.path(), &[("first", server.url("/feed.xml"))], &extra);
-    let mut child = tokio::process::Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_daemon(&cfg);
     let out = dir.path().join("out");
     wait_for(|| read_records(&out).len() == 2).await;
     write_config(
@@ -262,6 +256,17 @@ async fn run_reloads_on_sighup_and_stops_on_sigterm() {
         tokio::time::timeout(std::time::Duration::from_secs(20), child.wait()).await.unwrap().unwrap();
     assert!(status.success());
     assert_eq!(read_records(&out).len(), 5);
+}
+
+/// `newsd run` on `cfg`, killed if the test ends without stopping it.
+fn spawn_daemon(cfg: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(cfg)
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
 }
 
 fn signal(child: &tokio::process::Child, sig: &str) {
@@ -350,13 +355,7 @@ async fn metrics_endpoint_counts_work() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let extra = format!("{}\n[daemon]\nmetrics_addr = \"127.0.0.1:{port}\"\n", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], &extra);
-    let mut child = tokio::process::Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_daemon(&cfg);
     let out = dir.path().join("out");
     wait_for(|| read_records(&out).len() == 2).await;
     let body = tokio::task::spawn_blocking(move || {
@@ -387,13 +386,7 @@ async fn status_beside_a_running_daemon_and_second_daemon_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = news_server(1).await;
     let cfg = write_config(dir.path(), &[("only", server.url("/feed.xml"))], &file_output(dir.path()));
-    let mut child = tokio::process::Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_daemon(&cfg);
     let out = dir.path().join("out");
     wait_for(|| read_records(&out).len() == 1).await;
     // Feed states are flushed to the store about once a second: poll `status` until it shows the poll.
