@@ -92,6 +92,7 @@ pub async fn run(
     let mut near = load_near(&store, &settings).await;
     // Ids handed to the sink but perhaps not yet committed: (revision, content hash).
     let mut in_flight: HashMap<String, (u32, String)> = HashMap::new();
+    let mut prune_at = IN_FLIGHT_PRUNE_AT;
     loop {
         let mut p = match input.try_recv() {
             Ok(p) => p,
@@ -106,6 +107,9 @@ pub async fn run(
             Err(TryRecvError::Disconnected) => break,
         };
         let id = p.record.id.clone();
+        prune_committed(&store, &mut in_flight, &mut prune_at);
+        // Whether the earlier copy is committed (in the store) or only on its way to the sink.
+        let committed = !in_flight.contains_key(&id);
         let previous = match in_flight.get(&id) {
             Some((rev, hash)) => Some((*rev, hash.clone())),
             None => match store.emitted(&id) {
@@ -120,8 +124,13 @@ pub async fn run(
             Some((_, hash)) if hash == p.record.content_hash => {
                 tracing::debug!(id = %id, feed = %p.feed, "Article already emitted; skipped.");
                 crate::metrics::METRICS.duplicates_dropped.inc();
-                if let Err(e) = store.mark_items(&p.feed, &[(p.item_key.clone(), p.item_hash.clone())]) {
-                    tracing::warn!(error = %e, "Could not mark item as seen.");
+                // Mark the item seen only when the earlier copy is committed: if that copy is
+                // still in flight and newsd dies before writing it, a marked item would never be
+                // fetched again. Unmarked, it comes back on the next poll and is settled then.
+                if committed {
+                    if let Err(e) = store.mark_items(&p.feed, &[(p.item_key.clone(), p.item_hash.clone())]) {
+                        tracing::warn!(error = %e, "Could not mark item as seen.");
+                    }
                 }
                 continue;
             }
@@ -138,6 +147,23 @@ pub async fn run(
         }
     }
     near.save();
+}
+
+/// In-flight entries kept before the committed ones are pruned.
+const IN_FLIGHT_PRUNE_AT: usize = 4096;
+
+/// Drops the in-flight entries the sink has committed (the store now answers for them), so the
+/// map stays as small as the pipeline's backlog instead of growing with every article. Runs only
+/// when the map passes `prune_at`, which then doubles past what is left, so its cost stays
+/// amortized even with a large backlog.
+fn prune_committed(store: &Store, in_flight: &mut HashMap<String, (u32, String)>, prune_at: &mut usize) {
+    if in_flight.len() < *prune_at {
+        return;
+    }
+    in_flight.retain(|id, (rev, hash)| {
+        !matches!(store.emitted(id), Ok(Some(e)) if e.revision == *rev && e.content_hash == *hash)
+    });
+    *prune_at = (in_flight.len() * 2).max(IN_FLIGHT_PRUNE_AT);
 }
 
 /// The near-duplicate index from the store; empty (with an error logged) when it cannot be read.
@@ -165,6 +191,34 @@ async fn load_near(store: &Store, settings: &Settings) -> NearDups {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_flight_keeps_only_what_the_store_does_not_answer_for() {
+        use crate::state::{Delivered, Emitted};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut in_flight: HashMap<String, (u32, String)> =
+            (0..IN_FLIGHT_PRUNE_AT).map(|i| (format!("id{i}"), (0, "h".to_string()))).collect();
+        // The sink committed the even ids; one of them was since updated to revision 1.
+        let committed: Vec<Delivered> = (0..IN_FLIGHT_PRUNE_AT)
+            .step_by(2)
+            .map(|i| Delivered {
+                id: format!("id{i}"),
+                emitted: Emitted { revision: 0, content_hash: "h".into() },
+                feed: "f".into(),
+                item_key: format!("k{i}"),
+                item_hash: "ih".into(),
+            })
+            .collect();
+        store.commit_delivered(&committed).unwrap();
+        in_flight.insert("id0".into(), (1, "h2".into()));
+        let mut prune_at = IN_FLIGHT_PRUNE_AT;
+        prune_committed(&store, &mut in_flight, &mut prune_at);
+        assert_eq!(in_flight.len(), IN_FLIGHT_PRUNE_AT / 2 + 1, "odd ids and the newer id0 stay");
+        assert_eq!(in_flight.get("id0"), Some(&(1, "h2".to_string())));
+        assert!(!in_flight.contains_key("id2"));
+        assert_eq!(prune_at, IN_FLIGHT_PRUNE_AT.max(in_flight.len() * 2));
+    }
 
     #[test]
     fn ids_are_stable_and_follow_identity() {
