@@ -218,7 +218,8 @@ async fn signals(path: PathBuf, shutdown: watch::Sender<bool>, feeds: watch::Sen
             _ = int.recv() => { tracing::info!(signal = "SIGINT", "Shutting down."); let _ = shutdown.send(true); }
             _ = hup.recv() => match config::load(&path) {
                 Ok(cfg) => {
-                    tracing::info!(feeds = cfg.feeds.len(), "Config reloaded.");
+                    // Only the feed list is live; other sections take effect at the next start.
+                    tracing::info!(feeds = cfg.feeds.len(), "Config reloaded: feed list applied; other sections need a restart.");
                     let _ = feeds.send(cfg.feeds);
                 }
                 Err(e) => tracing::error!(error = %e, "Config reload failed; keeping the running config."),
