@@ -325,7 +325,12 @@ async fn issue4_per_host_concurrency_holds_for_feed_polls() {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     in_flight.fetch_sub(1, Ordering::SeqCst);
                     let body = rss("T", &[]);
-                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    // The socket is dropped after this reply: say so, or the client may reuse
+                    // the closing connection for the next feed and lose that poll.
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
                     let _ = sock.write_all(head.as_bytes()).await;
                     let _ = sock.write_all(body.as_bytes()).await;
                 })
