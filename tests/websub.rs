@@ -264,6 +264,16 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     assert_eq!(got.iter().filter(|l| **l == pushed).count(), 1, "{got:?}");
     assert!(!got.contains(&forged_link), "forged items never become records: {got:?}");
     assert_eq!(got.len(), 2, "{got:?}");
+    // `status` shows the push state, never the secret.
+    let cfg2 = cfg.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(table.lines().any(|l| l.starts_with("news ") && l.contains(" active ")), "{table}");
+    assert!(!table.contains(&secret));
 
     // 7. A restart keeps the subscription (no new request) and its secret (pushes still verify).
     signal(&child, "TERM");
