@@ -117,12 +117,8 @@ async fn start_websub(
         .await
         .map_err(|source| AppError::WebSub { addr: settings.addr, source })?;
     let registry = websub::Registry::load(settings.public_url, store.clone(), fetcher.clone())?;
-    let (tx, rx) = mpsc::channel(CHANNEL);
-    let callback = websub::server::Callback {
-        registry: registry.clone(),
-        pushes: tx,
-        max_body: cfg.fetch.max_feed_bytes,
-    };
+    let (tx, rx) = mpsc::channel(websub::QUEUE);
+    let callback = websub::server::Callback::new(registry.clone(), tx, cfg.fetch.max_feed_bytes);
     services.push(tokio::spawn(websub::server::serve(listener, callback)));
     Ok(Some(websub::Push { registry, received: rx }))
 }

@@ -187,6 +187,12 @@ impl Fetcher {
         }
     }
 
+    /// Whether `url` is on `fetch.allow_private` (host and port): a host the operator trusts
+    /// as part of their own network.
+    pub fn allows_private(&self, url: &Url) -> bool {
+        self.guard.allows(url)
+    }
+
     /// The scheme and address-guard checks of one hop, and the client allowed for it.
     fn checked_client(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {

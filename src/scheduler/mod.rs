@@ -39,6 +39,10 @@ use policy::Bounds;
 use queue::DueQueue;
 use task::{Ctx, Done, Next, PushDone};
 
+/// Pushed documents handed on at once; further ones wait in their channel (each holds a
+/// parsed document).
+const PUSH_TASKS: usize = 8;
+
 /// How often dirty feed states are written to the store.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
@@ -99,7 +103,7 @@ pub async fn run(
         tokio::select! {
             _ = sleep_until(wake) => {}
             Some(done) = s.tasks.join_next_with_id() => s.finish(done),
-            Some(pushed) = next_push(&mut pushes) => s.pushed(pushed),
+            Some(pushed) = next_push(&mut pushes), if s.push_tasks.len() < PUSH_TASKS => s.pushed(pushed),
             Some(done) = s.push_tasks.join_next() => s.finish_push(done),
             _ = flush.tick() => s.flush(false).await,
             Ok(()) = feeds.changed() => {

@@ -51,6 +51,10 @@ impl Settings {
     }
 }
 
+/// Capacity of the channel of pushed documents to the scheduler: small, because each holds a
+/// parsed document (a flood waits in the callback server's few connections instead).
+pub const QUEUE: usize = 8;
+
 /// A pushed feed document whose signature checked out, for the scheduler.
 #[derive(Debug)]
 pub struct Pushed {
@@ -115,6 +119,12 @@ impl Registry {
     /// that the hub may verify before its answer to the request arrives.
     pub fn after_poll(self: &Arc<Self>, feed: &str, advert: Option<Advert>) {
         let Some(advert) = advert else { return };
+        // The secret travels in the request body: only over TLS, or to a host the operator
+        // declared their own (`fetch.allow_private`).
+        if advert.hub.scheme() != "https" && !self.fetcher.allows_private(&advert.hub) {
+            tracing::debug!(feed = %feed, hub = %advert.hub, "WebSub hub is not https; not subscribing.");
+            return;
+        }
         let now = Utc::now();
         let sub = {
             let mut subs = self.lock();
@@ -189,7 +199,7 @@ impl Registry {
         let now = Utc::now();
         let intent = {
             let mut subs = self.lock();
-            let intent = verify::check_intent(query, subs.get(feed));
+            let intent = verify::check_intent(query, subs.get(feed), now);
             match (&intent, subs.get_mut(feed)) {
                 (Intent::Subscribe { lease_seconds, .. }, Some(sub)) => {
                     sub.status = SubStatus::Active;

@@ -34,14 +34,24 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECTION_DEADLINE: Duration = Duration::from_secs(60);
 /// Largest request head.
 const MAX_HEAD: usize = 64 * 1024;
+/// Pushed documents parsed at once: the parser holds about 20× a document in memory, and
+/// bodies of up to `fetch.max_feed_bytes` may arrive on every connection together.
+const PARSES: usize = 2;
 
 /// What the server needs.
 pub struct Callback {
-    pub registry: Arc<Registry>,
+    registry: Arc<Registry>,
     /// To the scheduler.
-    pub pushes: mpsc::Sender<Pushed>,
+    pushes: mpsc::Sender<Pushed>,
     /// Cap on a pushed body (`fetch.max_feed_bytes`).
-    pub max_body: u64,
+    max_body: u64,
+    parses: Semaphore,
+}
+
+impl Callback {
+    pub fn new(registry: Arc<Registry>, pushes: mpsc::Sender<Pushed>, max_body: u64) -> Callback {
+        Callback { registry, pushes, max_body, parses: Semaphore::new(PARSES) }
+    }
 }
 
 /// Serves callbacks on `listener` until the task is dropped.
@@ -130,6 +140,7 @@ impl Callback {
             return status(StatusCode::ACCEPTED);
         }
         let Ok(base) = Url::parse(&sub.topic) else { return status(StatusCode::ACCEPTED) };
+        let Ok(_parsing) = self.parses.acquire().await else { return status(StatusCode::ACCEPTED) };
         let parsed =
             tokio::task::spawn_blocking(move || crate::feed::parse(&body, &base, content_type.as_deref()))
                 .await;

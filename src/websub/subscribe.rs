@@ -16,8 +16,10 @@ use crate::state::{SubStatus, Subscription};
 pub const REQUESTED_LEASE: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Lease assumed when a hub verifies without saying (the spec requires it to say).
 const DEFAULT_LEASE: Duration = Duration::from_secs(24 * 3600);
-/// A request the hub has not verified after this long is sent again.
-const PENDING_TIMEOUT: Duration = Duration::from_secs(3600);
+/// How long a subscription request awaits the hub's verification: one not verified by then is
+/// sent again, and an active subscription accepts a verification only this long after a
+/// renewal request.
+pub const AWAIT_VERIFICATION: Duration = Duration::from_secs(3600);
 /// After a failed request, wait this long before the next.
 const RETRY_FAILED: Duration = Duration::from_secs(3600);
 /// After a denial, wait this long before asking again.
@@ -72,7 +74,7 @@ pub fn plan(sub: Option<&Subscription>, advert: &Advert, now: DateTime<Utc>) -> 
             (_, Some(at)) if at <= now && waited(RENEW_GAP) => Plan::Subscribe { renew: true },
             _ => Plan::Keep,
         },
-        SubStatus::Pending if waited(PENDING_TIMEOUT) => Plan::Subscribe { renew: false },
+        SubStatus::Pending if waited(AWAIT_VERIFICATION) => Plan::Subscribe { renew: false },
         SubStatus::Failed if waited(RETRY_FAILED) => Plan::Subscribe { renew: false },
         SubStatus::Denied if waited(RETRY_DENIED) => Plan::Subscribe { renew: false },
         _ => Plan::Keep,

@@ -3,8 +3,10 @@
 //! POST's `X-Hub-Signature`). No I/O, no clock, no store: the server feeds them the request
 //! and the subscription it holds.
 
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 
+use super::subscribe::AWAIT_VERIFICATION;
 use crate::state::{SubStatus, Subscription};
 
 /// Longest `hub.challenge` echoed (the spec sets none; a challenge is a nonce, not a payload).
@@ -22,13 +24,17 @@ pub enum Intent {
     Refuse(&'static str),
 }
 
-/// Checks a verification request (its query string) against the feed's subscription.
+/// Checks a verification request (its query string) against the feed's subscription at `now`.
 ///
-/// A subscribe is confirmed only for the topic we subscribed to and while we want it (pending,
-/// or active and being renewed or re-verified). We never ask to unsubscribe (a subscription we
-/// no longer want lapses at its lease end), so an unsubscribe is always someone else's wish
-/// and is refused: confirming it would let anyone cancel our push.
-pub fn check_intent(query: &str, sub: Option<&Subscription>) -> Intent {
+/// A subscribe is confirmed only for the topic we subscribed to and only while a request of
+/// ours awaits verification (pending, or an active subscription's renewal sent within
+/// [`AWAIT_VERIFICATION`]): the callback URL and the topic are public, and a verification
+/// nobody asked for would make us believe in pushes that never come (and poll only at the
+/// ceiling). We never ask to unsubscribe (a subscription we no longer want lapses at its
+/// lease end), so an unsubscribe is always someone else's wish and is refused: confirming it
+/// would let anyone cancel our push. A denial is accepted at any time for our topic (a hub
+/// may revoke a subscription): its worst effect is polling as usual.
+pub fn check_intent(query: &str, sub: Option<&Subscription>, now: DateTime<Utc>) -> Intent {
     let mut mode = None;
     let mut topic = None;
     let mut challenge = None;
@@ -50,8 +56,15 @@ pub fn check_intent(query: &str, sub: Option<&Subscription>) -> Intent {
     }
     match mode.as_deref() {
         Some("subscribe") => {
-            if !matches!(sub.status, SubStatus::Pending | SubStatus::Active) {
-                return Intent::Refuse("subscription not wanted");
+            let asked_recently =
+                sub.requested_at.is_some_and(|t| (now - t).to_std().is_ok_and(|d| d <= AWAIT_VERIFICATION));
+            let awaited = match sub.status {
+                SubStatus::Pending => true,
+                SubStatus::Active => asked_recently,
+                SubStatus::Denied | SubStatus::Failed => false,
+            };
+            if !awaited {
+                return Intent::Refuse("no subscription request awaits verification");
             }
             let Some(challenge) = challenge.filter(|c| !c.is_empty() && c.len() <= MAX_CHALLENGE) else {
                 return Intent::Refuse("missing or oversized hub.challenge");
@@ -119,14 +132,28 @@ pub fn sign_sha256(secret: &[u8], body: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn sub(status: SubStatus) -> Subscription {
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    /// A subscription whose last request went out `minutes` ago.
+    fn sub_asked(status: SubStatus, minutes: i64) -> Subscription {
         Subscription {
             hub: "https://hub.example/".into(),
             topic: "https://e.org/feed.xml".into(),
             secret: "s3cret".into(),
             status,
+            requested_at: Some(now() - chrono::Duration::minutes(minutes)),
             ..Default::default()
         }
+    }
+
+    fn sub(status: SubStatus) -> Subscription {
+        sub_asked(status, 1)
+    }
+
+    fn check(query: &str, sub: Option<&Subscription>) -> Intent {
+        check_intent(query, sub, now())
     }
 
     const TOPIC: &str = "hub.topic=https%3A%2F%2Fe.org%2Ffeed.xml";
@@ -135,35 +162,43 @@ mod tests {
     fn subscribe_for_our_topic_is_confirmed_with_its_lease() {
         let q = format!("hub.mode=subscribe&{TOPIC}&hub.challenge=abc%20123&hub.lease_seconds=86400");
         let want = Intent::Subscribe { challenge: "abc 123".into(), lease_seconds: Some(86400) };
-        assert_eq!(check_intent(&q, Some(&sub(SubStatus::Pending))), want);
-        assert_eq!(check_intent(&q, Some(&sub(SubStatus::Active))), want, "renewal or re-verification");
+        assert_eq!(check(&q, Some(&sub(SubStatus::Pending))), want);
+        assert_eq!(check(&q, Some(&sub(SubStatus::Active))), want, "a renewal");
+        assert_eq!(check(&q, Some(&sub_asked(SubStatus::Pending, 300))), want, "a late verification");
+    }
+
+    #[test]
+    fn a_verification_nobody_asked_for_is_refused() {
+        // Active, and no renewal sent lately: someone else is trying to extend the lease.
+        let q = format!("hub.mode=subscribe&{TOPIC}&hub.challenge=abc&hub.lease_seconds=31536000");
+        assert!(matches!(check(&q, Some(&sub_asked(SubStatus::Active, 120))), Intent::Refuse(_)));
     }
 
     #[test]
     fn anything_we_did_not_ask_for_is_refused() {
         let pending = sub(SubStatus::Pending);
         let q = "hub.mode=subscribe&hub.topic=https%3A%2F%2Fevil.example%2F&hub.challenge=x";
-        assert!(matches!(check_intent(q, Some(&pending)), Intent::Refuse(_)), "wrong topic");
+        assert!(matches!(check(q, Some(&pending)), Intent::Refuse(_)), "wrong topic");
         let q = format!("hub.mode=subscribe&{TOPIC}&hub.challenge=x");
-        assert!(matches!(check_intent(&q, None), Intent::Refuse(_)), "no subscription");
-        assert!(matches!(check_intent(&q, Some(&sub(SubStatus::Denied))), Intent::Refuse(_)));
-        assert!(matches!(check_intent(&q, Some(&sub(SubStatus::Failed))), Intent::Refuse(_)));
+        assert!(matches!(check(&q, None), Intent::Refuse(_)), "no subscription");
+        assert!(matches!(check(&q, Some(&sub(SubStatus::Denied))), Intent::Refuse(_)));
+        assert!(matches!(check(&q, Some(&sub(SubStatus::Failed))), Intent::Refuse(_)));
         let q = format!("hub.mode=subscribe&{TOPIC}");
-        assert!(matches!(check_intent(&q, Some(&pending)), Intent::Refuse(_)), "no challenge");
+        assert!(matches!(check(&q, Some(&pending)), Intent::Refuse(_)), "no challenge");
         let q = format!("hub.mode=subscribe&{TOPIC}&hub.challenge={}", "x".repeat(MAX_CHALLENGE + 1));
-        assert!(matches!(check_intent(&q, Some(&pending)), Intent::Refuse(_)), "huge challenge");
+        assert!(matches!(check(&q, Some(&pending)), Intent::Refuse(_)), "huge challenge");
         let q = format!("hub.mode=unsubscribe&{TOPIC}&hub.challenge=x");
-        assert!(matches!(check_intent(&q, Some(&sub(SubStatus::Active))), Intent::Refuse(_)));
+        assert!(matches!(check(&q, Some(&sub(SubStatus::Active))), Intent::Refuse(_)));
         let q = format!("hub.mode=publish&{TOPIC}&hub.challenge=x");
-        assert!(matches!(check_intent(&q, Some(&pending)), Intent::Refuse(_)), "unknown mode");
-        assert!(matches!(check_intent("", Some(&pending)), Intent::Refuse(_)));
+        assert!(matches!(check(&q, Some(&pending)), Intent::Refuse(_)), "unknown mode");
+        assert!(matches!(check("", Some(&pending)), Intent::Refuse(_)));
     }
 
     #[test]
     fn denial_of_our_topic_is_taken_note_of() {
         let q = format!("hub.mode=denied&{TOPIC}&hub.reason=quota");
         assert_eq!(
-            check_intent(&q, Some(&sub(SubStatus::Pending))),
+            check(&q, Some(&sub(SubStatus::Pending))),
             Intent::Denied { reason: Some("quota".into()) }
         );
     }
