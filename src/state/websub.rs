@@ -36,6 +36,9 @@ pub struct Subscription {
     pub hub: String,
     /// The topic URL (the feed's `<link rel="self">`, else its URL).
     pub topic: String,
+    /// Our callback URL the hub was given (a changed `daemon.public_url` needs a new
+    /// subscription).
+    pub callback: String,
     /// HMAC key shared with the hub (`hub.secret`), random per subscription, hex.
     pub secret: String,
     pub status: SubStatus,

@@ -125,10 +125,11 @@ impl Registry {
             tracing::debug!(feed = %feed, hub = %advert.hub, "WebSub hub is not https; not subscribing.");
             return;
         }
+        let Some(callback) = self.callback(feed) else { return };
         let now = Utc::now();
         let sub = {
             let mut subs = self.lock();
-            let renew = match subscribe::plan(subs.get(feed), &advert, now) {
+            let renew = match subscribe::plan(subs.get(feed), &advert, &callback, now) {
                 Plan::Keep => return,
                 Plan::Subscribe { renew } => renew,
             };
@@ -142,6 +143,7 @@ impl Registry {
                     Subscription {
                         hub: advert.hub.to_string(),
                         topic: advert.topic.clone(),
+                        callback: callback.to_string(),
                         secret,
                         status: SubStatus::Pending,
                         requested_at: Some(now),
@@ -152,15 +154,14 @@ impl Registry {
             subs.insert(feed.to_string(), sub.clone());
             sub
         };
-        let Some(callback) = self.callback(feed) else { return };
         let (reg, feed) = (self.clone(), feed.to_string());
-        tokio::spawn(async move { reg.send_request(feed, sub, callback).await });
+        tokio::spawn(async move { reg.send_request(feed, sub).await });
     }
 
-    async fn send_request(self: Arc<Self>, feed: String, sub: Subscription, callback: Url) {
+    async fn send_request(self: Arc<Self>, feed: String, sub: Subscription) {
         self.save(&feed).await;
         tracing::info!(feed = %feed, hub = %sub.hub, topic = %sub.topic, "Subscribing at the WebSub hub.");
-        let result = subscribe::request(&self.fetcher, &sub, &callback).await;
+        let result = subscribe::request(&self.fetcher, &sub).await;
         let changed = {
             let mut subs = self.lock();
             // Only this request's record, and only if the hub has not verified it meanwhile.

@@ -60,10 +60,11 @@ pub enum Plan {
     },
 }
 
-/// Decides whether the feed that advertises `advert` needs a subscription request now.
-pub fn plan(sub: Option<&Subscription>, advert: &Advert, now: DateTime<Utc>) -> Plan {
+/// Decides whether the feed that advertises `advert`, whose callback is `callback`, needs a
+/// subscription request now.
+pub fn plan(sub: Option<&Subscription>, advert: &Advert, callback: &Url, now: DateTime<Utc>) -> Plan {
     let Some(sub) = sub else { return Plan::Subscribe { renew: false } };
-    if sub.hub != advert.hub.as_str() || sub.topic != advert.topic {
+    if sub.hub != advert.hub.as_str() || sub.topic != advert.topic || sub.callback != callback.as_str() {
         return Plan::Subscribe { renew: false };
     }
     let since_request = sub.requested_at.map_or(Duration::MAX, |t| (now - t).to_std().unwrap_or_default());
@@ -119,14 +120,14 @@ pub fn new_secret() -> Option<String> {
 
 /// Sends `hub.mode=subscribe` for `sub` with our `callback`. Ok when the hub accepted the
 /// request (any 2xx; the spec says 202): verification follows on the callback.
-pub async fn request(fetcher: &Fetcher, sub: &Subscription, callback: &Url) -> Result<u16, FetchError> {
+pub async fn request(fetcher: &Fetcher, sub: &Subscription) -> Result<u16, FetchError> {
     let hub = Url::parse(&sub.hub)
         .map_err(|e| FetchError::Blocked { url: sub.hub.clone(), reason: format!("invalid hub URL: {e}") })?;
     let lease = REQUESTED_LEASE.as_secs().to_string();
     let form = [
         ("hub.mode", "subscribe"),
         ("hub.topic", sub.topic.as_str()),
-        ("hub.callback", callback.as_str()),
+        ("hub.callback", sub.callback.as_str()),
         ("hub.secret", sub.secret.as_str()),
         ("hub.lease_seconds", lease.as_str()),
     ];
@@ -145,9 +146,18 @@ mod tests {
         Advert { hub: Url::parse("https://hub.example/").unwrap(), topic: "https://e.org/feed.xml".into() }
     }
 
+    fn cb() -> Url {
+        Url::parse("https://newsd.example/websub/f").unwrap()
+    }
+
+    fn plan(sub: Option<&Subscription>, advert: &Advert, now: DateTime<Utc>) -> Plan {
+        super::plan(sub, advert, &cb(), now)
+    }
+
     fn sub(status: SubStatus, requested: &str) -> Subscription {
         Subscription {
             hub: "https://hub.example/".into(),
+            callback: cb().to_string(),
             topic: "https://e.org/feed.xml".into(),
             secret: "x".into(),
             status,
@@ -177,6 +187,13 @@ mod tests {
         let mut other = sub(SubStatus::Active, "2026-11-27T11:59:00Z");
         other.hub = "https://other-hub.example/".into();
         assert_eq!(plan(Some(&other), &advert(), now), Plan::Subscribe { renew: false });
+        let mut moved = sub(SubStatus::Active, "2026-11-27T11:59:00Z");
+        moved.callback = "https://old.example/websub/f".into();
+        assert_eq!(
+            plan(Some(&moved), &advert(), now),
+            Plan::Subscribe { renew: false },
+            "public_url changed"
+        );
     }
 
     #[test]
