@@ -259,3 +259,94 @@ impl Registry {
         self.subs.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::config::FetchConfig;
+    use crate::http::Lookup;
+
+    /// A registry whose fetcher resolves every name to loopback, which the guard refuses (no
+    /// test request leaves the machine, and none reaches a local service either).
+    fn registry(dir: &std::path::Path) -> Arc<Registry> {
+        let store = Store::open(dir).unwrap();
+        let lookup: Lookup = Arc::new(|_| Box::pin(async { Ok(vec![IpAddr::from([127, 0, 0, 1])]) }));
+        let fetcher = Fetcher::with_lookup(&FetchConfig::default(), lookup).unwrap();
+        Registry::load(Url::parse("https://newsd.example/base").unwrap(), store, fetcher).unwrap()
+    }
+
+    fn feed_url() -> Url {
+        Url::parse("https://e.org/feed.xml").unwrap()
+    }
+
+    #[test]
+    fn callbacks_sit_under_the_public_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(dir.path());
+        assert_eq!(
+            reg.callback("bbc-world").unwrap().as_str(),
+            "https://newsd.example/base/websub/bbc-world"
+        );
+    }
+
+    #[tokio::test]
+    async fn plain_http_hubs_are_not_given_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(dir.path());
+        reg.after_poll("f", Advert::from_links(Some("http://hub.example/"), None, &feed_url()));
+        assert!(reg.get("f").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_hub_that_resolves_inside_is_refused_by_the_guard() {
+        let dir = tempfile::tempdir().unwrap();
+        let reg = registry(dir.path());
+        reg.after_poll("f", Advert::from_links(Some("https://hub.example/"), None, &feed_url()));
+        let sub = reg.get("f").expect("marked requested before the request goes out");
+        assert_eq!(sub.status, SubStatus::Pending);
+        assert_eq!(sub.callback, "https://newsd.example/base/websub/f");
+        assert_eq!(sub.topic, feed_url().as_str());
+        for _ in 0..200 {
+            if reg.get("f").is_some_and(|s| s.status == SubStatus::Failed) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let sub = reg.get("f").unwrap();
+        assert_eq!(sub.status, SubStatus::Failed, "{sub:?}");
+        assert!(sub.last_error.is_some());
+        // A failed request is not repeated at every poll.
+        reg.after_poll("f", Advert::from_links(Some("https://hub.example/"), None, &feed_url()));
+        assert_eq!(reg.get("f").unwrap().requested_at, sub.requested_at);
+    }
+
+    #[tokio::test]
+    async fn a_verification_activates_and_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let topic = "https://e.org/feed.xml";
+        {
+            let reg = registry(dir.path());
+            let pending = Subscription {
+                hub: "https://hub.example/".into(),
+                topic: topic.into(),
+                secret: "k".into(),
+                status: SubStatus::Pending,
+                requested_at: Some(Utc::now()),
+                ..Default::default()
+            };
+            reg.lock().insert("f".into(), pending);
+            let q = "hub.mode=subscribe&hub.topic=https%3A%2F%2Fe.org%2Ffeed.xml&hub.challenge=c&hub.lease_seconds=600";
+            assert!(matches!(reg.verify_intent("f", q).await, Intent::Subscribe { .. }));
+            let b = Bounds { min: Duration::from_secs(1), max: Duration::from_secs(3600) };
+            // 600 s lease: renewal due 120 s before its end, so the next poll comes then.
+            let rest = reg.poll_ceiling("f", Utc::now(), b).unwrap();
+            assert!(rest <= Duration::from_secs(480) && rest > Duration::from_secs(470), "{rest:?}");
+        }
+        let reg = registry(dir.path());
+        let sub = reg.get("f").expect("saved");
+        assert_eq!((sub.status, sub.lease_seconds), (SubStatus::Active, Some(600)));
+        assert!(sub.lease_expires.is_some_and(|t| t > Utc::now()));
+    }
+}
