@@ -13,7 +13,7 @@ use crate::http::Fetcher;
 use crate::scheduler::Mode;
 use crate::sink::SinkError;
 use crate::state::{StateError, Store};
-use crate::{article, dedup, scheduler, sink};
+use crate::{article, dedup, scheduler, sink, websub};
 
 /// Capacity of every channel between stages.
 const CHANNEL: usize = 100;
@@ -29,6 +29,12 @@ pub enum AppError {
     Sink(#[from] SinkError),
     #[error("daemon.metrics_addr: {0:?} is not an address like 127.0.0.1:9187")]
     Metrics(String),
+    #[error("daemon.websub_addr: cannot listen on {addr}: {source}")]
+    WebSub {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Signals from outside the pipeline.
@@ -57,6 +63,7 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
             }
         }));
     }
+    let push = start_websub(&cfg, mode, &store, &fetcher, &mut services).await?;
     let (entry_tx, entry_rx) = mpsc::channel(CHANNEL);
     let (pending_tx, pending_rx) = mpsc::channel(CHANNEL);
     let (out_tx, out_rx) = mpsc::channel(CHANNEL);
@@ -65,7 +72,7 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
     let sched = {
         let settings = scheduler::Settings::new(mode, &cfg.daemon, cfg.fetch.concurrency);
         let (fetcher, store, shutdown) = (fetcher.clone(), store.clone(), control.shutdown.clone());
-        tokio::spawn(scheduler::run(settings, control.feeds, fetcher, store, entry_tx, shutdown))
+        tokio::spawn(scheduler::run(settings, control.feeds, fetcher, store, entry_tx, push, shutdown))
     };
     tokio::spawn(article::run(fetcher, cfg.fetch.concurrency, entry_rx, pending_tx, hard_stop_rx));
     tokio::spawn(dedup::run(store.clone(), dedup::Settings::new(&cfg.state), pending_rx, out_tx));
@@ -85,6 +92,35 @@ pub async fn run(cfg: Config, mode: Mode, control: Control) -> Result<u64, AppEr
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Starts the WebSub callback server when push is configured (and the mode is `run`): its
+/// listener is bound here, so a taken port stops the start-up with a clear error.
+async fn start_websub(
+    cfg: &Config,
+    mode: Mode,
+    store: &Store,
+    fetcher: &Fetcher,
+    services: &mut Vec<tokio::task::JoinHandle<()>>,
+) -> Result<Option<websub::Push>, AppError> {
+    let (public, addr) = (&cfg.daemon.public_url, &cfg.daemon.websub_addr);
+    let Some(settings) = websub::Settings::from_config(&cfg.daemon) else {
+        if public.is_some() != addr.is_some() {
+            tracing::warn!("WebSub push needs both daemon.public_url and daemon.websub_addr; polling only.");
+        }
+        return Ok(None);
+    };
+    if mode == Mode::Once {
+        return Ok(None);
+    }
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|source| AppError::WebSub { addr: settings.addr, source })?;
+    let registry = websub::Registry::load(settings.public_url, store.clone(), fetcher.clone())?;
+    let (tx, rx) = mpsc::channel(websub::QUEUE);
+    let callback = websub::server::Callback::new(registry.clone(), tx, cfg.fetch.max_feed_bytes);
+    services.push(tokio::spawn(websub::server::serve(listener, callback)));
+    Ok(Some(websub::Push { registry, received: rx }))
 }
 
 /// Once shutdown is signalled, gives in-flight work `grace` to finish, then tells the article

@@ -166,6 +166,9 @@ pub struct DaemonConfig {
     pub max_interval: Duration,
     /// Public base URL of this daemon, for WebSub callbacks (unset: no push subscriptions).
     pub public_url: Option<String>,
+    /// Address the WebSub callback server listens on, e.g. "0.0.0.0:8080" (unset: no push
+    /// subscriptions). `public_url` must lead there (directly or through a reverse proxy).
+    pub websub_addr: Option<String>,
     /// Address of the Prometheus metrics endpoint, e.g. "127.0.0.1:9187" (unset: off).
     pub metrics_addr: Option<String>,
 }
@@ -177,6 +180,7 @@ impl Default for DaemonConfig {
             min_interval: Duration::from_secs(60),
             max_interval: Duration::from_secs(24 * 3600),
             public_url: None,
+            websub_addr: None,
             metrics_addr: None,
         }
     }
@@ -323,8 +327,15 @@ fn validate(path: &Path, raw: RawConfig) -> Result<Config, ConfigError> {
         }
     }
     if let Some(u) = &raw.daemon.public_url {
-        if Url::parse(u).is_err() {
-            return Err(invalid(format!("daemon.public_url: {u:?} is not a valid URL")));
+        if !Url::parse(u).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            return Err(invalid(format!("daemon.public_url: {u:?} is not a valid http(s) URL")));
+        }
+    }
+    if let Some(addr) = &raw.daemon.websub_addr {
+        if addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(format!(
+                "daemon.websub_addr: {addr:?} is not an address like \"0.0.0.0:8080\""
+            )));
         }
     }
     let mut names = HashSet::new();
@@ -447,6 +458,43 @@ mod tests {
         assert_eq!(c.fetch.user_agent, "envbot");
         assert_eq!(c.fetch.concurrency, 7);
         assert_eq!(c.fetch.allow_private, vec!["127.0.0.1", "localhost:8080"]);
+    }
+
+    #[test]
+    fn websub_keys_are_checked() {
+        let c = load("[daemon]\npublic_url = \"https://n.example/\"\nwebsub_addr = \"127.0.0.1:8080\"\n")
+            .unwrap();
+        assert_eq!(c.daemon.websub_addr.as_deref(), Some("127.0.0.1:8080"));
+        let e = load("[daemon]\nwebsub_addr = \"port 80\"\n").unwrap_err().to_string();
+        assert!(e.contains("daemon.websub_addr"), "{e}");
+        let e = load("[daemon]\npublic_url = \"ftp://n.example/\"\n").unwrap_err().to_string();
+        assert!(e.contains("daemon.public_url"), "{e}");
+    }
+
+    /// The shipped config loads, and shows (at least commented) every key of the sections
+    /// whose keys are all optional-with-defaults, so it stays in step with the code.
+    #[test]
+    fn shipped_config_loads_and_mentions_every_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/newsd.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        load_str(&path, &text, Vec::new()).unwrap();
+        let keys = [
+            "shutdown_grace",
+            "min_interval",
+            "max_interval",
+            "public_url",
+            "websub_addr",
+            "metrics_addr",
+            "max_feed_bytes",
+            "allow_private",
+            "dedup_retention_days",
+        ];
+        for key in keys {
+            assert!(
+                text.lines().any(|l| l.trim_start_matches(['#', ' ']).starts_with(&format!("{key} ="))),
+                "{key} missing"
+            );
+        }
     }
 
     #[test]

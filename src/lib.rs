@@ -12,7 +12,8 @@
 //! `app` wires the stages with bounded channels; `state` is the embedded store shared by the
 //! scheduler (validators, schedule), dedup (near-duplicate signatures) and the sink (delivery
 //! checkpoint). `extract` and `news` are pure functions (HTML → article, text → news fields)
-//! used by the article stage and by `newsd extract`.
+//! used by the article stage and by `newsd extract`. `websub` (optional) receives pushed feed
+//! documents and hands them to the scheduler, which treats them like polled ones.
 
 pub mod config;
 pub mod model;
@@ -33,3 +34,4 @@ pub mod sink;
 pub mod app;
 pub mod metrics;
 pub mod status;
+pub mod websub;

@@ -246,19 +246,22 @@ fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
 
 fn status(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
-    let states: std::collections::HashMap<_, _> =
-        newsd::status::read(&cfg.state.dir).context("cannot read feed states")?.into_iter().collect();
+    let states: std::collections::HashMap<_, _> = newsd::status::read(&cfg.state.dir)
+        .context("cannot read feed states")?
+        .into_iter()
+        .map(|(name, state, push)| (name, (state, push)))
+        .collect();
     let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
         d.map(|d| newsd::model::rfc3339(&d)).unwrap_or_else(|| "-".into())
     };
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8}  last error",
-        "feed", "last poll", "status", "next due", "every", "errors", "items"
+        "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8} {:<7}  last error",
+        "feed", "last poll", "status", "next due", "every", "errors", "items", "push"
     );
     for f in &cfg.feeds {
-        let s = states.get(&f.name).cloned().unwrap_or_default();
+        let (s, push) = states.get(&f.name).cloned().unwrap_or_default();
         // A parked feed whose URL has since changed in the config is polled again at the next start.
         let same_url = s.url.as_deref().is_none_or(|u| u == f.url.as_str());
         let parked = s.parked && same_url;
@@ -279,9 +282,25 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
                 humantime::format_duration(std::time::Duration::from_secs(d)).to_string().replace(' ', "")
             })
             .unwrap_or_else(|| "-".into());
+        // WebSub: "active" while the lease runs (the feed is polled only at the ceiling).
+        let push = match push {
+            Some(p) if p.status == newsd::state::SubStatus::Active => {
+                if p.lease_expires.is_some_and(|end| end > chrono::Utc::now()) {
+                    "active"
+                } else {
+                    "lapsed"
+                }
+            }
+            Some(p) => match p.status {
+                newsd::state::SubStatus::Pending => "pending",
+                newsd::state::SubStatus::Denied => "denied",
+                _ => "failed",
+            },
+            None => "-",
+        };
         let _ = writeln!(
             out,
-            "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8}  {}",
+            "{:<24} {:<21} {:>6} {:<21} {:>8} {:>6} {:>8} {:<7}  {}",
             f.name,
             t(s.last_poll),
             status,
@@ -289,6 +308,7 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
             every,
             s.consecutive_errors,
             s.items_seen,
+            push,
             s.last_error.as_deref().unwrap_or("")
         );
     }

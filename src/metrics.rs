@@ -40,6 +40,8 @@ pub struct Metrics {
     pub articles_feed_only: Counter,
     pub articles_error: Counter,
     pub duplicates_dropped: Counter,
+    pub websub_pushes: Counter,
+    pub websub_discarded: Counter,
 }
 
 /// The one set of counters of this process.
@@ -48,7 +50,7 @@ pub static METRICS: std::sync::LazyLock<Metrics> = std::sync::LazyLock::new(Metr
 impl Metrics {
     /// Prometheus text format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &Counter); 8] = [
+        let rows: [(&str, &str, &Counter); 10] = [
             ("newsd_polls_total", "Feed polls made.", &self.polls),
             (
                 "newsd_polls_not_modified_total",
@@ -72,6 +74,16 @@ impl Metrics {
                 "newsd_duplicates_dropped_total",
                 "Exact repeats of emitted records dropped.",
                 &self.duplicates_dropped,
+            ),
+            (
+                "newsd_websub_pushes_total",
+                "WebSub pushes accepted (signature valid, feed parsed).",
+                &self.websub_pushes,
+            ),
+            (
+                "newsd_websub_discarded_total",
+                "WebSub pushes discarded (bad or missing signature, not a feed).",
+                &self.websub_discarded,
             ),
         ];
         let mut s = String::with_capacity(4096);

@@ -1,6 +1,7 @@
 //! `newsd status` beside a running daemon. The daemon holds the store exclusively, so it
-//! answers on a Unix socket in `state.dir` (`newsd.sock`) with every feed's saved state, one
-//! JSON line per feed; without a daemon, `status` opens the store itself. Owns nothing else.
+//! answers on a Unix socket in `state.dir` (`newsd.sock`) with every feed's saved state (and
+//! WebSub subscription, secret left out), one JSON line per feed; without a daemon, `status`
+//! opens the store itself. Owns nothing else.
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixStream;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use tokio::net::UnixListener;
 
-use crate::state::{FeedState, StateError, Store};
+use crate::state::{FeedState, StateError, Store, Subscription};
 
 /// Why no status could be read.
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,12 @@ pub enum StatusError {
 struct Line {
     name: String,
     state: FeedState,
+    #[serde(default)]
+    push: Option<Subscription>,
 }
+
+/// One feed's state and its WebSub subscription, if any.
+pub type FeedStatus = (String, FeedState, Option<Subscription>);
 
 /// The socket of the daemon that holds `dir`.
 pub fn socket_path(dir: &Path) -> PathBuf {
@@ -39,15 +45,29 @@ pub fn socket_path(dir: &Path) -> PathBuf {
 }
 
 /// Every feed's saved state: from the store when no daemon runs, else from the daemon.
-pub fn read(dir: &Path) -> Result<Vec<(String, FeedState)>, StatusError> {
+pub fn read(dir: &Path) -> Result<Vec<FeedStatus>, StatusError> {
     match Store::open(dir) {
-        Ok(store) => Ok(store.feeds()?),
+        Ok(store) => Ok(collect(&store)?),
         Err(StateError::Locked { .. }) => ask_daemon(dir),
         Err(e) => Err(e.into()),
     }
 }
 
-fn ask_daemon(dir: &Path) -> Result<Vec<(String, FeedState)>, StatusError> {
+/// Feed states joined with their subscriptions (whose secrets stay in the store).
+fn collect(store: &Store) -> Result<Vec<FeedStatus>, StateError> {
+    let mut subs: std::collections::HashMap<String, Subscription> =
+        store.subscriptions()?.into_iter().collect();
+    let feeds = store.feeds()?;
+    Ok(feeds
+        .into_iter()
+        .map(|(name, state)| {
+            let push = subs.remove(&name).map(|s| Subscription { secret: String::new(), ..s });
+            (name, state, push)
+        })
+        .collect())
+}
+
+fn ask_daemon(dir: &Path) -> Result<Vec<FeedStatus>, StatusError> {
     let socket = socket_path(dir);
     let err = |source| StatusError::Socket { dir: dir.to_path_buf(), socket: socket.clone(), source };
     let stream = UnixStream::connect(&socket).map_err(err)?;
@@ -56,7 +76,7 @@ fn ask_daemon(dir: &Path) -> Result<Vec<(String, FeedState)>, StatusError> {
     for line in BufReader::new(stream).lines() {
         let line: Line = serde_json::from_str(&line.map_err(err)?)
             .map_err(|e| err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-        out.push((line.name, line.state));
+        out.push((line.name, line.state, line.push));
     }
     Ok(out)
 }
@@ -77,11 +97,11 @@ pub async fn serve(store: Store) {
         let Ok((mut conn, _)) = listener.accept().await else { continue };
         let store = store.clone();
         tokio::spawn(async move {
-            let feeds = tokio::task::spawn_blocking(move || store.feeds()).await;
+            let feeds = tokio::task::spawn_blocking(move || collect(&store)).await;
             let Ok(Ok(feeds)) = feeds else { return };
             let mut body = Vec::new();
-            for (name, state) in feeds {
-                serde_json::to_writer(&mut body, &Line { name, state }).expect("feed states serialize");
+            for (name, state, push) in feeds {
+                serde_json::to_writer(&mut body, &Line { name, state, push }).expect("feed states serialize");
                 body.push(b'\n');
             }
             let _ = conn.write_all(&body).await;

@@ -96,7 +96,7 @@ pub async fn poll(
 /// Items not yet seen with this fingerprint. An item whose key appeared earlier in the same
 /// document is skipped: two entries sharing a key would overwrite each other's fingerprint and
 /// come back as "changed" on every poll.
-fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item, String)>, StateError> {
+pub fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item, String)>, StateError> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for item in items {

@@ -149,6 +149,64 @@ impl Fetcher {
         }
     }
 
+    /// Sends a form POST (a WebSub subscription request) through the same guard, per-host
+    /// gate and deadline as a fetch. Redirects are not followed (a POST is not replayed on a
+    /// third party's say-so). Returns the 2xx status; any other status is an error. The
+    /// response body is read up to a small cap and dropped.
+    pub async fn post_form(&self, url: &Url, form: &[(&str, &str)]) -> Result<u16, FetchError> {
+        /// A hub's answer is a status; its body is at most an explanation.
+        const MAX_ANSWER: u64 = 64 * 1024;
+        let req = Request::new(url.clone(), Purpose::Feed);
+        let _permit = self.admit(&req).await?;
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let exchange = async {
+            let client = self.checked_client(url)?;
+            let rb = client
+                .post(url.clone())
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body);
+            let resp = match tokio::time::timeout(self.cfg.timeout.min(MAX_TIME_TO_HEADERS), rb.send()).await
+            {
+                Ok(Ok(resp)) => resp,
+                Ok(Err(e)) => return Err(FetchError::from_reqwest(&shown(url), e)),
+                Err(_) => return Err(FetchError::Timeout { url: shown(url) }),
+            };
+            let status = resp.status().as_u16();
+            self.hosts.observe(url, status, resp.headers());
+            // Drain a little so the connection can be reused; a long answer is just cut.
+            let _ = read_body(&shown(url), resp, MAX_ANSWER).await;
+            if (200..300).contains(&status) {
+                Ok(status)
+            } else {
+                Err(FetchError::Status { url: shown(url), status, retry_after: None })
+            }
+        };
+        match tokio::time::timeout(self.cfg.timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout { url: shown(url) }),
+        }
+    }
+
+    /// Whether `url` is on `fetch.allow_private` (host and port): a host the operator trusts
+    /// as part of their own network.
+    pub fn allows_private(&self, url: &Url) -> bool {
+        self.guard.allows(url)
+    }
+
+    /// The scheme and address-guard checks of one hop, and the client allowed for it.
+    fn checked_client(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            let reason = format!("scheme {:?} is not http or https", url.scheme());
+            return Err(FetchError::Blocked { url: shown(url), reason: escape(&reason).into_owned() });
+        }
+        self.guard
+            .check_url(url)
+            .map_err(|r| FetchError::Blocked { url: shown(url), reason: r.to_string() })?;
+        // The allow list matches host *and* port, which the resolver cannot see: pick the
+        // client here, per hop.
+        Ok(if self.guard.allows(url) { &self.open } else { &self.strict })
+    }
+
     /// The redirect loop: sends, and while the answer is a redirect, checks and counts the
     /// next hop. Every hop goes through [`Fetcher::send`] and so through the guard.
     async fn follow(&self, req: &Request) -> Result<Response, FetchError> {
@@ -178,16 +236,7 @@ impl Fetcher {
 
     /// One hop: scheme and guard checks, then the request, bounded by the time to headers.
     async fn send(&self, url: &Url, req: &Request) -> Result<reqwest::Response, FetchError> {
-        if !matches!(url.scheme(), "http" | "https") {
-            let reason = format!("scheme {:?} is not http or https", url.scheme());
-            return Err(FetchError::Blocked { url: shown(url), reason: escape(&reason).into_owned() });
-        }
-        self.guard
-            .check_url(url)
-            .map_err(|r| FetchError::Blocked { url: shown(url), reason: r.to_string() })?;
-        // The allow list matches host *and* port, which the resolver cannot see: pick the
-        // client here, per hop.
-        let client = if self.guard.allows(url) { &self.open } else { &self.strict };
+        let client = self.checked_client(url)?;
         let mut rb = client.get(url.clone()).header(header::ACCEPT, accept(req.purpose));
         if let Some(e) = &req.etag {
             rb = rb.header(header::IF_NONE_MATCH, e);

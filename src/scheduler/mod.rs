@@ -13,6 +13,9 @@
 //!   [`FLUSH_EVERY`] and at exit), one transaction per batch instead of one fsync per poll. A
 //!   crash loses at most that much schedule state: a feed may be polled once more than needed
 //!   (with stale validators); records are unaffected (delivery has its own bookkeeping).
+//! - With WebSub push on, documents the hubs push arrive here too ([`crate::websub::Push`]):
+//!   their new items are handed on like a poll's, and a feed being pushed to is polled only at
+//!   the ceiling (`task`).
 
 pub mod policy;
 mod queue;
@@ -31,9 +34,14 @@ use crate::config::{DaemonConfig, FeedSpec};
 use crate::http::{Fetcher, Hosts};
 use crate::model::Entry;
 use crate::state::{FeedState, Store};
+use crate::websub::{Push, Pushed};
 use policy::Bounds;
 use queue::DueQueue;
-use task::{Ctx, Done, Next};
+use task::{Ctx, Done, Next, PushDone};
+
+/// Pushed documents handed on at once; further ones wait in their channel (each holds a
+/// parsed document).
+const PUSH_TASKS: usize = 8;
 
 /// How often dirty feed states are written to the store.
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
@@ -73,9 +81,14 @@ pub async fn run(
     fetcher: Fetcher,
     store: Store,
     output: mpsc::Sender<Entry>,
+    push: Option<Push>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut s = Scheduler::new(settings, fetcher, store, output);
+    let (registry, mut pushes) = match push {
+        Some(p) => (Some(p.registry), Some(p.received)),
+        None => (None, None),
+    };
+    let mut s = Scheduler::new(settings, fetcher, store, output, registry);
     s.apply_feeds(feeds.borrow_and_update().clone());
     let mut signalled = false;
     let mut flush = tokio::time::interval(FLUSH_EVERY);
@@ -90,6 +103,8 @@ pub async fn run(
         tokio::select! {
             _ = sleep_until(wake) => {}
             Some(done) = s.tasks.join_next_with_id() => s.finish(done),
+            Some(pushed) = next_push(&mut pushes), if s.push_tasks.len() < PUSH_TASKS => s.pushed(pushed),
+            Some(done) = s.push_tasks.join_next() => s.finish_push(done),
             _ = flush.tick() => s.flush(false).await,
             Ok(()) = feeds.changed() => {
                 let list = feeds.borrow_and_update().clone();
@@ -104,12 +119,21 @@ pub async fn run(
     }
     // Unfinished polls are dropped: their feeds keep their old state and are polled again.
     s.tasks.shutdown().await;
+    s.push_tasks.shutdown().await;
     // A finished `once` pass waits for its records (a signal means: stop now).
     if s.mode == Mode::Once && !signalled {
         s.await_delivery(ONCE_DELIVERY_WAIT).await;
     }
     s.flush(true).await;
     // Dropping `s` drops the last `output` sender: the article stage's input closes.
+}
+
+/// The next pushed document; never, when push is off.
+async fn next_push(pushes: &mut Option<mpsc::Receiver<Pushed>>) -> Option<Pushed> {
+    match pushes {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -130,6 +154,8 @@ struct Scheduler {
     dirty: HashSet<String>,
     queue: DueQueue,
     tasks: JoinSet<Done>,
+    /// Pushed documents being handed on, by feed name.
+    push_tasks: JoinSet<(String, PushDone)>,
     /// Feeds being polled, by name, with their host key.
     polling: HashMap<String, Option<String>>,
     task_names: HashMap<tokio::task::Id, String>,
@@ -143,7 +169,13 @@ struct Scheduler {
 }
 
 impl Scheduler {
-    fn new(settings: Settings, fetcher: Fetcher, store: Store, output: mpsc::Sender<Entry>) -> Scheduler {
+    fn new(
+        settings: Settings,
+        fetcher: Fetcher,
+        store: Store,
+        output: mpsc::Sender<Entry>,
+        push: Option<Arc<crate::websub::Registry>>,
+    ) -> Scheduler {
         let states = match store.feeds() {
             Ok(all) => all.into_iter().collect(),
             Err(e) => {
@@ -153,13 +185,14 @@ impl Scheduler {
         };
         Scheduler {
             mode: settings.mode,
-            ctx: Ctx { fetcher, store, output, bounds: settings.bounds },
+            ctx: Ctx { fetcher, store, output, bounds: settings.bounds, push },
             cap: settings.concurrency.max(1),
             specs: HashMap::new(),
             states,
             dirty: HashSet::new(),
             queue: DueQueue::default(),
             tasks: JoinSet::new(),
+            push_tasks: JoinSet::new(),
             polling: HashMap::new(),
             task_names: HashMap::new(),
             host_busy: HashMap::new(),
@@ -258,7 +291,9 @@ impl Scheduler {
                 self.queue.schedule(&name, Instant::now());
             }
             (Some(mut done), Some(_)) => {
-                if !done.handed_on.is_empty() {
+                // Pushed items still on their way keep the feed unconfirmed (the poll's state
+                // was copied before they came).
+                if !done.handed_on.is_empty() || self.undelivered.contains_key(&name) {
                     done.state.unconfirmed = true;
                     self.undelivered.entry(name.clone()).or_default().extend(done.handed_on);
                 }
@@ -277,6 +312,34 @@ impl Scheduler {
         if let Some(k) = key {
             self.release_host(&k);
         }
+    }
+
+    /// A document pushed by a feed's hub: its new items are handed on in a task of their own
+    /// (the feed's poll may be running meanwhile; the delivery filter settles any overlap).
+    fn pushed(&mut self, pushed: Pushed) {
+        let Some(spec) = self.specs.get(&pushed.feed).cloned() else { return };
+        let ctx = self.ctx.clone();
+        self.push_tasks.spawn(async move {
+            let name = spec.name.clone();
+            (name, task::deliver_pushed(ctx, spec, pushed.parsed).await)
+        });
+    }
+
+    /// Takes in handed-on pushed items: counted in the feed's state, and watched until
+    /// delivered like a poll's (so a restart before then polls the feed at once).
+    fn finish_push(&mut self, joined: Result<(String, PushDone), JoinError>) {
+        let Ok((name, done)) = joined else { return };
+        if done.handed_on.is_empty() || !self.specs.contains_key(&name) {
+            return;
+        }
+        let st = self.states.entry(name.clone()).or_default();
+        st.items_seen += done.fresh;
+        st.recent_items.extend(done.recent);
+        let excess = st.recent_items.len().saturating_sub(task::RECENT_ITEMS);
+        st.recent_items.drain(..excess);
+        st.unconfirmed = true;
+        self.undelivered.entry(name.clone()).or_default().extend(done.handed_on);
+        self.dirty.insert(name);
     }
 
     /// One poll of host `key` ended: start the next feed waiting for it, if any.

@@ -14,11 +14,12 @@ use crate::feed::{self, ParsedFeed, PollError, Polled};
 use crate::http::{FetchError, Fetcher};
 use crate::model::Entry;
 use crate::state::{FeedState, PublisherHints, Store};
+use crate::websub::{Advert, Registry};
 
 use super::policy::{self, Bounds, Hints};
 
 /// Publication times kept per feed for adaptive polling.
-const RECENT_ITEMS: usize = 32;
+pub(super) const RECENT_ITEMS: usize = 32;
 
 /// Everything a poll needs besides the feed itself.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub(super) struct Ctx {
     pub store: Store,
     pub output: mpsc::Sender<Entry>,
     pub bounds: Bounds,
+    /// WebSub subscriptions, when push is enabled.
+    pub push: Option<Arc<Registry>>,
 }
 
 /// What the scheduler does with the feed next.
@@ -75,6 +78,14 @@ async fn on_success(
     jitter: f64,
 ) -> Duration {
     let now = Utc::now();
+    if let Some(push) = &ctx.push {
+        // A 304 carries no document: the hub known from the last one still holds.
+        let advert = match polled.status {
+            304 => push.advert(&spec.name),
+            _ => Advert::from_links(polled.feed.hub.as_deref(), polled.feed.self_url.as_deref(), &spec.url),
+        };
+        push.after_poll(&spec.name, advert);
+    }
     let fresh = polled.new_items.len();
     let m = &crate::metrics::METRICS;
     m.polls.inc();
@@ -95,22 +106,12 @@ async fn on_success(
     state.consecutive_errors = 0;
     state.last_error = None;
     state.items_seen += fresh as u64;
-    for (item, item_hash) in polled.new_items {
-        // Undated items count as published when we first saw them: good enough for rhythm.
-        state.recent_items.push(item.published.unwrap_or(now));
-        let key = (item.key(), item_hash.clone());
-        let entry = Entry { feed: spec.clone(), item, item_hash };
-        if ctx.output.send(entry).await.is_err() {
-            // Shutting down with items not handed on: forget the validators so that the next
-            // poll fetches the whole document again.
-            state.etag = None;
-            state.last_modified = None;
-            break;
-        }
-        handed_on.push(key);
+    if !hand_on(ctx, spec, state, polled.new_items, handed_on, now).await {
+        // Shutting down with items not handed on: forget the validators so that the next
+        // poll fetches the whole document again.
+        state.etag = None;
+        state.last_modified = None;
     }
-    let excess = state.recent_items.len().saturating_sub(RECENT_ITEMS);
-    state.recent_items.drain(..excess);
     let mut hints = to_policy(&state.hints);
     hints.freshness = policy::http_freshness(polled.cache_control.as_deref(), polled.expires.as_deref(), now);
     let base = if spec.adaptive {
@@ -118,7 +119,71 @@ async fn on_success(
     } else {
         spec.interval
     };
-    policy::after_success(base, &hints, ctx.bounds, jitter, now)
+    let delay = policy::after_success(base, &hints, ctx.bounds, jitter, now);
+    // Pushed to: polling is only the safety net.
+    match ctx.push.as_ref().and_then(|p| p.poll_ceiling(&spec.name, now, ctx.bounds)) {
+        Some(ceiling) => ceiling,
+        None => delay,
+    }
+}
+
+/// Hands new items to the article stage and notes their publication times (for adaptive
+/// polling). False when the stage is gone (shutting down) before all were handed on.
+async fn hand_on(
+    ctx: &Ctx,
+    spec: &Arc<FeedSpec>,
+    state: &mut FeedState,
+    items: Vec<(crate::model::Item, String)>,
+    handed_on: &mut Vec<(String, String)>,
+    now: DateTime<Utc>,
+) -> bool {
+    let mut all = true;
+    for (item, item_hash) in items {
+        // Undated items count as published when we first saw them: good enough for rhythm.
+        state.recent_items.push(item.published.unwrap_or(now));
+        let key = (item.key(), item_hash.clone());
+        let entry = Entry { feed: spec.clone(), item, item_hash };
+        if ctx.output.send(entry).await.is_err() {
+            all = false;
+            break;
+        }
+        handed_on.push(key);
+    }
+    let excess = state.recent_items.len().saturating_sub(RECENT_ITEMS);
+    state.recent_items.drain(..excess);
+    all
+}
+
+/// A pushed document's items, filtered like a poll's (items already turned into records are
+/// dropped, so push and poll never make two records of one item).
+pub(super) struct PushDone {
+    /// Items handed on.
+    pub fresh: u64,
+    /// Their publication times (for adaptive polling).
+    pub recent: Vec<DateTime<Utc>>,
+    /// (item key, fingerprint) of each, to see them delivered.
+    pub handed_on: Vec<(String, String)>,
+}
+
+/// Hands on the new items of a document the feed's hub pushed.
+pub(super) async fn deliver_pushed(ctx: Ctx, spec: Arc<FeedSpec>, feed: ParsedFeed) -> PushDone {
+    let (store, name, items) = (ctx.store.clone(), spec.name.clone(), feed.items);
+    let new = tokio::task::spawn_blocking(move || feed::new_items(&store, &name, &items))
+        .await
+        .unwrap_or_else(|_| Ok(Vec::new()));
+    let new = match new {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::error!(feed = %spec.name, error = %e, "Cannot check pushed items; the next poll will.");
+            Vec::new()
+        }
+    };
+    crate::metrics::METRICS.items_new.add(new.len() as u64);
+    tracing::info!(feed = %spec.name, new = new.len(), "Pushed items handed on.");
+    let mut scratch = FeedState::default();
+    let mut handed_on = Vec::new();
+    hand_on(&ctx, &spec, &mut scratch, new, &mut handed_on, Utc::now()).await;
+    PushDone { fresh: handed_on.len() as u64, recent: scratch.recent_items, handed_on }
 }
 
 fn on_error(ctx: &Ctx, spec: &FeedSpec, state: &mut FeedState, e: PollError, jitter: f64) -> Next {

@@ -3,14 +3,16 @@
 //! one process per state dir.
 //!
 //! Each concern keeps its own tables in its own file: `feeds` here, `delivery` (emitted ids and
-//! seen items), `signatures` (near-duplicate index). Values are JSON, so adding a field to a
-//! state struct needs no migration (`#[serde(default)]`).
+//! seen items), `signatures` (near-duplicate index), `websub` (push subscriptions). Values are
+//! JSON, so adding a field to a state struct needs no migration (`#[serde(default)]`).
 
 mod delivery;
 mod signatures;
+mod websub;
 
 pub use delivery::{Delivered, Emitted, FileCheckpoint};
 pub use signatures::Signature;
+pub use websub::{SubStatus, Subscription};
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -156,6 +158,7 @@ impl Store {
         txn.open_table(FEEDS).map_err(|e| self.err(e))?;
         delivery::create_tables(self, &txn)?;
         signatures::create_tables(self, &txn)?;
+        websub::create_tables(self, &txn)?;
         txn.commit().map_err(|e| self.err(e))
     }
 

@@ -1,0 +1,399 @@
+//! WebSub push end to end: the real `newsd run` against a local feed server whose feed names a
+//! local hub (both on 127.0.0.1:0). The test plays the hub: it receives the subscription
+//! request, verifies intent on the daemon's callback, and pushes signed and forged content.
+
+mod support;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hmac::{Hmac, Mac};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use support::*;
+
+/// A request the hub received, body included.
+#[derive(Debug, Clone)]
+struct HubReq {
+    method: String,
+    path: String,
+    content_type: String,
+    form: Vec<(String, String)>,
+}
+
+impl HubReq {
+    fn param(&self, key: &str) -> Option<&str> {
+        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A hub that records every request and answers 202 Accepted.
+async fn start_hub() -> (String, Arc<Mutex<Vec<HubReq>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hub", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let Some(req) = read_with_body(&mut sock).await else { return };
+                log.lock().unwrap().push(req);
+                let _ = sock
+                    .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// Reads one request head and its `Content-Length` body.
+async fn read_with_body(sock: &mut tokio::net::TcpStream) -> Option<HubReq> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split_whitespace();
+    let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
+    let header = |name: &str| {
+        head.split("\r\n")
+            .filter_map(|l| l.split_once(':'))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let form = url::form_urlencoded::parse(&buf[head_end..head_end + len]).into_owned().collect();
+    Some(HubReq { method, path, content_type: header("content-type").unwrap_or_default(), form })
+}
+
+/// An RSS feed that names `hub` and its own URL, with the given (title, link) items.
+fn hub_feed(self_url: &str, hub: &str, items: &[(&str, String)]) -> String {
+    let mut s = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel>\
+         <title>Pushed news</title><atom:link rel=\"hub\" href=\"{hub}\"/>\
+         <atom:link rel=\"self\" href=\"{self_url}\"/>"
+    );
+    for (t, l) in items {
+        s.push_str(&format!("<item><title>{t}</title><link>{l}</link><guid>{l}</guid></item>"));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn spawn_daemon(cfg: &Path, log: &Path) -> tokio::process::Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    tokio::process::Command::new(newsd_bin())
+        .args(["run", "--config"])
+        .arg(cfg)
+        .env("RUST_LOG", "info")
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+fn signal(child: &tokio::process::Child, sig: &str) {
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args([&format!("-{sig}"), &pid]).status().unwrap().success());
+}
+
+/// Polls `cond` every 50 ms for up to 30 s.
+async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    for _ in 0..600 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 30 s");
+}
+
+fn links(out: &Path) -> Vec<String> {
+    read_records(out).iter().filter_map(|r| r["item"]["link"].as_str().map(str::to_string)).collect()
+}
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// Subscribe, verify, push (signed, forged, oversize), poll the same item again, restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_delivers_signed_items_once_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, hub_seen) = start_hub().await;
+    let server = Server::start(None).await;
+    let self_url = server.url("/feed.xml");
+    let first = server.url("/a/first.html");
+    let pushed = server.url("/a/pushed.html");
+    let document = Arc::new(Mutex::new(hub_feed(&self_url, &hub, &[("First", first.clone())])));
+    let served = document.clone();
+    server.route("/feed.xml", move |_| Reply::ok("application/rss+xml", served.lock().unwrap().clone()));
+
+    let port = free_port();
+    let public = format!("http://127.0.0.1:{port}/");
+    let out = dir.path().join("out");
+    // Polled every second until pushed to, then every 8 s (the ceiling).
+    let cfg = config(dir.path(), &self_url, &public, port, "1s", "8s");
+    let log = dir.path().join("newsd.log");
+    let mut child = spawn_daemon(&cfg, &log);
+
+    // 1. The first poll finds the hub: a well-formed subscription request reaches it.
+    wait_for("subscription request", || !hub_seen.lock().unwrap().is_empty()).await;
+    let sub = hub_seen.lock().unwrap()[0].clone();
+    assert_eq!((sub.method.as_str(), sub.path.as_str()), ("POST", "/hub"));
+    assert_eq!(sub.content_type, "application/x-www-form-urlencoded");
+    assert_eq!(sub.param("hub.mode"), Some("subscribe"));
+    assert_eq!(sub.param("hub.topic"), Some(self_url.as_str()));
+    let callback = sub.param("hub.callback").unwrap().to_string();
+    assert_eq!(callback, format!("{public}websub/news"));
+    let secret = sub.param("hub.secret").unwrap().to_string();
+    assert!(secret.len() >= 32 && secret.len() < 200, "secret {secret:?}");
+    assert!(sub.param("hub.lease_seconds").unwrap().parse::<u64>().unwrap() > 0);
+    wait_for("first record", || links(&out) == vec![first.clone()]).await;
+
+    // 2. Verification of intent: a wrong topic is refused without echo; ours is echoed.
+    let http = client();
+    let verify = |topic: &str, challenge: &str| {
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("hub.mode", "subscribe")
+            .append_pair("hub.topic", topic)
+            .append_pair("hub.challenge", challenge)
+            .append_pair("hub.lease_seconds", "3600")
+            .finish();
+        http.get(format!("{callback}?{q}")).send()
+    };
+    let wrong = verify("http://127.0.0.1:1/other.xml", "not-for-you").await.unwrap();
+    assert_eq!(wrong.status(), 404);
+    assert!(!wrong.text().await.unwrap().contains("not-for-you"));
+    let ok = verify(&self_url, "challenge-8f2e").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "challenge-8f2e");
+    let unsub = http
+        .get(format!("{callback}?hub.mode=unsubscribe&hub.topic={}&hub.challenge=x", urlencode(&self_url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsub.status(), 404, "an unsubscribe we did not ask for is refused");
+    // Pushed to, the feed is polled only at the ceiling: after the poll already scheduled,
+    // none for a while.
+    let polls = server.hits("/feed.xml");
+    wait_for("the poll scheduled before verification", || server.hits("/feed.xml") > polls).await;
+    let polls = server.hits("/feed.xml");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(server.hits("/feed.xml"), polls, "polling rests while pushed to");
+
+    // 3. Forged pushes are acknowledged and dropped.
+    let forged_link = server.url("/a/forged.html");
+    let forged = hub_feed(&self_url, &hub, &[("Forged", forged_link.clone())]);
+    for sig in [Some("sha256=00112233".to_string()), None, Some(sign("wrong secret", forged.as_bytes()))] {
+        let mut req = http.post(&callback).header("Content-Type", "application/rss+xml").body(forged.clone());
+        if let Some(sig) = sig {
+            req = req.header("X-Hub-Signature", sig);
+        }
+        assert!(req.send().await.unwrap().status().is_success(), "forged pushes are acked");
+    }
+
+    // 4. A signed push is delivered at once, without a poll.
+    let body = hub_feed(&self_url, &hub, &[("Pushed", pushed.clone()), ("First", first.clone())]);
+    let polls_before = server.hits("/feed.xml");
+    let sent = Instant::now();
+    let resp = http
+        .post(&callback)
+        .header("Content-Type", "application/rss+xml")
+        .header("X-Hub-Signature", sign(&secret, body.as_bytes()))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    wait_for("pushed record", || links(&out).contains(&pushed)).await;
+    let took = sent.elapsed();
+    assert!(took < Duration::from_secs(4), "push took {took:?}");
+    assert_eq!(server.hits("/feed.xml"), polls_before, "delivered by push, not by a poll");
+
+    // 5. Too large a push is refused, declared or streamed, and the daemon carries on.
+    let big = vec![b'x'; 200_000];
+    let resp =
+        http.post(&callback).header("X-Hub-Signature", sign(&secret, &big)).body(big.clone()).send().await;
+    assert_eq!(resp.unwrap().status(), 413);
+    let stream = futures_util::stream::iter((0..50).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 8192])));
+    let resp = http.post(&callback).body(reqwest::Body::wrap_stream(stream)).send().await;
+    if let Ok(resp) = resp {
+        assert_eq!(resp.status(), 413);
+    } // (the server may also close the connection mid-upload)
+    assert!(child.try_wait().unwrap().is_none(), "daemon still running");
+
+    // 6. The feed now lists the pushed item: the next poll does not emit it again.
+    *document.lock().unwrap() = body;
+    let polls = server.hits("/feed.xml");
+    wait_for("next poll", || server.hits("/feed.xml") > polls).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = links(&out);
+    assert_eq!(got.iter().filter(|l| **l == pushed).count(), 1, "{got:?}");
+    assert!(!got.contains(&forged_link), "forged items never become records: {got:?}");
+    assert_eq!(got.len(), 2, "{got:?}");
+    // `status` shows the push state, never the secret.
+    let cfg2 = cfg.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let table = String::from_utf8_lossy(&status.stdout);
+    assert!(table.lines().any(|l| l.starts_with("news ") && l.contains(" active ")), "{table}");
+    assert!(!table.contains(&secret));
+
+    // 7. A restart keeps the subscription (no new request) and its secret (pushes still verify).
+    signal(&child, "TERM");
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+    let mut child = spawn_daemon(&cfg, &log);
+    let later = server.url("/a/later.html");
+    let body = hub_feed(&self_url, &hub, &[("Later", later.clone())]);
+    let deliver = || {
+        http.post(&callback)
+            .header("Content-Type", "application/rss+xml")
+            .header("X-Hub-Signature", sign(&secret, body.as_bytes()))
+            .body(body.clone())
+            .send()
+    };
+    // The callback server comes up with the daemon; retry until it listens.
+    let mut accepted = false;
+    for _ in 0..100 {
+        if deliver().await.is_ok_and(|r| r.status().is_success()) {
+            accepted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(accepted, "callback server back after restart");
+    wait_for("record pushed after restart", || links(&out).contains(&later)).await;
+    let polls = server.hits("/feed.xml");
+    wait_for("a poll after restart", || server.hits("/feed.xml") > polls).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(hub_seen.lock().unwrap().len(), 1, "no resubscription after a restart");
+    signal(&child, "TERM");
+    assert!(child.wait().await.unwrap().success());
+
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("WebSub push discarded"), "forged pushes are logged");
+    assert!(log.contains("WebSub subscription verified"));
+}
+
+/// A hub's denial is taken note of: polling goes on as usual, and pushes that follow are still
+/// checked (a push signed with another secret stays out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn denied_subscription_falls_back_to_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, hub_seen) = start_hub().await;
+    let server = Server::start(None).await;
+    let self_url = server.url("/feed.xml");
+    let doc = hub_feed(&self_url, &hub, &[("One", server.url("/a/1.html"))]);
+    server.route("/feed.xml", move |_| Reply::ok("application/rss+xml", doc.clone()));
+    let port = free_port();
+    let out = dir.path().join("out");
+    let cfg = config(dir.path(), &self_url, &format!("http://127.0.0.1:{port}/base"), port, "2s", "2s");
+    let log = dir.path().join("newsd.log");
+    let mut child = spawn_daemon(&cfg, &log);
+    wait_for("subscription request", || !hub_seen.lock().unwrap().is_empty()).await;
+    let callback = hub_seen.lock().unwrap()[0].param("hub.callback").unwrap().to_string();
+    assert_eq!(callback, format!("http://127.0.0.1:{port}/base/websub/news"), "public_url path kept");
+    let http = client();
+    let denied = http
+        .get(format!("{callback}?hub.mode=denied&hub.topic={}&hub.reason=quota", urlencode(&self_url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), 200);
+    // Polling continues at the feed's own pace (here the 2 s ceiling), not push's.
+    let polls = server.hits("/feed.xml");
+    wait_for("polls go on", || server.hits("/feed.xml") >= polls + 2).await;
+    // A verification after the denial is refused: we no longer want that subscription.
+    let late = http
+        .get(format!("{callback}?hub.mode=subscribe&hub.topic={}&hub.challenge=c", urlencode(&self_url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 404);
+    // Not asked again right away.
+    assert_eq!(hub_seen.lock().unwrap().len(), 1);
+    // Unknown feed names and methods.
+    assert_eq!(
+        http.get(format!("http://127.0.0.1:{port}/websub/nope?hub.mode=subscribe"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        http.post(format!("http://127.0.0.1:{port}/websub/nope")).body("x").send().await.unwrap().status(),
+        410
+    );
+    assert_eq!(http.delete(&callback).send().await.unwrap().status(), 405);
+    assert_eq!(links(&out).len(), 1);
+    signal(&child, "TERM");
+    assert!(child.wait().await.unwrap().success());
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("denied the subscription"), "{log}");
+}
+
+/// A config for one feed `news` at `feed`, records to `dir/out`, push on at `port`, a 64 KiB
+/// feed cap, and polls every `interval` (`max_interval` at most).
+fn config(
+    dir: &Path,
+    feed: &str,
+    public_url: &str,
+    port: u16,
+    interval: &str,
+    max_interval: &str,
+) -> std::path::PathBuf {
+    let text = format!(
+        "[state]\ndir = \"{state}\"\n\n[output]\nkind = \"file\"\npath = \"{out}\"\n\n\
+         [fetch]\nallow_private = [\"127.0.0.1\"]\ntimeout = \"5s\"\nmax_feed_bytes = 65536\n\n\
+         [daemon]\npublic_url = \"{public_url}\"\nwebsub_addr = \"127.0.0.1:{port}\"\n\
+         min_interval = \"1s\"\nmax_interval = \"{max_interval}\"\n\n\
+         [defaults]\nfetch_articles = false\nadaptive = false\ninterval = \"{interval}\"\n\n[[feeds]]\nname = \"news\"\nurl = \"{feed}\"\n",
+        state = dir.join("state").display(),
+        out = dir.join("out/articles.jsonl").display(),
+    );
+    let path = dir.join("newsd.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
