@@ -207,6 +207,20 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
 }
 
+/// Whether a class attribute names a comment thread (`comment`, `reply`, `disqus` …): user
+/// text that can outweigh the story, so never taken for it.
+pub fn names_comments(class: &str) -> bool {
+    let mut found = false;
+    for name in class.split_ascii_whitespace() {
+        words(name, |w| {
+            found |= w.starts_with("comment") && w != "commentary"
+                || matches!(w, "reply" | "replies" | "respond" | "disqus");
+            !found
+        });
+    }
+    found
+}
+
 /// Whether a class name or id can matter to any heuristic (a hint, a hiding class, a byline
 /// for the metadata). The pre-pass drops the others ("flex", "px-4", "col-md-8" …).
 pub fn is_relevant_name(name: &str) -> bool {
@@ -394,6 +408,12 @@ mod tests {
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
         assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
         assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+    }
+
+    #[test]
+    fn comment_names() {
+        assert!(names_comments("comment-body") && names_comments("x commentList") && names_comments("reply"));
+        assert!(!names_comments("commentary") && !names_comments("step print-step"));
     }
 
     #[test]

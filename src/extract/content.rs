@@ -134,6 +134,7 @@ pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let total = st.first().map_or(1, |s| s.chars.max(1));
     let total_prose = st.first().map_or(1, |s| s.prose.max(1));
     let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
+    let groups = if mode == Mode::Strict { story_groups(dom, &hints, &st) } else { Vec::new() };
     let mut pruned = vec![false; n];
     let mut soft = vec![false; n];
     for i in 0..n {
@@ -145,13 +146,47 @@ pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
         let Some(tag) = node.tag else { continue };
         let share =
             Share { text: st[i].chars as f32 / total as f32, prose: st[i].prose as f32 / total_prose as f32 };
-        let verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
+        let mut verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
+        if verdict == Verdict::Prune && hints[i] == Hint::Junk && groups.binary_search(&i).is_ok() {
+            verdict = Verdict::Keep;
+        }
         pruned[i] = cards[i]
             || verdict == Verdict::Prune
             || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
         soft[i] = verdict == Verdict::Soft;
     }
     Pruning { pruned, soft, hints }
+}
+
+/// Elements named as junk whose class, repeated on several of them, holds most of the page's
+/// text: the story cut into sections that a template happens to name oddly
+/// (`step print-step`, `section section--ads`). Boilerplate is never most of a page; comment
+/// threads can be, so classes naming comments are left out. Sorted element indices.
+fn story_groups(dom: &Dom, hints: &[Hint], st: &[Stats]) -> Vec<usize> {
+    let total = st.first().map_or(1, |s| s.chars.max(1));
+    // class → (elements, characters), the outermost of nested same-class elements only.
+    let mut groups: std::collections::HashMap<&str, (u32, u32)> = std::collections::HashMap::new();
+    let outer = |i: usize| {
+        let class = dom.attr(i as u32, Attr::Class)?;
+        let p = dom.nodes[i].parent;
+        (p == NONE || dom.attr(p, Attr::Class) != Some(class)).then_some(class)
+    };
+    for i in (0..st.len()).filter(|&i| hints[i] == Hint::Junk) {
+        if let Some(class) = outer(i) {
+            let g = groups.entry(class).or_default();
+            g.0 += 1;
+            g.1 += st[i].chars;
+        }
+    }
+    groups.retain(|class, &mut (count, chars)| {
+        count >= 2 && 2 * chars as u64 >= total as u64 && !boiler::names_comments(class)
+    });
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    (0..st.len())
+        .filter(|&i| hints[i] == Hint::Junk && outer(i).is_some_and(|c| groups.contains_key(c)))
+        .collect()
 }
 
 /// Text statistics of a subtree.
@@ -687,6 +722,22 @@ mod tests {
         let text = body(&html, None);
         assert!(text.starts_with("The senator Jane Roe said the plan"), "{text}");
         assert!(!text.contains("unrelated"), "{text}");
+    }
+
+    #[test]
+    fn a_story_cut_into_oddly_named_sections_is_kept() {
+        // Each section alone is small and named as junk ("print", "ads"); together they are
+        // the story.
+        let sections: String =
+            (0..4).map(|i| format!("<div class=\"step print-step\"><p>{PARA} Step {i}.</p></div>")).collect();
+        let html = format!("<body><div><h1>T</h1>{sections}<div class=share>Share</div></div></body>");
+        assert_eq!(body(&html, None).matches(PARA).count(), 4);
+        // Comments stay pruned however much of the page they are.
+        let comments: String =
+            (0..6).map(|i| format!("<div class=comment><p>{PARA} Reader {i}.</p></div>")).collect();
+        let html = format!("<body><div class=x><p>{PARA} Story.</p></div><div>{comments}</div></body>");
+        let text = body(&html, None);
+        assert!(text.contains("Story.") && !text.contains("Reader"), "{text}");
     }
 
     #[test]
