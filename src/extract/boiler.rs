@@ -25,15 +25,17 @@ pub enum Hint {
 #[cfg_attr(not(test), allow(dead_code))]
 const JUNK_WORDS: &[&str] = &[
     "ad", "ads", "adsense", "adslot", "adunit", "adv", "advert", "advertisement", "advertising",
-    "alert", "auteur", "author", "autor", "autore", "banner", "bio", "breadcrumb", "breadcrumbs",
-    "byline", "caption", "captions", "comment", "commentlist", "comments", "consent", "cookie",
-    "cookies", "copyright", "credit", "credits", "disclaimer", "disqus", "donate", "dropdown",
-    "gdpr", "hashtags", "login", "meta", "modal", "newsletter", "newsletters", "outbrain",
-    "overlay", "pager", "pagination", "paywall", "popular", "popup", "print", "promo", "promos",
-    "promotion", "rating", "readmore", "recirc", "recommend", "recommendations", "recommended",
-    "related", "replies", "reply", "respond", "share", "sharebar", "shares", "sharing", "signup",
-    "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "taboola", "tagcloud",
-    "tags", "timestamp", "toolbar", "trending", "upsell", "widget", "widgets",
+    "affiliate", "alert", "auteur", "author", "autor", "autore", "banner", "bildnachweis",
+    "bildunterschrift", "bilduntertitel", "bio", "breadcrumb", "breadcrumbs", "byline", "caption",
+    "captions", "comment", "commentlist", "comments", "consent", "cookie", "cookies", "copyright",
+    "credit", "credits", "disclaimer", "disclosure", "disqus", "donate", "dropdown", "gdpr",
+    "hashtags", "licence", "license", "login", "meta", "metadata", "modal", "newsletter",
+    "newsletters", "notice", "outbrain", "overlay", "pager", "pagination", "paywall", "popular",
+    "popup", "print", "privacy", "promo", "promos", "promotion", "rating", "readmore", "recirc",
+    "recommend", "recommendations", "recommended", "related", "replies", "reply", "respond",
+    "share", "sharebar", "shares", "sharing", "signup", "skip", "social", "sponsor", "sponsored",
+    "subscribe", "subscription", "taboola", "tagcloud", "tags", "timestamp", "toolbar", "trending",
+    "upsell", "widget", "widgets",
 ];
 
 /// Membership in [`JUNK_WORDS`], as a `match` (the compiler dispatches on length first).
@@ -42,17 +44,18 @@ fn is_junk_word(w: &str) -> bool {
     matches!(
         w,
         "ad" | "ads" | "adsense" | "adslot" | "adunit" | "adv" | "advert" | "advertisement" |
-        "advertising" | "alert" | "auteur" | "author" | "autor" | "autore" | "banner" | "bio" |
-        "breadcrumb" | "breadcrumbs" | "byline" | "caption" | "captions" | "comment" |
-        "commentlist" | "comments" | "consent" | "cookie" | "cookies" | "copyright" | "credit" |
-        "credits" | "disclaimer" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" |
-        "login" | "meta" | "modal" | "newsletter" | "newsletters" | "outbrain" | "overlay" |
-        "pager" | "pagination" | "paywall" | "popular" | "popup" | "print" | "promo" | "promos" |
-        "promotion" | "rating" | "readmore" | "recirc" | "recommend" | "recommendations" |
-        "recommended" | "related" | "replies" | "reply" | "respond" | "share" | "sharebar" |
-        "shares" | "sharing" | "signup" | "skip" | "social" | "sponsor" | "sponsored" |
-        "subscribe" | "subscription" | "taboola" | "tagcloud" | "tags" | "timestamp" | "toolbar" |
-        "trending" | "upsell" | "widget" | "widgets"
+        "advertising" | "affiliate" | "alert" | "auteur" | "author" | "autor" | "autore" |
+        "banner" | "bildnachweis" | "bildunterschrift" | "bilduntertitel" | "bio" | "breadcrumb" |
+        "breadcrumbs" | "byline" | "caption" | "captions" | "comment" | "commentlist" | "comments" |
+        "consent" | "cookie" | "cookies" | "copyright" | "credit" | "credits" | "disclaimer" |
+        "disclosure" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" | "licence" |
+        "license" | "login" | "meta" | "metadata" | "modal" | "newsletter" | "newsletters" |
+        "notice" | "outbrain" | "overlay" | "pager" | "pagination" | "paywall" | "popular" |
+        "popup" | "print" | "privacy" | "promo" | "promos" | "promotion" | "rating" | "readmore" |
+        "recirc" | "recommend" | "recommendations" | "recommended" | "related" | "replies" |
+        "reply" | "respond" | "share" | "sharebar" | "shares" | "sharing" | "signup" | "skip" |
+        "social" | "sponsor" | "sponsored" | "subscribe" | "subscription" | "taboola" | "tagcloud" |
+        "tags" | "timestamp" | "toolbar" | "trending" | "upsell" | "widget" | "widgets"
     )
 }
 
@@ -60,7 +63,7 @@ fn is_junk_word(w: &str) -> bool {
 #[rustfmt::skip]
 const JUNK_PREFIXES: &[&str] = &[
     "advert", "breadcrumb", "comment", "cookie", "disqus", "newsletter", "outbrain", "popup",
-    "recommend", "related", "share", "sharing", "social", "sponsor", "subscri", "taboola",
+    "recirc", "recommend", "related", "share", "sharing", "social", "sponsor", "subscri", "taboola",
 ];
 
 /// Words naming page layout.
@@ -149,11 +152,14 @@ fn name_hint(name: &str) -> (Hint, bool) {
     let mut hint = Hint::None;
     let mut content_words = 0;
     let mut junk = false;
+    let mut after_news = false;
     words(name, |w| {
-        if is_junk(w) {
+        // "news-letter", "newsLetter": the two halves of a junk word.
+        if is_junk(w) || (after_news && w == "letter") {
             junk = true;
             return false;
         }
+        after_news = w == "news";
         if is_layout_word(w) {
             hint = Hint::Layout;
         } else if is_content_word(w) {
@@ -408,6 +414,11 @@ mod tests {
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
         assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
         assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("news-letter-section"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("wp-block-recirculation-box"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("disclosure-text"), Some("affiliateText"), None), Hint::Junk);
+        assert_eq!(hint(Some("img-metadata"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("newsroom letters"), None, None), Hint::None);
     }
 
     #[test]
