@@ -307,7 +307,19 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     if labelled && chars < 100 {
         return true;
     }
-    is_date_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+    is_date_line(&lower, chars) || is_meta_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+/// A short line of fields separated by `|`, one of them a date ("24. März 2004, 19:49 |
+/// Genesis", "May 3, 2020 | categories: Python | View Comments"): the byline and date strip of
+/// a post, not a sentence.
+fn is_meta_line(lower: &str, chars: usize) -> bool {
+    chars <= 100
+        && lower.contains('|')
+        && lower.split('|').any(|field| {
+            let n = field.chars().filter(|c| !c.is_whitespace()).count();
+            n > 0 && is_date_line(field.trim(), n)
+        })
 }
 
 /// Words that may stand in a date or time line, besides numbers (lower case, no dots).
@@ -325,7 +337,8 @@ const DATE_WORDS: &[&str] = &[
     "jahren", "updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "mis",
     "à", "jour", "le", "am", "um", "on", "at", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "montag",
-    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "today", "yesterday",
+    "heute", "gestern", "asked", "answered", "edited", "modified",
 ];
 
 /// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
@@ -334,8 +347,20 @@ fn is_date_line(lower: &str, chars: usize) -> bool {
     if chars > 40 {
         return false;
     }
+    // A label of a few words before a colon ("Publiziert:", "News date :") says what the date
+    // is; what follows must still be only a date.
+    let date = match lower.split_once(':') {
+        Some((label, rest))
+            if !label.trim().is_empty()
+                && label.split_whitespace().count() <= 3
+                && label.chars().all(|c| c.is_alphabetic() || c.is_whitespace()) =>
+        {
+            rest
+        }
+        _ => lower,
+    };
     let mut numbers = 0;
-    for t in lower.split_whitespace() {
+    for t in date.split_whitespace() {
         let t = t.trim_matches(|c: char| matches!(c, ',' | '.' | '|' | '·' | '(' | ')' | '–' | '-'));
         if t.is_empty() {
             continue;
@@ -450,6 +475,12 @@ mod tests {
         assert!(!is_label("Subscribers were told to wait.", 25));
         assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
         assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(is_label("Publiziert: 03.04.2020, 12:35", 27) && is_label("asked Feb 6, 2014 at 20:37", 21));
+        assert!(is_label("Veröffentlichung: 2. Februar 2022", 30));
+        assert!(!is_label("Note: 3 people were hurt", 20) && !is_label("Im Jahr 2019: 12 Tote", 17));
+        assert!(is_label("24. März 2004, 19:49 | Genesis", 25));
+        assert!(is_label("January 13, 2020 at 08:45 AM | categories: Python | View Comments", 55));
+        assert!(!is_label("Revenue rose | costs fell in the third quarter", 38));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));
