@@ -553,6 +553,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
         .collect();
     let mut inside = inside;
     cut_tail(&mut inside);
+    cut_trailing_boxes(dom, &mut inside);
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -592,6 +593,59 @@ fn cut_tail(kept: &mut Vec<&Block>) {
         }
         seen += b.chars;
     }
+}
+
+/// Drops what follows the story's last paragraph from a box of its own: the story's
+/// paragraphs are siblings in one container, and a block after the last of them that sits in
+/// another `div` (an app teaser, a "follow us" box, a contact card, a licence notice) is the
+/// page's, not the story's. Lists, quotes and tables in the container stay.
+fn cut_trailing_boxes(dom: &Dom, kept: &mut Vec<&Block>) {
+    let parent = |i: u32| dom.nodes[i as usize].parent;
+    // The container of the most paragraph text: (characters, paragraphs) by parent.
+    let mut by_parent: std::collections::HashMap<u32, (u32, u32)> = std::collections::HashMap::new();
+    for b in kept.iter().filter(|b| b.tag == Tag::P) {
+        let e = by_parent.entry(parent(b.owner)).or_default();
+        e.0 += b.chars;
+        e.1 += 1;
+    }
+    let Some((&main, &(_, paragraphs))) = by_parent.iter().max_by_key(|(&p, e)| (e.0, p)) else { return };
+    if paragraphs < 3 || main == NONE {
+        return;
+    }
+    // In the story's flow: below the container through lists, quotes, tables and inline
+    // elements only, or through a box named as content (page builders put the story in
+    // several "text" columns).
+    let in_flow = |b: &Block| {
+        let (mut i, mut boxed) = (b.owner, false);
+        while i != main {
+            if i == NONE || i < main {
+                return false;
+            }
+            let class = dom.attr(i, Attr::Class);
+            if class
+                .is_some_and(|c| matches!(boiler::hint(Some(c), None, None), Hint::Content | Hint::Article))
+            {
+                return true;
+            }
+            boxed |= i != b.owner && dom.tag(i).is_some_and(is_box);
+            i = parent(i);
+        }
+        !boxed
+    };
+    // The boxes after the last block in the flow, if they are a small part of the text.
+    let Some(last) = kept.iter().rposition(|b| in_flow(b)) else { return };
+    let total: u32 = kept.iter().map(|b| b.chars).sum();
+    let tail: u32 = kept[last + 1..].iter().map(|b| b.chars).sum();
+    if tail * 10 <= total && kept.len() - last <= 4 {
+        kept.truncate(last + 1);
+    }
+}
+
+/// A block element that boxes text apart (a `div`, a `section`), not one that structures it
+/// (lists, quotes, tables).
+fn is_box(tag: Tag) -> bool {
+    use Tag::*;
+    tag.is_block() && !matches!(tag, Ul | Ol | Li | Dl | Dt | Dd | Blockquote | Table | Tr | OtherBlock)
 }
 
 /// Elements just before the body (siblings before it or before its parent): a standfirst
@@ -738,6 +792,29 @@ mod tests {
         let html = format!("<body><div class=x><p>{PARA} Story.</p></div><div>{comments}</div></body>");
         let text = body(&html, None);
         assert!(text.contains("Story.") && !text.contains("Reader"), "{text}");
+    }
+
+    #[test]
+    fn a_box_after_the_story_is_dropped_but_lists_stay() {
+        let html = format!(
+            "<body><div class=x>{}<ul><li>{PARA} Item.</li></ul><div class=app><p>Get our app on your \
+             phone.</p></div></div></body>",
+            paras(6)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Item.") && !text.contains("Get our app"), "{text}");
+        // A box in the middle, or one the story's text goes on in, stays.
+        let html = format!(
+            "<body><div class=x>{}<div class=app><p>Get our app on your phone.</p></div>{}</div></body>",
+            paras(3),
+            paras(3)
+        );
+        assert!(body(&html, None).contains("Get our app"));
+        let html = format!(
+            "<body><div class=x>{}<div class=text-column><p>The end of the story, told here.</p></div></div></body>",
+            paras(6)
+        );
+        assert!(body(&html, None).ends_with("told here."));
     }
 
     #[test]
