@@ -374,6 +374,38 @@ fn is_date_line(lower: &str, chars: usize) -> bool {
     numbers > 0
 }
 
+/// Social networks and messengers a page invites its readers to (lower case).
+const NETWORKS: &[&str] =
+    &["twitter", "instagram", "facebook", "whatsapp", "telegram", "youtube", "tiktok", "linkedin"];
+
+/// Invitations to follow, join or subscribe (lower case, matched at a word start).
+#[rustfmt::skip]
+const INVITATIONS: &[&str] = &[
+    "subscrib", "sign up", "newsletter", "folge uns", "folgt uns", "folgen sie uns",
+    "abonnier", "melde dich", "melden sie sich", "suivez", "abonnez", "inscrivez", "síguenos",
+    "seguir a", "únete", "suscríbete", "suscribirse", "seguici", "iscriviti",
+];
+
+/// A short paragraph inviting the reader to follow the site on a network or to subscribe
+/// ("Follow us on Twitter and Instagram", "Únete a nuestro canal de Telegram"): two
+/// invitations, or an invitation and a network. One alone is too common in stories.
+/// Runs on the last blocks of a body only.
+pub fn is_call_to_action(text: &str, chars: usize) -> bool {
+    if chars > 300 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let at_word = |t: &str| {
+        lower
+            .match_indices(t)
+            .any(|(i, _)| lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
+    };
+    let invitations = INVITATIONS.iter().filter(|t| at_word(t)).count();
+    // "Follow" and "join" are invitations only next to a network.
+    let network = || NETWORKS.iter().any(|t| at_word(t));
+    invitations >= 2 || ((invitations == 1 || at_word("follow") || at_word("join")) && network())
+}
+
 /// Headings or short lines after which an article does not go on (lower case prefixes).
 #[rustfmt::skip]
 const END_MARKERS: &[&str] = &[
@@ -450,6 +482,16 @@ mod tests {
     fn comment_names() {
         assert!(names_comments("comment-body") && names_comments("x commentList") && names_comments("reply"));
         assert!(!names_comments("commentary") && !names_comments("step print-step"));
+    }
+
+    #[test]
+    fn calls_to_action() {
+        assert!(is_call_to_action("Follow The Daily on Twitter and Instagram @daily.", 40));
+        assert!(is_call_to_action("¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.", 55));
+        assert!(is_call_to_action("Lust auf mehr? Unser Newsletter: melde dich hier an.", 45));
+        assert!(!is_call_to_action("The minister said on Twitter that the talks would go on.", 45));
+        assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
+        assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
     }
 
     #[test]

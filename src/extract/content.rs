@@ -554,6 +554,14 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
     let mut inside = inside;
     cut_tail(&mut inside);
     cut_trailing_boxes(dom, &mut inside);
+    // A closing "follow us / subscribe" line (one or two) is the site's, not the story's.
+    for _ in 0..2 {
+        if inside.len() > 3
+            && inside.last().is_some_and(|b| boiler::is_call_to_action(&b.text, b.chars as usize))
+        {
+            inside.pop();
+        }
+    }
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -815,6 +823,16 @@ mod tests {
             paras(6)
         );
         assert!(body(&html, None).ends_with("told here."));
+    }
+
+    #[test]
+    fn a_closing_follow_us_line_is_dropped() {
+        let html = format!(
+            "<body><div>{}<p>Follow the Daily Meridian on Twitter and Instagram.</p></div></body>",
+            paras(4)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Point 3.") && !text.contains("Follow"), "{text}");
     }
 
     #[test]
