@@ -274,7 +274,7 @@ const LABELS: &[&str] = &[
     "leggi anche", "реклама", "читайте также", "читать также", "подробнее", "advertentie",
     "lees ook", "reklama", "czytaj też", "czytaj także", "reklam", "広告", "广告", "相关阅读", "関連記事",
     "aktualisiert am", "zuletzt aktualisiert", "zusatzinformationen", "beitragsbild", "titelbild",
-    "bildquelle", "foto:", "fotos:", "crédits photo", "crédit photo", "be sociable", "never miss",
+    "bildquelle", "vergrößern", "bild vergrößern", "enlarge image", "foto:", "fotos:", "crédits photo", "crédit photo", "be sociable", "never miss",
     "we want to hear", "noch keine bewertungen", "keine kommentare", "no comments", "permalink",
     "permalien", "this entry was posted", "dieser eintrag wurde", "posted in", "category:",
     "category :", "kategorie:", "schlagwörter", "materiał chroniony", "suscríbete", "zobacz także",
@@ -307,7 +307,24 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     if labelled && chars < 100 {
         return true;
     }
-    is_date_line(&lower, chars) || is_meta_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+    is_date_line(&lower, chars)
+        || is_meta_line(&lower, chars)
+        || is_figure_caption(&lower)
+        || ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+/// A numbered figure caption ("Abbildung 4: …", "Fig. 3. …", "Figure 2 – …"): the number must
+/// be followed by a separator, so that "Figure 3 shows …" in running text is no caption.
+fn is_figure_caption(lower: &str) -> bool {
+    const WORDS: [&str; 9] =
+        ["abbildung", "abb.", "figure", "fig.", "fig", "grafik", "chart", "illustration", "bild"];
+    let mut tokens = lower.split_whitespace();
+    let (Some(word), Some(number)) = (tokens.next(), tokens.next()) else { return false };
+    let digits = number.trim_end_matches([':', '.', ')']);
+    WORDS.contains(&word)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && (number.len() > digits.len() || tokens.next().is_some_and(|t| matches!(t, "–" | "-" | "|" | ":")))
 }
 
 /// A short line of fields separated by `|`, one of them a date ("24. März 2004, 19:49 |
@@ -523,6 +540,12 @@ mod tests {
         assert!(is_label("24. März 2004, 19:49 | Genesis", 25));
         assert!(is_label("January 13, 2020 at 08:45 AM | categories: Python | View Comments", 55));
         assert!(!is_label("Revenue rose | costs fell in the third quarter", 38));
+        assert!(is_label("Abbildung 4: klassische Schwachschicht, gut sichtbar.", 45));
+        assert!(is_label("Fig. 3. Rainfall by month", 20) && is_label("Figure 2 – The site in 1990", 20));
+        assert!(
+            !is_label("Figure 3 shows the rainfall by month.", 30) && !is_label("Bild 2019 war gut.", 14)
+        );
+        assert!(is_label("Vergrößern Eine runde Aussparung für die Kamera.", 40));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));
