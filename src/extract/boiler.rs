@@ -291,7 +291,7 @@ const ANYWHERE: &[&str] = &[
     "privacy policy", "cookie policy", "already a subscriber", "please subscribe", "déjà abonné",
     "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
     "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
-    "все права защищены",
+    "все права защищены", "must be logged in", "eingeloggt sein", "angemeldet sein",
 ];
 
 /// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
@@ -420,7 +420,11 @@ pub fn is_call_to_action(text: &str, chars: usize) -> bool {
     let invitations = INVITATIONS.iter().filter(|t| at_word(t)).count();
     // "Follow" and "join" are invitations only next to a network.
     let network = || NETWORKS.iter().any(|t| at_word(t));
-    invitations >= 2 || ((invitations == 1 || at_word("follow") || at_word("join")) && network())
+    // A newsletter plugged in a short closing line ("Schauen Sie in unseren Musiknewsletter!").
+    let newsletter = chars < 150 && lower.contains("newsletter");
+    newsletter
+        || invitations >= 2
+        || ((invitations == 1 || at_word("follow") || at_word("join")) && network())
 }
 
 /// Headings or short lines after which an article does not go on (lower case prefixes).
@@ -509,6 +513,7 @@ mod tests {
         assert!(!is_call_to_action("The minister said on Twitter that the talks would go on.", 45));
         assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
         assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
+        assert!(is_call_to_action("Neue Produkte? Schauen Sie mal in unseren Musiknewsletter!", 50));
     }
 
     #[test]
@@ -546,6 +551,7 @@ mod tests {
             !is_label("Figure 3 shows the rainfall by month.", 30) && !is_label("Bild 2019 war gut.", 14)
         );
         assert!(is_label("Vergrößern Eine runde Aussparung für die Kamera.", 40));
+        assert!(is_label("You must be logged in to post a comment.", 33));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));

@@ -554,14 +554,6 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
     let mut inside = inside;
     cut_tail(&mut inside);
     cut_trailing_boxes(dom, &mut inside);
-    // A closing "follow us / subscribe" line (one or two) is the site's, not the story's.
-    for _ in 0..2 {
-        if inside.len() > 3
-            && inside.last().is_some_and(|b| boiler::is_call_to_action(&b.text, b.chars as usize))
-        {
-            inside.pop();
-        }
-    }
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -576,6 +568,13 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
         })
         .collect();
+    // A closing "follow us / subscribe" line (one or two) is the site's, not the story's.
+    for _ in 0..2 {
+        if kept.len() > 3 && kept.last().is_some_and(|b| boiler::is_call_to_action(&b.text, b.chars as usize))
+        {
+            kept.pop();
+        }
+    }
     trim_edges(&mut kept);
     let mut out = String::new();
     for b in kept {
