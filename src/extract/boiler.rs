@@ -441,7 +441,8 @@ const END_MARKERS: &[&str] = &[
     "das könnte dich", "schon gelesen", "lesen sie auch", "mehr zum thema", "weitere artikel",
     "auch interessant", "ähnliche artikel", "zobacz także", "czytaj też", "czytaj także",
     "à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "te puede interesar",
-    "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
+    "weitere aktuelle", "weitere themen", "weitere topthemen", "artikel und videos zum thema",
+    "empfehlungen aus", "unsere empfehlungen", "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
     "articoli correlati", "читайте также", "похожие", "lees ook", "gerelateerde", "相关", "関連",
 ];
 
@@ -520,6 +521,7 @@ mod tests {
     fn end_markers() {
         assert!(is_end_marker("Related Stories", 14));
         assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
+        assert!(is_end_marker("Weitere aktuelle Themen aus der Arbeitswelt", 38));
         assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
     }
 
