@@ -442,7 +442,10 @@ const END_MARKERS: &[&str] = &[
     "auch interessant", "ähnliche artikel", "zobacz także", "czytaj też", "czytaj także",
     "à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "te puede interesar",
     "weitere aktuelle", "weitere themen", "weitere topthemen", "artikel und videos zum thema",
-    "empfehlungen aus", "unsere empfehlungen", "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
+    "empfehlungen aus", "unsere empfehlungen", "support our journalism",
+    "support independent journalism", "unterstützen sie unseren journalismus",
+    "unterstütze unseren journalismus", "apoya el periodismo", "apoya nuestro periodismo",
+    "soutenez notre journalisme", "sostieni il nostro giornalismo", "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
     "articoli correlati", "читайте также", "похожие", "lees ook", "gerelateerde", "相关", "関連",
 ];
 
@@ -522,6 +525,7 @@ mod tests {
         assert!(is_end_marker("Related Stories", 14));
         assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
         assert!(is_end_marker("Weitere aktuelle Themen aus der Arbeitswelt", 38));
+        assert!(is_end_marker("Support independent journalism", 28));
         assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
     }
 
