@@ -30,12 +30,12 @@ const JUNK_WORDS: &[&str] = &[
     "captions", "comment", "commentlist", "comments", "consent", "cookie", "cookies", "copyright",
     "credit", "credits", "disclaimer", "disclosure", "disqus", "donate", "dropdown", "gdpr",
     "hashtags", "licence", "license", "login", "meta", "metadata", "modal", "newsletter",
-    "newsletters", "notice", "outbrain", "overlay", "pager", "pagination", "paywall", "popular",
-    "popup", "print", "privacy", "promo", "promos", "promotion", "rating", "readmore", "recirc",
-    "recommend", "recommendations", "recommended", "related", "replies", "reply", "respond",
-    "share", "sharebar", "shares", "sharing", "signup", "skip", "social", "sponsor", "sponsored",
-    "subscribe", "subscription", "taboola", "tagcloud", "tags", "timestamp", "toolbar", "trending",
-    "upsell", "widget", "widgets",
+    "newsletters", "notice", "outbrain", "overlay", "pager", "pagination", "paywall", "placeholder",
+    "popular", "popup", "print", "privacy", "promo", "promos", "promotion", "rating", "readmore",
+    "recirc", "recommend", "recommendations", "recommended", "related", "replies", "reply",
+    "respond", "share", "sharebar", "shares", "sharing", "signup", "skip", "social", "sponsor",
+    "sponsored", "subscribe", "subscription", "taboola", "tagcloud", "tags", "timestamp", "toolbar",
+    "trending", "upsell", "widget", "widgets",
 ];
 
 /// Membership in [`JUNK_WORDS`], as a `match` (the compiler dispatches on length first).
@@ -50,12 +50,12 @@ fn is_junk_word(w: &str) -> bool {
         "consent" | "cookie" | "cookies" | "copyright" | "credit" | "credits" | "disclaimer" |
         "disclosure" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" | "licence" |
         "license" | "login" | "meta" | "metadata" | "modal" | "newsletter" | "newsletters" |
-        "notice" | "outbrain" | "overlay" | "pager" | "pagination" | "paywall" | "popular" |
-        "popup" | "print" | "privacy" | "promo" | "promos" | "promotion" | "rating" | "readmore" |
-        "recirc" | "recommend" | "recommendations" | "recommended" | "related" | "replies" |
-        "reply" | "respond" | "share" | "sharebar" | "shares" | "sharing" | "signup" | "skip" |
-        "social" | "sponsor" | "sponsored" | "subscribe" | "subscription" | "taboola" | "tagcloud" |
-        "tags" | "timestamp" | "toolbar" | "trending" | "upsell" | "widget" | "widgets"
+        "notice" | "outbrain" | "overlay" | "pager" | "pagination" | "paywall" | "placeholder" |
+        "popular" | "popup" | "print" | "privacy" | "promo" | "promos" | "promotion" | "rating" |
+        "readmore" | "recirc" | "recommend" | "recommendations" | "recommended" | "related" |
+        "replies" | "reply" | "respond" | "share" | "sharebar" | "shares" | "sharing" | "signup" |
+        "skip" | "social" | "sponsor" | "sponsored" | "subscribe" | "subscription" | "taboola" |
+        "tagcloud" | "tags" | "timestamp" | "toolbar" | "trending" | "upsell" | "widget" | "widgets"
     )
 }
 
