@@ -153,7 +153,21 @@ fn name_hint(name: &str) -> (Hint, bool) {
     let mut content_words = 0;
     let mut junk = false;
     let mut after_news = false;
+    let mut first = true;
+    let mut state = false;
     words(name, |w| {
+        // "is-paywalled", "has-comments": a state of the element, not what it is; only content
+        // words still count ("is-content-box").
+        if std::mem::take(&mut first) && matches!(w, "is" | "has") {
+            state = true;
+        }
+        if state {
+            if is_content_word(w) {
+                content_words += 1;
+                hint = Hint::Content;
+            }
+            return true;
+        }
         // "news-letter", "newsLetter": the two halves of a junk word.
         if is_junk(w) || (after_news && w == "letter") {
             junk = true;
@@ -502,6 +516,9 @@ mod tests {
         assert_eq!(hint(Some("disclosure-text"), Some("affiliateText"), None), Hint::Junk);
         assert_eq!(hint(Some("img-metadata"), None, None), Hint::Junk);
         assert_eq!(hint(Some("newsroom letters"), None, None), Hint::None);
+        assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
+        assert_eq!(hint(Some("post has-comments"), None, None), Hint::Content);
+        assert_eq!(hint(Some("is-content-box"), None, None), Hint::Content);
     }
 
     #[test]
