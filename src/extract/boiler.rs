@@ -25,15 +25,17 @@ pub enum Hint {
 #[cfg_attr(not(test), allow(dead_code))]
 const JUNK_WORDS: &[&str] = &[
     "ad", "ads", "adsense", "adslot", "adunit", "adv", "advert", "advertisement", "advertising",
-    "alert", "auteur", "author", "autor", "autore", "banner", "bio", "breadcrumb", "breadcrumbs",
-    "byline", "caption", "captions", "comment", "commentlist", "comments", "consent", "cookie",
-    "cookies", "copyright", "credit", "credits", "disclaimer", "disqus", "donate", "dropdown",
-    "gdpr", "hashtags", "login", "meta", "modal", "newsletter", "newsletters", "outbrain",
-    "overlay", "pager", "pagination", "paywall", "popular", "popup", "print", "promo", "promos",
-    "promotion", "rating", "readmore", "recirc", "recommend", "recommendations", "recommended",
-    "related", "replies", "reply", "respond", "share", "sharebar", "shares", "sharing", "signup",
-    "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "taboola", "tagcloud",
-    "tags", "timestamp", "toolbar", "trending", "upsell", "widget", "widgets",
+    "affiliate", "alert", "auteur", "author", "autor", "autore", "banner", "bildnachweis",
+    "bildunterschrift", "bilduntertitel", "bio", "breadcrumb", "breadcrumbs", "byline", "caption",
+    "captions", "comment", "commentlist", "comments", "consent", "cookie", "cookies", "copyright",
+    "credit", "credits", "disclaimer", "disclosure", "disqus", "donate", "dropdown", "gdpr",
+    "hashtags", "licence", "license", "login", "meta", "metadata", "modal", "newsletter",
+    "newsletters", "notice", "outbrain", "overlay", "pager", "pagination", "paywall", "placeholder",
+    "popular", "popup", "print", "privacy", "promo", "promos", "promotion", "rating", "readmore",
+    "recirc", "recommend", "recommendations", "recommended", "related", "replies", "reply",
+    "respond", "share", "sharebar", "shares", "sharing", "signup", "skip", "social", "sponsor",
+    "sponsored", "subscribe", "subscription", "taboola", "tagcloud", "tags", "timestamp", "toolbar",
+    "trending", "upsell", "widget", "widgets",
 ];
 
 /// Membership in [`JUNK_WORDS`], as a `match` (the compiler dispatches on length first).
@@ -42,17 +44,18 @@ fn is_junk_word(w: &str) -> bool {
     matches!(
         w,
         "ad" | "ads" | "adsense" | "adslot" | "adunit" | "adv" | "advert" | "advertisement" |
-        "advertising" | "alert" | "auteur" | "author" | "autor" | "autore" | "banner" | "bio" |
-        "breadcrumb" | "breadcrumbs" | "byline" | "caption" | "captions" | "comment" |
-        "commentlist" | "comments" | "consent" | "cookie" | "cookies" | "copyright" | "credit" |
-        "credits" | "disclaimer" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" |
-        "login" | "meta" | "modal" | "newsletter" | "newsletters" | "outbrain" | "overlay" |
-        "pager" | "pagination" | "paywall" | "popular" | "popup" | "print" | "promo" | "promos" |
-        "promotion" | "rating" | "readmore" | "recirc" | "recommend" | "recommendations" |
-        "recommended" | "related" | "replies" | "reply" | "respond" | "share" | "sharebar" |
-        "shares" | "sharing" | "signup" | "skip" | "social" | "sponsor" | "sponsored" |
-        "subscribe" | "subscription" | "taboola" | "tagcloud" | "tags" | "timestamp" | "toolbar" |
-        "trending" | "upsell" | "widget" | "widgets"
+        "advertising" | "affiliate" | "alert" | "auteur" | "author" | "autor" | "autore" |
+        "banner" | "bildnachweis" | "bildunterschrift" | "bilduntertitel" | "bio" | "breadcrumb" |
+        "breadcrumbs" | "byline" | "caption" | "captions" | "comment" | "commentlist" | "comments" |
+        "consent" | "cookie" | "cookies" | "copyright" | "credit" | "credits" | "disclaimer" |
+        "disclosure" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" | "licence" |
+        "license" | "login" | "meta" | "metadata" | "modal" | "newsletter" | "newsletters" |
+        "notice" | "outbrain" | "overlay" | "pager" | "pagination" | "paywall" | "placeholder" |
+        "popular" | "popup" | "print" | "privacy" | "promo" | "promos" | "promotion" | "rating" |
+        "readmore" | "recirc" | "recommend" | "recommendations" | "recommended" | "related" |
+        "replies" | "reply" | "respond" | "share" | "sharebar" | "shares" | "sharing" | "signup" |
+        "skip" | "social" | "sponsor" | "sponsored" | "subscribe" | "subscription" | "taboola" |
+        "tagcloud" | "tags" | "timestamp" | "toolbar" | "trending" | "upsell" | "widget" | "widgets"
     )
 }
 
@@ -60,7 +63,7 @@ fn is_junk_word(w: &str) -> bool {
 #[rustfmt::skip]
 const JUNK_PREFIXES: &[&str] = &[
     "advert", "breadcrumb", "comment", "cookie", "disqus", "newsletter", "outbrain", "popup",
-    "recommend", "related", "share", "sharing", "social", "sponsor", "subscri", "taboola",
+    "recirc", "recommend", "related", "share", "sharing", "social", "sponsor", "subscri", "taboola",
 ];
 
 /// Words naming page layout.
@@ -149,11 +152,28 @@ fn name_hint(name: &str) -> (Hint, bool) {
     let mut hint = Hint::None;
     let mut content_words = 0;
     let mut junk = false;
+    let mut after_news = false;
+    let mut first = true;
+    let mut state = false;
     words(name, |w| {
-        if is_junk(w) {
+        // "is-paywalled", "has-comments": a state of the element, not what it is; only content
+        // words still count ("is-content-box").
+        if std::mem::take(&mut first) && matches!(w, "is" | "has") {
+            state = true;
+        }
+        if state {
+            if is_content_word(w) {
+                content_words += 1;
+                hint = Hint::Content;
+            }
+            return true;
+        }
+        // "news-letter", "newsLetter": the two halves of a junk word.
+        if is_junk(w) || (after_news && w == "letter") {
             junk = true;
             return false;
         }
+        after_news = w == "news";
         if is_layout_word(w) {
             hint = Hint::Layout;
         } else if is_content_word(w) {
@@ -207,6 +227,20 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
 }
 
+/// Whether a class attribute names a comment thread (`comment`, `reply`, `disqus` …): user
+/// text that can outweigh the story, so never taken for it.
+pub fn names_comments(class: &str) -> bool {
+    let mut found = false;
+    for name in class.split_ascii_whitespace() {
+        words(name, |w| {
+            found |= w.starts_with("comment") && w != "commentary"
+                || matches!(w, "reply" | "replies" | "respond" | "disqus");
+            !found
+        });
+    }
+    found
+}
+
 /// Whether a class name or id can matter to any heuristic (a hint, a hiding class, a byline
 /// for the metadata). The pre-pass drops the others ("flex", "px-4", "col-md-8" …).
 pub fn is_relevant_name(name: &str) -> bool {
@@ -254,7 +288,8 @@ const LABELS: &[&str] = &[
     "leggi anche", "реклама", "читайте также", "читать также", "подробнее", "advertentie",
     "lees ook", "reklama", "czytaj też", "czytaj także", "reklam", "広告", "广告", "相关阅读", "関連記事",
     "aktualisiert am", "zuletzt aktualisiert", "zusatzinformationen", "beitragsbild", "titelbild",
-    "bildquelle", "foto:", "fotos:", "crédits photo", "crédit photo", "be sociable", "never miss",
+    "bildquelle", "vergrößern", "bild vergrößern", "enlarge image", "foto:", "fotos:",
+    "crédits photo", "crédit photo", "be sociable", "never miss",
     "we want to hear", "noch keine bewertungen", "keine kommentare", "no comments", "permalink",
     "permalien", "this entry was posted", "dieser eintrag wurde", "posted in", "category:",
     "category :", "kategorie:", "schlagwörter", "materiał chroniony", "suscríbete", "zobacz także",
@@ -271,7 +306,7 @@ const ANYWHERE: &[&str] = &[
     "privacy policy", "cookie policy", "already a subscriber", "please subscribe", "déjà abonné",
     "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
     "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
-    "все права защищены",
+    "все права защищены", "must be logged in", "eingeloggt sein", "angemeldet sein",
 ];
 
 /// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
@@ -287,7 +322,36 @@ pub fn is_label(text: &str, chars: usize) -> bool {
     if labelled && chars < 100 {
         return true;
     }
-    is_date_line(&lower, chars) || ANYWHERE.iter().any(|p| lower.contains(p))
+    is_date_line(&lower, chars)
+        || is_meta_line(&lower, chars)
+        || is_figure_caption(&lower)
+        || ANYWHERE.iter().any(|p| lower.contains(p))
+}
+
+/// A numbered figure caption ("Abbildung 4: …", "Fig. 3. …", "Figure 2 – …"): the number must
+/// be followed by a separator, so that "Figure 3 shows …" in running text is no caption.
+fn is_figure_caption(lower: &str) -> bool {
+    const WORDS: [&str; 9] =
+        ["abbildung", "abb.", "figure", "fig.", "fig", "grafik", "chart", "illustration", "bild"];
+    let mut tokens = lower.split_whitespace();
+    let (Some(word), Some(number)) = (tokens.next(), tokens.next()) else { return false };
+    let digits = number.trim_end_matches([':', '.', ')']);
+    WORDS.contains(&word)
+        && !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && (number.len() > digits.len() || tokens.next().is_some_and(|t| matches!(t, "–" | "-" | "|" | ":")))
+}
+
+/// A short line of fields separated by `|`, one of them a date ("24. März 2004, 19:49 |
+/// Genesis", "May 3, 2020 | categories: Python | View Comments"): the byline and date strip of
+/// a post, not a sentence.
+fn is_meta_line(lower: &str, chars: usize) -> bool {
+    chars <= 100
+        && lower.contains('|')
+        && lower.split('|').any(|field| {
+            let n = field.chars().filter(|c| !c.is_whitespace()).count();
+            n > 0 && is_date_line(field.trim(), n)
+        })
 }
 
 /// Words that may stand in a date or time line, besides numbers (lower case, no dots).
@@ -305,7 +369,8 @@ const DATE_WORDS: &[&str] = &[
     "jahren", "updated", "published", "posted", "aktualisiert", "veröffentlicht", "publié", "mis",
     "à", "jour", "le", "am", "um", "on", "at", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "montag",
-    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "today", "yesterday",
+    "heute", "gestern", "asked", "answered", "edited", "modified",
 ];
 
 /// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
@@ -314,8 +379,20 @@ fn is_date_line(lower: &str, chars: usize) -> bool {
     if chars > 40 {
         return false;
     }
+    // A label of a few words before a colon ("Publiziert:", "News date :") says what the date
+    // is; what follows must still be only a date.
+    let date = match lower.split_once(':') {
+        Some((label, rest))
+            if !label.trim().is_empty()
+                && label.split_whitespace().count() <= 3
+                && label.chars().all(|c| c.is_alphabetic() || c.is_whitespace()) =>
+        {
+            rest
+        }
+        _ => lower,
+    };
     let mut numbers = 0;
-    for t in lower.split_whitespace() {
+    for t in date.split_whitespace() {
         let t = t.trim_matches(|c: char| matches!(c, ',' | '.' | '|' | '·' | '(' | ')' | '–' | '-'));
         if t.is_empty() {
             continue;
@@ -327,6 +404,42 @@ fn is_date_line(lower: &str, chars: usize) -> bool {
         }
     }
     numbers > 0
+}
+
+/// Social networks and messengers a page invites its readers to (lower case).
+const NETWORKS: &[&str] =
+    &["twitter", "instagram", "facebook", "whatsapp", "telegram", "youtube", "tiktok", "linkedin"];
+
+/// Invitations to follow, join or subscribe (lower case, matched at a word start).
+#[rustfmt::skip]
+const INVITATIONS: &[&str] = &[
+    "subscrib", "sign up", "newsletter", "folge uns", "folgt uns", "folgen sie uns",
+    "abonnier", "melde dich", "melden sie sich", "suivez", "abonnez", "inscrivez", "síguenos",
+    "seguir a", "únete", "suscríbete", "suscribirse", "seguici", "iscriviti",
+];
+
+/// A short paragraph inviting the reader to follow the site on a network or to subscribe
+/// ("Follow us on Twitter and Instagram", "Únete a nuestro canal de Telegram"): two
+/// invitations, or an invitation and a network. One alone is too common in stories.
+/// Runs on the last blocks of a body only.
+pub fn is_call_to_action(text: &str, chars: usize) -> bool {
+    if chars > 300 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let at_word = |t: &str| {
+        lower
+            .match_indices(t)
+            .any(|(i, _)| lower[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
+    };
+    let invitations = INVITATIONS.iter().filter(|t| at_word(t)).count();
+    // "Follow" and "join" are invitations only next to a network.
+    let network = || NETWORKS.iter().any(|t| at_word(t));
+    // A newsletter plugged in a short closing line ("Schauen Sie in unseren Musiknewsletter!").
+    let newsletter = chars < 150 && lower.contains("newsletter");
+    newsletter
+        || invitations >= 2
+        || ((invitations == 1 || at_word("follow") || at_word("join")) && network())
 }
 
 /// Headings or short lines after which an article does not go on (lower case prefixes).
@@ -343,7 +456,11 @@ const END_MARKERS: &[&str] = &[
     "das könnte dich", "schon gelesen", "lesen sie auch", "mehr zum thema", "weitere artikel",
     "auch interessant", "ähnliche artikel", "zobacz także", "czytaj też", "czytaj także",
     "à lire aussi", "lire aussi", "sur le même sujet", "articles similaires", "te puede interesar",
-    "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
+    "weitere aktuelle", "weitere themen", "weitere topthemen", "artikel und videos zum thema",
+    "empfehlungen aus", "unsere empfehlungen", "support our journalism",
+    "support independent journalism", "unterstützen sie unseren journalismus",
+    "unterstütze unseren journalismus", "apoya el periodismo", "apoya nuestro periodismo",
+    "soutenez notre journalisme", "sostieni il nostro giornalismo", "noticias relacionadas", "artículos relacionados", "leggi anche", "potrebbe interessarti",
     "articoli correlati", "читайте также", "похожие", "lees ook", "gerelateerde", "相关", "関連",
 ];
 
@@ -394,12 +511,39 @@ mod tests {
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
         assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
         assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("news-letter-section"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("wp-block-recirculation-box"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("disclosure-text"), Some("affiliateText"), None), Hint::Junk);
+        assert_eq!(hint(Some("img-metadata"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("newsroom letters"), None, None), Hint::None);
+        assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
+        assert_eq!(hint(Some("post has-comments"), None, None), Hint::Content);
+        assert_eq!(hint(Some("is-content-box"), None, None), Hint::Content);
+    }
+
+    #[test]
+    fn comment_names() {
+        assert!(names_comments("comment-body") && names_comments("x commentList") && names_comments("reply"));
+        assert!(!names_comments("commentary") && !names_comments("step print-step"));
+    }
+
+    #[test]
+    fn calls_to_action() {
+        assert!(is_call_to_action("Follow The Daily on Twitter and Instagram @daily.", 40));
+        assert!(is_call_to_action("¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.", 55));
+        assert!(is_call_to_action("Lust auf mehr? Unser Newsletter: melde dich hier an.", 45));
+        assert!(!is_call_to_action("The minister said on Twitter that the talks would go on.", 45));
+        assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
+        assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
+        assert!(is_call_to_action("Neue Produkte? Schauen Sie mal in unseren Musiknewsletter!", 50));
     }
 
     #[test]
     fn end_markers() {
         assert!(is_end_marker("Related Stories", 14));
         assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
+        assert!(is_end_marker("Weitere aktuelle Themen aus der Arbeitswelt", 38));
+        assert!(is_end_marker("Support independent journalism", 28));
         assert!(!is_end_marker("Relations between the two countries soured in May.", 45));
     }
 
@@ -419,6 +563,19 @@ mod tests {
         assert!(!is_label("Subscribers were told to wait.", 25));
         assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
         assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(is_label("Publiziert: 03.04.2020, 12:35", 27) && is_label("asked Feb 6, 2014 at 20:37", 21));
+        assert!(is_label("Veröffentlichung: 2. Februar 2022", 30));
+        assert!(!is_label("Note: 3 people were hurt", 20) && !is_label("Im Jahr 2019: 12 Tote", 17));
+        assert!(is_label("24. März 2004, 19:49 | Genesis", 25));
+        assert!(is_label("January 13, 2020 at 08:45 AM | categories: Python | View Comments", 55));
+        assert!(!is_label("Revenue rose | costs fell in the third quarter", 38));
+        assert!(is_label("Abbildung 4: klassische Schwachschicht, gut sichtbar.", 45));
+        assert!(is_label("Fig. 3. Rainfall by month", 20) && is_label("Figure 2 – The site in 1990", 20));
+        assert!(
+            !is_label("Figure 3 shows the rainfall by month.", 30) && !is_label("Bild 2019 war gut.", 14)
+        );
+        assert!(is_label("Vergrößern Eine runde Aussparung für die Kamera.", 40));
+        assert!(is_label("You must be logged in to post a comment.", 33));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));

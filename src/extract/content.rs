@@ -134,6 +134,7 @@ pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
     let total = st.first().map_or(1, |s| s.chars.max(1));
     let total_prose = st.first().map_or(1, |s| s.prose.max(1));
     let cards = if mode == Mode::Strict { teaser_cards(dom, &st) } else { vec![false; n] };
+    let groups = if mode == Mode::Strict { story_groups(dom, &hints, &st) } else { Vec::new() };
     let mut pruned = vec![false; n];
     let mut soft = vec![false; n];
     for i in 0..n {
@@ -145,13 +146,47 @@ pub fn prune(dom: &Dom, mode: Mode) -> Pruning {
         let Some(tag) = node.tag else { continue };
         let share =
             Share { text: st[i].chars as f32 / total as f32, prose: st[i].prose as f32 / total_prose as f32 };
-        let verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
+        let mut verdict = verdict(dom, i as u32, tag, hints[i], share, st[i].article_below, mode);
+        if verdict == Verdict::Prune && hints[i] == Hint::Junk && groups.binary_search(&i).is_ok() {
+            verdict = Verdict::Keep;
+        }
         pruned[i] = cards[i]
             || verdict == Verdict::Prune
             || (mode == Mode::Strict && is_link_cluster(dom, i, tag, &st));
         soft[i] = verdict == Verdict::Soft;
     }
     Pruning { pruned, soft, hints }
+}
+
+/// Elements named as junk whose class, repeated on several of them, holds most of the page's
+/// text: the story cut into sections that a template happens to name oddly
+/// (`step print-step`, `section section--ads`). Boilerplate is never most of a page; comment
+/// threads can be, so classes naming comments are left out. Sorted element indices.
+fn story_groups(dom: &Dom, hints: &[Hint], st: &[Stats]) -> Vec<usize> {
+    let total = st.first().map_or(1, |s| s.chars.max(1));
+    // class → (elements, characters), the outermost of nested same-class elements only.
+    let mut groups: std::collections::HashMap<&str, (u32, u32)> = std::collections::HashMap::new();
+    let outer = |i: usize| {
+        let class = dom.attr(i as u32, Attr::Class)?;
+        let p = dom.nodes[i].parent;
+        (p == NONE || dom.attr(p, Attr::Class) != Some(class)).then_some(class)
+    };
+    for i in (0..st.len()).filter(|&i| hints[i] == Hint::Junk) {
+        if let Some(class) = outer(i) {
+            let g = groups.entry(class).or_default();
+            g.0 += 1;
+            g.1 += st[i].chars;
+        }
+    }
+    groups.retain(|class, &mut (count, chars)| {
+        count >= 2 && 2 * chars as u64 >= total as u64 && !boiler::names_comments(class)
+    });
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    (0..st.len())
+        .filter(|&i| hints[i] == Hint::Junk && outer(i).is_some_and(|c| groups.contains_key(c)))
+        .collect()
 }
 
 /// Text statistics of a subtree.
@@ -518,6 +553,7 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
         .collect();
     let mut inside = inside;
     cut_tail(&mut inside);
+    cut_trailing_boxes(dom, &mut inside);
     let title_key = title.map(key);
     let mut kept: Vec<&Block> = inside
         .iter()
@@ -532,6 +568,13 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             !(b.tag.is_heading() && title_key.as_deref().is_some_and(|t| key(&b.text) == t))
         })
         .collect();
+    // A closing "follow us / subscribe" line (one or two) is the site's, not the story's.
+    for _ in 0..2 {
+        if kept.len() > 3 && kept.last().is_some_and(|b| boiler::is_call_to_action(&b.text, b.chars as usize))
+        {
+            kept.pop();
+        }
+    }
     trim_edges(&mut kept);
     let mut out = String::new();
     for b in kept {
@@ -557,6 +600,59 @@ fn cut_tail(kept: &mut Vec<&Block>) {
         }
         seen += b.chars;
     }
+}
+
+/// Drops what follows the story's last paragraph from a box of its own: the story's
+/// paragraphs are siblings in one container, and a block after the last of them that sits in
+/// another `div` (an app teaser, a "follow us" box, a contact card, a licence notice) is the
+/// page's, not the story's. Lists, quotes and tables in the container stay.
+fn cut_trailing_boxes(dom: &Dom, kept: &mut Vec<&Block>) {
+    let parent = |i: u32| dom.nodes[i as usize].parent;
+    // The container of the most paragraph text: (characters, paragraphs) by parent.
+    let mut by_parent: std::collections::HashMap<u32, (u32, u32)> = std::collections::HashMap::new();
+    for b in kept.iter().filter(|b| b.tag == Tag::P) {
+        let e = by_parent.entry(parent(b.owner)).or_default();
+        e.0 += b.chars;
+        e.1 += 1;
+    }
+    let Some((&main, &(_, paragraphs))) = by_parent.iter().max_by_key(|(&p, e)| (e.0, p)) else { return };
+    if paragraphs < 3 || main == NONE {
+        return;
+    }
+    // In the story's flow: below the container through lists, quotes, tables and inline
+    // elements only, or through a box named as content (page builders put the story in
+    // several "text" columns).
+    let in_flow = |b: &Block| {
+        let (mut i, mut boxed) = (b.owner, false);
+        while i != main {
+            if i == NONE || i < main {
+                return false;
+            }
+            let class = dom.attr(i, Attr::Class);
+            if class
+                .is_some_and(|c| matches!(boiler::hint(Some(c), None, None), Hint::Content | Hint::Article))
+            {
+                return true;
+            }
+            boxed |= i != b.owner && dom.tag(i).is_some_and(is_box);
+            i = parent(i);
+        }
+        !boxed
+    };
+    // The boxes after the last block in the flow, if they are a small part of the text.
+    let Some(last) = kept.iter().rposition(|b| in_flow(b)) else { return };
+    let total: u32 = kept.iter().map(|b| b.chars).sum();
+    let tail: u32 = kept[last + 1..].iter().map(|b| b.chars).sum();
+    if tail * 10 <= total && kept.len() - last <= 4 {
+        kept.truncate(last + 1);
+    }
+}
+
+/// A block element that boxes text apart (a `div`, a `section`), not one that structures it
+/// (lists, quotes, tables).
+fn is_box(tag: Tag) -> bool {
+    use Tag::*;
+    tag.is_block() && !matches!(tag, Ul | Ol | Li | Dl | Dt | Dd | Blockquote | Table | Tr | OtherBlock)
 }
 
 /// Elements just before the body (siblings before it or before its parent): a standfirst
@@ -687,6 +783,55 @@ mod tests {
         let text = body(&html, None);
         assert!(text.starts_with("The senator Jane Roe said the plan"), "{text}");
         assert!(!text.contains("unrelated"), "{text}");
+    }
+
+    #[test]
+    fn a_story_cut_into_oddly_named_sections_is_kept() {
+        // Each section alone is small and named as junk ("print", "ads"); together they are
+        // the story.
+        let sections: String =
+            (0..4).map(|i| format!("<div class=\"step print-step\"><p>{PARA} Step {i}.</p></div>")).collect();
+        let html = format!("<body><div><h1>T</h1>{sections}<div class=share>Share</div></div></body>");
+        assert_eq!(body(&html, None).matches(PARA).count(), 4);
+        // Comments stay pruned however much of the page they are.
+        let comments: String =
+            (0..6).map(|i| format!("<div class=comment><p>{PARA} Reader {i}.</p></div>")).collect();
+        let html = format!("<body><div class=x><p>{PARA} Story.</p></div><div>{comments}</div></body>");
+        let text = body(&html, None);
+        assert!(text.contains("Story.") && !text.contains("Reader"), "{text}");
+    }
+
+    #[test]
+    fn a_box_after_the_story_is_dropped_but_lists_stay() {
+        let html = format!(
+            "<body><div class=x>{}<ul><li>{PARA} Item.</li></ul><div class=app><p>Get our app on your \
+             phone.</p></div></div></body>",
+            paras(6)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Item.") && !text.contains("Get our app"), "{text}");
+        // A box in the middle, or one the story's text goes on in, stays.
+        let html = format!(
+            "<body><div class=x>{}<div class=app><p>Get our app on your phone.</p></div>{}</div></body>",
+            paras(3),
+            paras(3)
+        );
+        assert!(body(&html, None).contains("Get our app"));
+        let html = format!(
+            "<body><div class=x>{}<div class=text-column><p>The end of the story, told here.</p></div></div></body>",
+            paras(6)
+        );
+        assert!(body(&html, None).ends_with("told here."));
+    }
+
+    #[test]
+    fn a_closing_follow_us_line_is_dropped() {
+        let html = format!(
+            "<body><div>{}<p>Follow the Daily Meridian on Twitter and Instagram.</p></div></body>",
+            paras(4)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Point 3.") && !text.contains("Follow"), "{text}");
     }
 
     #[test]
