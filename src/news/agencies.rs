@@ -4,8 +4,9 @@
 //! copyright lines — and normalizes every spelling to one name (`gazetteer`'s agency list).
 //! A mere mention ("Reuters reported") is not a credit.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use memchr::memmem;
 use regex::Regex;
 
 use super::gazetteer;
@@ -33,8 +34,26 @@ enum Scope {
 const TAIL: usize = 120;
 const SHORT: usize = 80;
 
+/// One credit pattern: where it may match, and its regex, compiled the first time a paragraph
+/// passes the scope's cheap test (a page never needs most of them, and compiling one costs as much
+/// as analysing several articles).
+struct Credit {
+    scope: Scope,
+    pattern: String,
+    regex: OnceLock<Regex>,
+    /// For `Scope::Words`: finders for each word without its first letter (case-sensitive
+    /// pre-check), built once rather than per paragraph.
+    tails: Vec<memmem::Finder<'static>>,
+}
+
+impl Credit {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| Regex::new(&self.pattern).expect("credit patterns are valid"))
+    }
+}
+
 /// Credit patterns; group `a` holds the agency (or agencies joined by "/", "and").
-static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
+static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
     let list = format!(r"(?P<a>{NAME}(?:\s*(?:/|,|and|&)\s*{NAME})*)");
     let contributed: &[&str] = &["contributed"];
     let staff: &[&str] = &["writer", "reporter", "correspondent", "photographer", "journalist"];
@@ -57,7 +76,15 @@ static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
         (Scope::Words(staff), format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]")),
     ]
     .into_iter()
-    .map(|(scope, p)| (scope, Regex::new(&p).expect("credit patterns are valid")))
+    .map(|(scope, pattern)| {
+        let tails = match scope {
+            Scope::Words(words) => {
+                words.iter().map(|w| memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned()).collect()
+            }
+            _ => Vec::new(),
+        };
+        Credit { scope, pattern, regex: OnceLock::new(), tails }
+    })
     .collect()
 });
 
@@ -78,8 +105,8 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for p in paragraphs(text) {
         let para = &text[p];
         let mut lower: Option<String> = None;
-        for (scope, re) in CREDITS.iter() {
-            let haystack = match scope {
+        for credit in CREDITS.iter() {
+            let haystack = match credit.scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
                     // A credit is a short capitalized end after the last dash: " - Reuters", "– AP".
@@ -101,7 +128,7 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 Scope::Short if para.len() <= SHORT => para,
                 Scope::Words(words) => {
                     // Cheap case-sensitive check on the word without its first letter first.
-                    if !words.iter().any(|w| para.contains(w.get(1..).unwrap_or(w))) {
+                    if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
                         continue;
                     }
                     let l = lower.get_or_insert_with(|| para.to_lowercase());
@@ -112,6 +139,11 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 }
                 Scope::Short => continue,
             };
+            let re = credit.regex();
+            // Most haystacks hold no credit: the plain match test is far cheaper than captures.
+            if !re.is_match(haystack) {
+                continue;
+            }
             for caps in re.captures_iter(haystack) {
                 // A credit names agencies only: "– Reuters/AFP" is one, "-- PPL Center, Allentown,
                 // PA" (a tour date in Pennsylvania) is not.

@@ -39,13 +39,15 @@ struct Candidate {
     proper: bool,
 }
 
-/// One word of a chunk: its id, how it is written, where, whether it opens its sentence.
+/// One word of a chunk: its id, how it is written, where, whether it opens its sentence, and
+/// whether it counts as capitalized for names (decided once: the phrase rules ask many times).
 #[derive(Clone, Copy)]
 struct Tok<'t> {
     id: u32,
     surface: &'t str,
     start: usize,
     initial: bool,
+    cap: bool,
 }
 
 /// Everything counted over the text. Per-word lists are kept flat, as (word id, value) pairs, so a
@@ -103,7 +105,10 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
                 chunk.clear();
             }
             let surface = strip_possessive(t.text(text));
-            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial: i == 0 });
+            let initial = i == 0;
+            // A capitalized word opening the sentence that is commonly capitalized is no name.
+            let cap = is_capitalized(surface) && !(initial && g.is_common_cap(surface));
+            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial, cap });
         }
         c.add_chunk(&chunk, si as u32, g);
     }
@@ -176,7 +181,7 @@ impl Counts {
     /// dropped: "US Secretary of State Marco Rubio" → "Marco Rubio"), and 1–3-word lowercase phrases
     /// that start and end on content words ("of" may sit inside).
     fn candidates(&mut self, chunk: &[Tok<'_>], g: &Gazetteer) {
-        let cap = |t: &Tok<'_>| is_capitalized(t.surface) && !(t.initial && g.is_common_cap(t.surface));
+        let cap = |t: &Tok<'_>| t.cap;
         let mut i = 0;
         while i < chunk.len() {
             if cap(&chunk[i]) {
@@ -238,7 +243,7 @@ impl Counts {
     }
 
     /// Scores every candidate and keeps the best, skipping phrases that repeat a chosen one's words.
-    fn best(mut self, text: &str, n_sent: usize) -> Vec<String> {
+    fn best(self, text: &str, n_sent: usize) -> Vec<String> {
         let scores = self.word_scores(n_sent);
         let mut ranked: Vec<(f64, &[u32; MAX_NGRAM], &Candidate)> = self
             .cands
@@ -282,7 +287,7 @@ impl Counts {
     }
 
     /// YAKE word scores (lower is more important), indexed by word id.
-    fn word_scores(&mut self, n_sent: usize) -> Vec<f64> {
+    fn word_scores(&self, n_sent: usize) -> Vec<f64> {
         let tfs: Vec<f64> = self.words.iter().filter(|w| w.content).map(|w| w.tf).collect();
         if tfs.is_empty() {
             return vec![f64::INFINITY; self.words.len()];
@@ -291,24 +296,16 @@ impl Counts {
         let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
         let max_tf = tfs.iter().copied().fold(1.0, f64::max);
         // Distinct neighbours per word, and the sentences of each word in order.
-        let left = distinct_per_word(&mut self.left, self.words.len());
-        let right = distinct_per_word(&mut self.right, self.words.len());
-        // Sorted by word, each word's sentences form one slice: (first index, count).
-        self.sentences.sort_unstable();
-        let mut spans = vec![(0usize, 0usize); self.words.len()];
-        for (i, &(w, _)) in self.sentences.iter().enumerate() {
-            let span = &mut spans[w as usize];
-            if span.1 == 0 {
-                span.0 = i;
-            }
-            span.1 += 1;
-        }
+        let left = distinct_per_word(&self.left, self.words.len());
+        let right = distinct_per_word(&self.right, self.words.len());
+        // Grouped by word, each word's sentences form one slice, in text order (they were recorded
+        // in text order, and grouping keeps it).
+        let (offsets, sentences) = group_by_word(&self.sentences, self.words.len());
         self.words
             .iter()
             .enumerate()
             .map(|(id, s)| {
-                let (first, count) = spans[id];
-                let sents = &self.sentences[first..first + count];
+                let sents = &sentences[offsets[id] as usize..offsets[id + 1] as usize];
                 if !s.content || sents.is_empty() {
                     // Stop words inside a phrase ("of") weigh in neutrally.
                     return 1.0;
@@ -317,7 +314,7 @@ impl Counts {
                 // the mean, relatedness (distinct neighbours: a word next to many different words
                 // is a function word) and spread over sentences.
                 let t_case = s.tf_case / (1.0 + s.tf.ln());
-                let median = sents[sents.len() / 2].1 as f64;
+                let median = f64::from(sents[sents.len() / 2]);
                 let t_pos = (3.0 + median).ln().ln();
                 let t_freq = s.tf / (mean + std);
                 let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
@@ -329,17 +326,41 @@ impl Counts {
 }
 
 /// How many distinct second values each word has in a list of (word, value) pairs.
-fn distinct_per_word(pairs: &mut [(u32, u32)], words: usize) -> Vec<u32> {
-    pairs.sort_unstable();
+fn distinct_per_word(pairs: &[(u32, u32)], words: usize) -> Vec<u32> {
+    let (offsets, values) = group_by_word(pairs, words);
     let mut out = vec![0u32; words];
-    let mut prev = None;
-    for &p in pairs.iter() {
-        if prev != Some(p) {
-            out[p.0 as usize] += 1;
-            prev = Some(p);
+    // `seen[v] == w + 1`: value v already counted for word w (words are visited one at a time).
+    let mut seen = vec![0u32; words];
+    for w in 0..words {
+        for &v in &values[offsets[w] as usize..offsets[w + 1] as usize] {
+            if seen[v as usize] != w as u32 + 1 {
+                seen[v as usize] = w as u32 + 1;
+                out[w] += 1;
+            }
         }
     }
     out
+}
+
+/// (word, value) pairs grouped by word in linear time (a counting sort, stable): the values of
+/// word `w` are `values[offsets[w]..offsets[w + 1]]`, in their original order. Word ids are dense,
+/// so this replaces sorting the pairs, which cost more than the scoring itself.
+fn group_by_word(pairs: &[(u32, u32)], words: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; words + 1];
+    for &(w, _) in pairs {
+        offsets[w as usize + 1] += 1;
+    }
+    for i in 0..words {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut next = offsets.clone();
+    let mut values = vec![0u32; pairs.len()];
+    for &(w, v) in pairs {
+        let slot = &mut next[w as usize];
+        values[*slot as usize] = v;
+        *slot += 1;
+    }
+    (offsets, values)
 }
 
 /// How a candidate reads: its first occurrence, possessives dropped, lowercase unless a name.

@@ -91,10 +91,12 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
 fn is_prose(s: &str) -> bool {
     let end = s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')');
     // Scripts written without spaces (Chinese, Japanese) are measured in characters.
-    let cjk = s
-        .chars()
-        .filter(|c| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF))
-        .count();
+    // Those characters are all encoded from lead byte 0xE3 up: most sentences need no decoding.
+    let cjk = if s.bytes().any(|b| b >= 0xE3) {
+        s.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF)).count()
+    } else {
+        0
+    };
     if cjk > 0 {
         return (12..=300).contains(&s.chars().count()) && end.ends_with(['\u{3002}', '\u{FF01}', '.', '!']);
     }

@@ -215,7 +215,7 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
         }
         let w = words[i].text;
         // A capitalized role word opening a run acts as a title ("Lawyer Amal Rahman told").
-        if i == range.start && words[i].cap && ROLE_TITLES.contains(&w.to_lowercase().as_str()) {
+        if i == range.start && words[i].cap && ROLE_TITLES.contains(&w.to_lowercase()) {
             out.push((Piece::Title, i..i + 1));
             i += 1;
             continue;
@@ -293,7 +293,7 @@ fn classify_unknown(
     }
     let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
     let person_context = prev == Some(Piece::Title)
-        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(&b)) && follows_lower_word)
+        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(b)) && follows_lower_word)
         || (n >= 2 && g.is_first_name(first));
     if person_context
         && capitalized <= 4
@@ -312,7 +312,7 @@ fn classify_unknown(
         && PLACE_NOUNS.contains(&words[r.start - 2].text)
         && !words[r.start - 2].cap;
     let adjective = n == 1 && (last.ends_with("ish") || last.ends_with("ese"));
-    if (after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut || of_place)
+    if (after.is_some_and(|a| PLACE_NOUNS.contains(a)) && !words[r.end - 1].cut || of_place)
         && n <= 3
         && !adjective
     {
@@ -418,5 +418,5 @@ fn appositive(text: &str, end: usize) -> bool {
     }
     // ", the commander of …" / ", Carlineo’s attorney," — a role noun within the next few words.
     let clause = rest.split([',', '.', ';', ':']).next().unwrap_or("");
-    clause.split_whitespace().take(5).any(|w| ROLE_NOUNS.contains(&w.to_lowercase().as_str()))
+    clause.split_whitespace().take(5).any(|w| ROLE_NOUNS.contains(&w.to_lowercase()))
 }
