@@ -119,10 +119,17 @@ fn is_joiner(c: char) -> bool {
 
 /// All word tokens of `text` in order.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
     // Roughly one token per six bytes of prose; reserving avoids most regrowth.
     let mut out = Vec::with_capacity(text.len() / 6);
     let mut i = 0;
-    while let Some(c) = char_at(text, i) {
+    while i < bytes.len() {
+        // ASCII spaces and punctuation, most of what lies between words, are skipped undecoded.
+        if bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let Some(c) = char_at(text, i) else { break };
         if !c.is_alphanumeric() {
             i += c.len_utf8();
             continue;
@@ -130,7 +137,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let start = i;
         i += c.len_utf8();
         let mut end = i;
-        while let Some(d) = char_at(text, i) {
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                i += 1;
+                end = i;
+                continue;
+            }
+            let Some(d) = char_at(text, i) else { break };
             if d.is_alphanumeric() {
                 i += d.len_utf8();
                 end = i;
@@ -210,13 +224,12 @@ pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
 /// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
 pub fn push_key(phrase: &str, out: &mut String) {
     if phrase.is_ascii() {
-        let start = out.len();
-        if phrase.contains('.') {
-            out.extend(phrase.split('.'));
-        } else {
-            out.push_str(phrase);
+        out.reserve(phrase.len());
+        for &b in phrase.as_bytes() {
+            if b != b'.' {
+                out.push(char::from(b.to_ascii_lowercase()));
+            }
         }
-        out[start..].make_ascii_lowercase();
     } else {
         out.extend(
             phrase

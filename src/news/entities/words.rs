@@ -90,7 +90,9 @@ fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
     let mut w = text::strip_possessive(raw);
     // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
     // "Sang-mok" (a Korean given name) stay whole.
-    if let Some((head, tail)) = w.split_once('-') {
+    // Most words have no hyphen: a byte loop settles that without a memchr call.
+    let split = if w.bytes().any(|b| b == b'-') { w.split_once('-') } else { None };
+    if let Some((head, tail)) = split {
         // The cheap tests first: the gazetteer lookup is needed only for a capitalized head.
         if is_capitalized(head)
             && tail.chars().all(|c| c.is_lowercase() || c == '-')
