@@ -105,6 +105,8 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for p in paragraphs(text) {
         let para = &text[p];
         let mut lower: Option<String> = None;
+        // Whether any contribution or copyright word may occur: one scan answers for all four scopes.
+        let mut words_possible: Option<bool> = None;
         for credit in CREDITS.iter() {
             let haystack = match credit.scope {
                 Scope::TailDash => {
@@ -117,16 +119,26 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                     if credit.len() > 60 || !credit.starts_with(char::is_uppercase) {
                         continue;
                     }
+                    if !may_end_with_agency(tail, false) {
+                        continue;
+                    }
                     tail
                 }
                 Scope::TailParen => {
                     if !para.trim_end_matches(['.', ' ']).ends_with(')') {
                         continue;
                     }
-                    &para[floor_char(para, para.len().saturating_sub(TAIL))..]
+                    let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
+                    if !may_end_with_agency(tail, true) {
+                        continue;
+                    }
+                    tail
                 }
                 Scope::Short if para.len() <= SHORT => para,
                 Scope::Words(words) => {
+                    if !*words_possible.get_or_insert_with(|| ANY_TAIL.is_match(para)) {
+                        continue;
+                    }
                     // Cheap case-sensitive check on the word without its first letter first.
                     if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
                         continue;
@@ -155,6 +167,41 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
         }
     }
     out
+}
+
+/// Every word of the `Scope::Words` lists without its first letter, as one literal alternation:
+/// a paragraph without any of them skips those four scopes after a single scan.
+static ANY_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    let tails: Vec<String> = CREDITS
+        .iter()
+        .filter_map(|c| match c.scope {
+            Scope::Words(words) => Some(words),
+            _ => None,
+        })
+        .flatten()
+        .map(|w| regex::escape(w.get(1..).unwrap_or(w)))
+        .collect();
+    Regex::new(&tails.join("|")).expect("literal alternation is valid")
+});
+
+/// False when `tail` cannot end with an agency credit, as `Scope::TailDash` (`paren: false`) or
+/// `Scope::TailParen` patterns read it: a credit's last name ends the text (before an optional dot,
+/// and the closing parenthesis), and that name's last word is the last word of an agency spelling.
+/// The word may follow a dash or a separator without a space ("–Reuters", "AP/AFP"), so each of
+/// its suffixes after a non-alphanumeric character is tried. This settles in a few lookups what the
+/// end-anchored patterns, whose Unicode classes keep the regex engine off its fast paths, need tens
+/// of thousands of instructions for.
+fn may_end_with_agency(tail: &str, paren: bool) -> bool {
+    let mut end = tail.trim_end().trim_end_matches('.');
+    if paren {
+        let Some(inner) = end.strip_suffix(')') else { return false };
+        end = inner.trim_end();
+    }
+    // A name's last word may carry an ampersand ("Reuters&"), which the name splitter drops.
+    let word = end.rsplit(char::is_whitespace).next().unwrap_or(end).trim_end_matches('&');
+    let g = gazetteer::get();
+    let starts = word.char_indices().filter(|(_, c)| !c.is_alphanumeric()).map(|(i, c)| i + c.len_utf8());
+    std::iter::once(0).chain(starts).any(|i| g.ends_agency(&word[i..]))
 }
 
 /// `pos` moved down to a char boundary of `s`.
@@ -205,6 +252,19 @@ mod tests {
         assert_eq!(names("Text.\n\nThe Associated Press contributed to this report.", &[], None), ["AP"]);
         assert_eq!(names("Body.", &[], Some("Reuters")), ["Reuters"]);
         assert_eq!(names("Text. (Reuters/AFP)", &["Jane Doe"], Some("EFE")), ["EFE", "Reuters", "AFP"]);
+    }
+
+    #[test]
+    fn trailing_credits_in_every_spelling_pass_the_quick_check() {
+        // The end-of-paragraph check must let through every form the patterns accept.
+        assert_eq!(names("Talks ended. –Reuters", &[], None), ["Reuters"]);
+        assert_eq!(names("Talks ended. -- Agence France-Presse.", &[], None), ["AFP"]);
+        assert_eq!(names("Talks ended. (The Associated Press) ", &[], None), ["AP"]);
+        assert_eq!(names("Talks ended. — AP and Reuters", &[], None), ["AP", "Reuters"]);
+        assert_eq!(names("Talks ended. (dpa/AFP).", &[], None), ["dpa", "AFP"]);
+        assert!(may_end_with_agency("Talks ended. – Reuters", false));
+        assert!(!may_end_with_agency("Talks ended. – Jane Doe", false));
+        assert!(!may_end_with_agency("Talks ended (in part)", true));
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
         chunk.clear();
         for (i, t) in toks.iter().enumerate() {
             // Chunks: runs of words not broken by punctuation.
-            if i > 0 && !text[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
+            let gap = if i > 0 { &text[toks[i - 1].end..t.start] } else { " " };
+            if gap != " " && !gap.chars().all(char::is_whitespace) {
                 c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
@@ -197,6 +198,11 @@ impl Counts {
                     self.add(&chunk[start..end], true);
                 }
                 i = end;
+                continue;
+            }
+            // A phrase starts on a content word: after any other word no n-gram qualifies.
+            if !self.words[chunk[i].id as usize].content {
+                i += 1;
                 continue;
             }
             for n in 1..=MAX_NGRAM.min(chunk.len() - i) {

@@ -34,8 +34,9 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
     let hasher = foldhash::fast::RandomState::default();
     let mut buf = String::new();
     let mut content = |s: &str| -> HashSet<u64> {
-        let mut bag = HashSet::default();
-        for t in tokenize(s) {
+        let tokens = tokenize(s);
+        let mut bag = HashSet::with_capacity_and_hasher(tokens.len(), Default::default());
+        for t in tokens {
             buf.clear();
             push_key(t.text(s), &mut buf);
             if buf.len() > 2 && !g.is_stopword(&buf) {

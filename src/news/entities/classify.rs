@@ -114,11 +114,11 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
     // "University of X", "National Institute on Drug Abuse": an organisation word before of/on/for.
     let prefixed = r.len() >= 3
         && (r.start..r.end - 2).any(|k| {
-            (ORG_PREFIXES.contains(&words[k].text) || ORG_SUFFIXES.contains(&words[k].text))
+            (ORG_PREFIXES.contains(words[k].text) || ORG_SUFFIXES.contains(words[k].text))
                 && matches!(words[k + 1].text, "of" | "on" | "for")
         });
-    let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
-    let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(&last);
+    let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(last);
+    let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(last);
     // "United Nations and European Union" is two names; "Customs and Border Protection" is one.
     if let Some(k) = (r.start + 1..r.end).find(|&k| matches!(words[k].text, "and" | "&")) {
         let known_left = phrase_at(words, r.start, k).is_some_and(|(_, len)| r.start + len == k);
@@ -273,13 +273,13 @@ fn classify_unknown(
     // The next word, only when nothing but a space separates them ("Full Fact, told" does not count).
     let adjacent = words.get(r.end).filter(|w| text[words[r.end - 1].token_end..w.start].trim().is_empty());
     // Organisations by their shape.
-    if ORG_SUFFIXES.contains(&last) && n >= 2
-        || (n >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of")
+    if ORG_SUFFIXES.contains(last) && n >= 2
+        || (n >= 3 && ORG_PREFIXES.contains(first) && words[r.start + 1].text == "of")
     {
         b.add(&text[start..end], EntityKind::Org, start, end);
         return;
     }
-    if PLACE_SUFFIXES.contains(&last) && n >= 2 {
+    if PLACE_SUFFIXES.contains(last) && n >= 2 {
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
@@ -309,7 +309,7 @@ fn classify_unknown(
     }
     let of_place = r.start >= 2
         && words[r.start - 1].text == "of"
-        && PLACE_NOUNS.contains(&words[r.start - 2].text)
+        && PLACE_NOUNS.contains(words[r.start - 2].text)
         && !words[r.start - 2].cap;
     let adjective = n == 1 && (last.ends_with("ish") || last.ends_with("ese"));
     if (after.is_some_and(|a| PLACE_NOUNS.contains(a)) && !words[r.end - 1].cut || of_place)

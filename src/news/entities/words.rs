@@ -79,8 +79,19 @@ pub(super) fn words<'t>(
 
 /// True when the word follows an opening quote, a colon, a bracket or a dash.
 fn after_opener(text: &str, start: usize) -> bool {
-    let before = text[..start].trim_end_matches([' ', '\u{a0}']);
-    before.ends_with(|c: char| {
+    // Spaces and no-break spaces (C2 A0) before the word are skipped byte-wise.
+    let b = text.as_bytes();
+    let mut j = start;
+    loop {
+        if j >= 1 && b[j - 1] == b' ' {
+            j -= 1;
+        } else if j >= 2 && b[j - 2..j] == [0xC2, 0xA0] {
+            j -= 2;
+        } else {
+            break;
+        }
+    }
+    text[..j].ends_with(|c: char| {
         is_double_quote(c) || matches!(c, ':' | '(' | '[' | '\u{2014}' | '\u{2013}' | '\u{2018}' | '\n')
     })
 }
