@@ -6,7 +6,7 @@
 
 use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
+use super::text::{is_capitalized, strip_possessive, with_key, FastMap, Token};
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
@@ -66,8 +66,6 @@ struct Counts {
     left: Vec<(u32, u32)>,
     right: Vec<(u32, u32)>,
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
-    /// Reused buffer for lowercase keys.
-    buf: String,
 }
 
 /// The key phrases of `text`, best first.
@@ -119,14 +117,15 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
 impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
+        with_key(surface, |k| self.intern_key(k, g))
+    }
+
+    fn intern_key(&mut self, k: &str, g: &Gazetteer) -> u32 {
         use std::hash::BuildHasher;
-        self.buf.clear();
-        push_key(surface, &mut self.buf);
-        let h = self.hasher.hash_one(self.buf.as_str());
+        let h = self.hasher.hash_one(k);
         if let Some(&id) = self.ids.get(&h) {
             return id;
         }
-        let k = self.buf.as_str();
         let content = k.chars().nth(1).is_some()
             && !g.is_stopword(k)
             && k.chars().any(char::is_alphabetic)

@@ -7,7 +7,7 @@ use super::gazetteer;
 use super::sentences::Sentence;
 use std::hash::BuildHasher;
 
-use super::text::{push_key, tokenize, FastMap as HashMap, FastSet as HashSet};
+use super::text::{tokenize, with_key, FastMap as HashMap, FastSet as HashSet};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -32,16 +32,13 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
     // Content-word frequencies over the considered sentences: a central sentence shares many.
     // Words are compared by the hash of their key: no string is kept per word.
     let hasher = foldhash::fast::RandomState::default();
-    let mut buf = String::new();
-    let mut content = |s: &str| -> HashSet<u64> {
+    let content = |s: &str| -> HashSet<u64> {
         let tokens = tokenize(s);
         let mut bag = HashSet::with_capacity_and_hasher(tokens.len(), Default::default());
         for t in tokens {
-            buf.clear();
-            push_key(t.text(s), &mut buf);
-            if buf.len() > 2 && !g.is_stopword(&buf) {
-                bag.insert(hasher.hash_one(buf.as_str()));
-            }
+            let word =
+                with_key(t.text(s), |k| (k.len() > 2 && !g.is_stopword(k)).then(|| hasher.hash_one(k)));
+            bag.extend(word);
         }
         bag
     };
@@ -52,7 +49,7 @@ pub fn summarize(text: &str, sentences: &[Sentence], body_start: usize, title: O
             *df.entry(w).or_default() += 1;
         }
     }
-    let title_words = title.map(&mut content).unwrap_or_default();
+    let title_words = title.map(content).unwrap_or_default();
     // Score = centrality (shared content words, damped by length) plus headline overlap, discounted
     // gently by position so the opening stays favoured without excluding a later key sentence.
     let mut scored: Vec<(f64, usize)> = rest

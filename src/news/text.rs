@@ -197,6 +197,21 @@ pub fn strip_possessive(word: &str) -> &str {
     word
 }
 
+/// Calls `f` with `word` in lowercase (`str::to_lowercase`), lowered on the stack when it is short
+/// ASCII rather than in a new `String`.
+pub fn with_lower<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut stack = [0u8; 48];
+    if word.len() <= stack.len() && word.is_ascii() {
+        let lower = &mut stack[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        if let Ok(l) = std::str::from_utf8(lower) {
+            return f(l);
+        }
+    }
+    f(&word.to_lowercase())
+}
+
 /// Lookup key for a phrase: lowercase, dots removed, curly apostrophes straightened.
 pub fn key(phrase: &str) -> String {
     let mut out = String::with_capacity(phrase.len());
@@ -239,12 +254,13 @@ pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
 /// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
 pub fn push_key(phrase: &str, out: &mut String) {
     if phrase.is_ascii() {
-        out.reserve(phrase.len());
-        for &b in phrase.as_bytes() {
-            if b != b'.' {
-                out.push(char::from(b.to_ascii_lowercase()));
-            }
+        let start = out.len();
+        if phrase.bytes().any(|b| b == b'.') {
+            out.extend(phrase.split('.'));
+        } else {
+            out.push_str(phrase);
         }
+        out[start..].make_ascii_lowercase();
     } else {
         out.extend(
             phrase
