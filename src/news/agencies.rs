@@ -24,8 +24,9 @@ enum Scope {
     TailDash,
     /// The last bytes of the paragraph, when it ends with a closing parenthesis.
     TailParen,
-    /// A short paragraph (a byline, a credit line).
-    Short,
+    /// A short paragraph (a byline, a credit line) that passes the pattern's literal test: the
+    /// words it must open or end with, checked before the regex is compiled or run.
+    Short(fn(&str) -> bool),
     /// Paragraphs containing one of these lowercase words.
     Words(&'static [&'static str]),
 }
@@ -65,9 +66,9 @@ static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
         // "(AFP)" / "(Reuters)" at the end of a paragraph, or a paragraph that is only that.
         (Scope::TailParen, format!(r"\(\s*{list}\s*\)\.?\s*$")),
         // Bylines.
-        (Scope::Short, format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
-        (Scope::Short, format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
-        (Scope::Short, format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$")),
+        (Scope::Short(opens_byline), format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
+        (Scope::Short(ends_staff), format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
+        (Scope::Short(opens_with), format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$")),
         // Contributions and copyrights, anywhere in a paragraph.
         (Scope::Words(reporting), format!(r"(?i:additional reporting by|reporting by|with reporting from|with files from|contributed reporting from|material from)\s+{list}")),
         (Scope::Words(contributed), format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)")),
@@ -134,7 +135,7 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                     }
                     tail
                 }
-                Scope::Short if para.len() <= SHORT => para,
+                Scope::Short(quick) if para.len() <= SHORT && quick(para) => para,
                 Scope::Words(words) => {
                     if !*words_possible.get_or_insert_with(|| ANY_TAIL.is_match(para)) {
                         continue;
@@ -149,7 +150,7 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                     }
                     para
                 }
-                Scope::Short => continue,
+                Scope::Short(_) => continue,
             };
             let re = credit.regex();
             // Most haystacks hold no credit: the plain match test is far cheaper than captures.
@@ -202,6 +203,22 @@ fn may_end_with_agency(tail: &str, paren: bool) -> bool {
     let g = gazetteer::get();
     let starts = word.char_indices().filter(|(_, c)| !c.is_alphanumeric()).map(|(i, c)| i + c.len_utf8());
     std::iter::once(0).chain(starts).any(|i| g.ends_agency(&word[i..]))
+}
+
+/// The literal tests of the `Scope::Short` patterns, in their order: what a paragraph must open or
+/// end with for the pattern to match at all.
+fn opens_byline(p: &str) -> bool {
+    ["By", "by", "BY", "From", "Source:", "Fuente:", "Quelle:", "Source :"].iter().any(|o| p.starts_with(o))
+}
+
+fn ends_staff(p: &str) -> bool {
+    let p = p.trim_end();
+    ["taff", "eporter", "eporters", "ewsroom", "riter", "riters"].iter().any(|e| p.ends_with(e))
+}
+
+fn opens_with(p: &str) -> bool {
+    // `(?i:…)` folds no other character onto these letters, so ASCII case-insensitivity is exact.
+    ["with", "avec", "mit", "con"].iter().any(|o| p.get(..o.len()).is_some_and(|h| h.eq_ignore_ascii_case(o)))
 }
 
 /// `pos` moved down to a char boundary of `s`.

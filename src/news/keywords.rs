@@ -306,6 +306,10 @@ impl Counts {
         // Grouped by word, each word's sentences form one slice, in text order (they were recorded
         // in text order, and grouping keeps it).
         let (offsets, sentences) = group_by_word(&self.sentences, self.words.len());
+        // Logarithms of counts and of sentence positions, each computed once rather than per word.
+        let most = self.words.iter().map(|w| w.tf as usize).max().unwrap_or(0);
+        let ln_count: Vec<f64> = (0..=most).map(|n| (n as f64).ln()).collect();
+        let ln_ln_pos: Vec<f64> = (0..n_sent).map(|m| (3.0 + m as f64).ln().ln()).collect();
         self.words
             .iter()
             .enumerate()
@@ -318,9 +322,13 @@ impl Counts {
                 // The five YAKE features: casing, position (median sentence), frequency relative to
                 // the mean, relatedness (distinct neighbours: a word next to many different words
                 // is a function word) and spread over sentences.
-                let t_case = s.tf_case / (1.0 + s.tf.ln());
-                let median = f64::from(sents[sents.len() / 2]);
-                let t_pos = (3.0 + median).ln().ln();
+                let ln_tf = ln_count.get(s.tf as usize).copied().unwrap_or_else(|| s.tf.ln());
+                let t_case = s.tf_case / (1.0 + ln_tf);
+                let median = sents[sents.len() / 2];
+                let t_pos = ln_ln_pos
+                    .get(median as usize)
+                    .copied()
+                    .unwrap_or_else(|| (3.0 + f64::from(median)).ln().ln());
                 let t_freq = s.tf / (mean + std);
                 let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
                 let t_diff = sents.len() as f64 / n_sent as f64;
