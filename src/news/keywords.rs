@@ -6,7 +6,7 @@
 
 use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, strip_possessive, with_key, FastMap, Token};
+use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
@@ -66,6 +66,8 @@ struct Counts {
     left: Vec<(u32, u32)>,
     right: Vec<(u32, u32)>,
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
+    /// Reused buffer for lowercase keys.
+    buf: String,
 }
 
 /// The key phrases of `text`, best first.
@@ -117,15 +119,22 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
 impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
-        with_key(surface, |k| self.intern_key(k, g))
+        use std::hash::BuildHasher;
+        // The key is built in a buffer of our own: no per-word allocation, no thread-local.
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        push_key(surface, &mut buf);
+        let h = self.hasher.hash_one(buf.as_str());
+        let id = match self.ids.get(&h) {
+            Some(&id) => id,
+            None => self.add_word(&buf, h, g),
+        };
+        self.buf = buf;
+        id
     }
 
-    fn intern_key(&mut self, k: &str, g: &Gazetteer) -> u32 {
-        use std::hash::BuildHasher;
-        let h = self.hasher.hash_one(k);
-        if let Some(&id) = self.ids.get(&h) {
-            return id;
-        }
+    /// Registers a new word by its key and the key's hash.
+    fn add_word(&mut self, k: &str, h: u64, g: &Gazetteer) -> u32 {
         let content = k.chars().nth(1).is_some()
             && !g.is_stopword(k)
             && k.chars().any(char::is_alphabetic)

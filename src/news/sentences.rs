@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::text::{char_at, is_any_quote, paragraphs, WordSet};
+use super::text::{byte_hits, char_at, is_any_quote, paragraphs, WordSet};
 
 /// One sentence as a byte range into the text, with the index of its paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,16 +54,16 @@ fn split_paragraph(text: &str, para: Range<usize>, p: usize, out: &mut Vec<Sente
     let bytes = s.as_bytes();
     let mut start = 0usize;
     let mut i = 0usize;
-    while i < bytes.len() {
-        // Terminal marks are '.', '?', '!' or start with one of three UTF-8 lead bytes (…, 。, ！, ？):
-        // every other byte is skipped without decoding. Lead and ASCII bytes are char boundaries.
-        if !matches!(bytes[i], b'.' | b'?' | b'!' | 0xE2 | 0xE3 | 0xEF) {
-            i += 1;
+    // Terminal marks are '.', '?', '!' or start with one of three UTF-8 lead bytes (…, 。, ！, ？):
+    // only those bytes are looked at. Lead and ASCII bytes are char boundaries.
+    for hit in byte_hits(bytes, [b'.', b'?', b'!'], [0xE2, 0xE3, 0xEF]) {
+        if hit < i {
+            // Inside a run already swallowed.
             continue;
         }
+        i = hit;
         let Some(c) = char_at(s, i) else { break };
         if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
-            i += c.len_utf8();
             continue;
         }
         // Swallow the run of terminal marks, closing quotes and brackets after the first mark.

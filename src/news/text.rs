@@ -160,6 +160,19 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     out
 }
 
+/// Offsets of the bytes of `hay` equal to one of `a` or `b`, in order. Found with SIMD searches
+/// (`memchr3`): the scanners over whole texts (sentence ends, quotation marks) look only at these
+/// instead of testing every byte.
+pub fn byte_hits(hay: &[u8], a: [u8; 3], b: [u8; 3]) -> Vec<usize> {
+    let mut hits: Vec<usize> = memchr::memchr3_iter(a[0], a[1], a[2], hay).collect();
+    let first = hits.len();
+    hits.extend(memchr::memchr3_iter(b[0], b[1], b[2], hay));
+    if first > 0 && hits.len() > first {
+        hits.sort_unstable();
+    }
+    hits
+}
+
 /// The character starting at byte `i` of `s` (a char boundary), decoded without an iterator for
 /// ASCII, which is nearly all news prose.
 #[inline]
@@ -219,25 +232,10 @@ pub fn key(phrase: &str) -> String {
     out
 }
 
-/// Calls `f` with the lookup key of `phrase`, built on the stack (short ASCII phrases) or in a
-/// reused per-thread buffer: gazetteer lookups run tens of thousands of times per article and a
-/// `String` each was a large share of their cost. A nested call (`f` itself looking up a key)
-/// falls back to a fresh buffer.
+/// Calls `f` with the lookup key of `phrase`, built in a reused per-thread buffer: gazetteer lookups
+/// run tens of thousands of times per article and a `String` each was a large share of their cost.
+/// A nested call (`f` itself looking up a key) falls back to a fresh buffer.
 pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
-    // Nearly every phrase looked up is short ASCII: its key is built on the stack.
-    let mut stack = [0u8; 48];
-    if phrase.len() <= stack.len() && phrase.is_ascii() {
-        let mut n = 0;
-        for &b in phrase.as_bytes() {
-            if b != b'.' {
-                stack[n] = b.to_ascii_lowercase();
-                n += 1;
-            }
-        }
-        if let Ok(k) = std::str::from_utf8(&stack[..n]) {
-            return f(k);
-        }
-    }
     thread_local! {
         static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }

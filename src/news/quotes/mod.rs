@@ -14,7 +14,7 @@ use std::ops::Range;
 use self::speaker::Ctx;
 use super::entities::{Analysis, EntityKind};
 use super::sentences::Sentence;
-use super::text::{char_at, is_double_quote, paragraphs};
+use super::text::{byte_hits, char_at, is_double_quote, paragraphs};
 use crate::model::Quote;
 
 /// One quoted span of a paragraph.
@@ -74,18 +74,18 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     let mut out = Vec::new();
     let mut open: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        // Only quotation marks matter: other bytes are skipped undecoded. Every mark is ASCII or
-        // starts with one of these UTF-8 lead bytes, which are char boundaries.
-        if !matches!(bytes[i], b'"' | b'\'' | 0xC2 | 0xE2 | 0xE3 | 0xEF) {
-            i += 1;
+    // Only quotation marks matter: other bytes are not looked at. Every mark is ASCII or starts
+    // with one of these UTF-8 lead bytes, which are char boundaries.
+    for hit in byte_hits(bytes, [b'"', b'\'', 0xE2], [0xC2, 0xE3, 0xEF]) {
+        if hit < i {
+            // The second mark of a doubled pair, already consumed.
             continue;
         }
+        i = hit;
         let Some(c) = char_at(s, i) else { break };
         let mut len = c.len_utf8();
         let single = matches!(c, '\u{2019}' | '\'');
         if !single && !is_double_quote(c) {
-            i += len;
             continue;
         }
         let mut next = char_at(s, i + len).unwrap_or(' ');
