@@ -57,7 +57,6 @@ struct Counts {
     words: Vec<WordStats>,
     /// Hash of a key → word id. A 64-bit collision would merge two words' statistics: harmless here.
     ids: FastMap<u64, u32>,
-    hasher: foldhash::fast::RandomState,
     /// All keys, back to back.
     arena: String,
     /// (word, sentence index) once per sentence a word occurs in, in text order.
@@ -119,17 +118,28 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
 impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
-        use std::hash::BuildHasher;
-        // The key is built in a buffer of our own: no per-word allocation, no thread-local.
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        push_key(surface, &mut buf);
-        let h = self.hasher.hash_one(buf.as_str());
-        let id = match self.ids.get(&h) {
-            Some(&id) => id,
-            None => self.add_word(&buf, h, g),
+        // The key (lowercase, no dots) is hashed straight from an ASCII word without being built;
+        // other words build it first. Both hash the same bytes, so a word has one id either way.
+        let mut seen = 0u8;
+        let h = key_hash(surface.bytes().filter(|&b| b != b'.').map(|b| {
+            seen |= b;
+            b.to_ascii_lowercase()
+        }));
+        let h = if seen.is_ascii() {
+            h
+        } else {
+            self.buf.clear();
+            push_key(surface, &mut self.buf);
+            key_hash(self.buf.bytes())
         };
-        self.buf = buf;
+        if let Some(&id) = self.ids.get(&h) {
+            return id;
+        }
+        let mut key = std::mem::take(&mut self.buf);
+        key.clear();
+        push_key(surface, &mut key);
+        let id = self.add_word(&key, h, g);
+        self.buf = key;
         id
     }
 
@@ -345,6 +355,12 @@ impl Counts {
             })
             .collect()
     }
+}
+
+/// FNV-1a over the bytes of a word's key: a few instructions a byte, and a collision between two
+/// of an article's few thousand words is out of reach at 64 bits.
+fn key_hash(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// How many distinct second values each word has in a list of (word, value) pairs.
