@@ -106,8 +106,6 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for p in paragraphs(text) {
         let para = &text[p];
         let mut lower: Option<String> = None;
-        // Whether any contribution or copyright word may occur: one scan answers for all four scopes.
-        let mut words_possible: Option<bool> = None;
         for credit in CREDITS.iter() {
             let haystack = match credit.scope {
                 Scope::TailDash => {
@@ -137,9 +135,6 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 }
                 Scope::Short(quick) if para.len() <= SHORT && quick(para) => para,
                 Scope::Words(words) => {
-                    if !*words_possible.get_or_insert_with(|| ANY_TAIL.is_match(para)) {
-                        continue;
-                    }
                     // Cheap case-sensitive check on the word without its first letter first.
                     if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
                         continue;
@@ -169,21 +164,6 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     }
     out
 }
-
-/// Every word of the `Scope::Words` lists without its first letter, as one literal alternation:
-/// a paragraph without any of them skips those four scopes after a single scan.
-static ANY_TAIL: LazyLock<Regex> = LazyLock::new(|| {
-    let tails: Vec<String> = CREDITS
-        .iter()
-        .filter_map(|c| match c.scope {
-            Scope::Words(words) => Some(words),
-            _ => None,
-        })
-        .flatten()
-        .map(|w| regex::escape(w.get(1..).unwrap_or(w)))
-        .collect();
-    Regex::new(&tails.join("|")).expect("literal alternation is valid")
-});
 
 /// False when `tail` cannot end with an agency credit, as `Scope::TailDash` (`paren: false`) or
 /// `Scope::TailParen` patterns read it: a credit's last name ends the text (before an optional dot,

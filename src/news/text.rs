@@ -210,19 +210,24 @@ pub fn strip_possessive(word: &str) -> &str {
     word
 }
 
-/// Calls `f` with `word` in lowercase (`str::to_lowercase`), lowered on the stack when it is short
-/// ASCII rather than in a new `String`.
+/// Calls `f` with `word` in lowercase (`str::to_lowercase`), lowered in a reused per-thread buffer
+/// when it is ASCII rather than in a new `String` (a nested call falls back to a new one).
 pub fn with_lower<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
-    let mut stack = [0u8; 48];
-    if word.len() <= stack.len() && word.is_ascii() {
-        let lower = &mut stack[..word.len()];
-        lower.copy_from_slice(word.as_bytes());
-        lower.make_ascii_lowercase();
-        if let Ok(l) = std::str::from_utf8(lower) {
-            return f(l);
-        }
+    thread_local! {
+        static LOWER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
-    f(&word.to_lowercase())
+    if !word.is_ascii() {
+        return f(&word.to_lowercase());
+    }
+    LOWER.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut b) => {
+            b.clear();
+            b.push_str(word);
+            b.make_ascii_lowercase();
+            f(b.as_str())
+        }
+        Err(_) => f(&word.to_ascii_lowercase()),
+    })
 }
 
 /// Lookup key for a phrase: lowercase, dots removed, curly apostrophes straightened.
