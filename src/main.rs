@@ -63,6 +63,10 @@ enum Command {
         /// json: the full record plus "input"; text: the cleaned body, newlines escaped.
         #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
         format: ExtractFormat,
+        /// Leave the news fields (dateline, agencies, quotes, entities, summary, keywords) empty:
+        /// for measuring what they cost (scripts/bench-extract).
+        #[arg(long)]
+        no_news: bool,
         /// HTML files; `-` reads standard input.
         #[arg(required = true)]
         files: Vec<String>,
@@ -121,7 +125,7 @@ fn dispatch(cmd: Command) -> Result<(), Failure> {
     match cmd {
         Command::Run { config } => run_pipeline(config.as_deref(), Mode::Daemon),
         Command::Once { config } => run_pipeline(config.as_deref(), Mode::Once),
-        Command::Extract { url, format, files } => extract(url.as_deref(), format, &files),
+        Command::Extract { url, format, no_news, files } => extract(url.as_deref(), format, !no_news, &files),
         Command::CheckConfig { config } => check_config(config.as_deref()),
         Command::Status { config } => status(config.as_deref()),
     }
@@ -315,7 +319,7 @@ fn status(cli: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn extract(url: Option<&str>, format: ExtractFormat, files: &[String]) -> Result<(), Failure> {
+fn extract(url: Option<&str>, format: ExtractFormat, news: bool, files: &[String]) -> Result<(), Failure> {
     let base = match url {
         Some(u) => {
             Some(Url::parse(u).map_err(|e| Failure { code: 2, err: anyhow::anyhow!("--url {u:?}: {e}") })?)
@@ -333,7 +337,7 @@ fn extract(url: Option<&str>, format: ExtractFormat, files: &[String]) -> Result
         };
         let line = match bytes {
             Ok(bytes) => {
-                newsd::record::extract_line(&bytes, base.as_ref(), input, format == ExtractFormat::Json)
+                newsd::record::extract_line(&bytes, base.as_ref(), input, format == ExtractFormat::Json, news)
             }
             Err(e) => {
                 failed += 1;

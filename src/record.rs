@@ -18,6 +18,18 @@ pub struct Page {
 /// Builds the record of one entry. `page` is the fetched article, `error` why there is none
 /// (or why it had no text).
 pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: DateTime<Utc>) -> Record {
+    build_record(entry, page, error, now, true)
+}
+
+/// `build`, with the news fields left empty when `with_news` is false: `newsd extract --no-news`
+/// uses that to measure what the news fields cost.
+fn build_record(
+    entry: &Entry,
+    page: Option<Page>,
+    error: Option<String>,
+    now: DateTime<Utc>,
+    with_news: bool,
+) -> Record {
     let item = &entry.item;
     let link = item.link.as_deref().and_then(|l| Url::parse(l).ok());
     let page_fetched = page.is_some();
@@ -59,12 +71,16 @@ pub fn build(entry: &Entry, page: Option<Page>, error: Option<String>, now: Date
         Status::Error
     };
     let authors = if ex.authors.is_empty() { item.authors.clone() } else { ex.authors.clone() };
-    let n = news::analyze(&NewsInput {
-        text: &text,
-        title: title.as_deref(),
-        authors: &authors,
-        language: ex.language.as_deref(),
-    });
+    let n = if with_news {
+        news::analyze(&NewsInput {
+            text: &text,
+            title: title.as_deref(),
+            authors: &authors,
+            language: ex.language.as_deref(),
+        })
+    } else {
+        news::News::default()
+    };
     Record {
         schema: SCHEMA,
         id,
@@ -127,8 +143,8 @@ fn plausible_canonical(canonical: &Url, page: Option<&Url>) -> bool {
 }
 
 /// `newsd extract`: the record of a saved page as one line, JSON (the record plus `"input"`) or
-/// text (the body with newlines escaped as `\n`).
-pub fn extract_line(bytes: &[u8], url: Option<&Url>, input: &str, json: bool) -> String {
+/// text (the body with newlines escaped as `\n`). `with_news: false` leaves the news fields empty.
+pub fn extract_line(bytes: &[u8], url: Option<&Url>, input: &str, json: bool, with_news: bool) -> String {
     let extracted = crate::extract::extract_bytes(bytes, None, url);
     if !json {
         return escape_text(&extracted.text);
@@ -136,7 +152,7 @@ pub fn extract_line(bytes: &[u8], url: Option<&Url>, input: &str, json: bool) ->
     let placeholder = Url::parse("file:///").expect("static URL");
     let final_url = url.cloned().unwrap_or(placeholder);
     let entry = offline_entry(url);
-    let mut record = build(&entry, Some(Page { final_url, extracted }), None, Utc::now());
+    let mut record = build_record(&entry, Some(Page { final_url, extracted }), None, Utc::now(), with_news);
     if url.is_none() {
         record.url = None;
         if record.canonical_url.as_deref() == Some("file:///") {

@@ -4,8 +4,9 @@
 //! copyright lines — and normalizes every spelling to one name (`gazetteer`'s agency list).
 //! A mere mention ("Reuters reported") is not a credit.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use memchr::memmem;
 use regex::Regex;
 
 use super::gazetteer;
@@ -23,8 +24,9 @@ enum Scope {
     TailDash,
     /// The last bytes of the paragraph, when it ends with a closing parenthesis.
     TailParen,
-    /// A short paragraph (a byline, a credit line).
-    Short,
+    /// A short paragraph (a byline, a credit line) that passes the pattern's literal test: the
+    /// words it must open or end with, checked before the regex is compiled or run.
+    Short(fn(&str) -> bool),
     /// Paragraphs containing one of these lowercase words.
     Words(&'static [&'static str]),
 }
@@ -33,8 +35,26 @@ enum Scope {
 const TAIL: usize = 120;
 const SHORT: usize = 80;
 
+/// One credit pattern: where it may match, and its regex, compiled the first time a paragraph
+/// passes the scope's cheap test (a page never needs most of them, and compiling one costs as much
+/// as analysing several articles).
+struct Credit {
+    scope: Scope,
+    pattern: String,
+    regex: OnceLock<Regex>,
+    /// For `Scope::Words`: finders for each word without its first letter (case-sensitive
+    /// pre-check), built once rather than per paragraph.
+    tails: Vec<memmem::Finder<'static>>,
+}
+
+impl Credit {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| Regex::new(&self.pattern).expect("credit patterns are valid"))
+    }
+}
+
 /// Credit patterns; group `a` holds the agency (or agencies joined by "/", "and").
-static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
+static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
     let list = format!(r"(?P<a>{NAME}(?:\s*(?:/|,|and|&)\s*{NAME})*)");
     let contributed: &[&str] = &["contributed"];
     let staff: &[&str] = &["writer", "reporter", "correspondent", "photographer", "journalist"];
@@ -46,9 +66,9 @@ static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
         // "(AFP)" / "(Reuters)" at the end of a paragraph, or a paragraph that is only that.
         (Scope::TailParen, format!(r"\(\s*{list}\s*\)\.?\s*$")),
         // Bylines.
-        (Scope::Short, format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
-        (Scope::Short, format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
-        (Scope::Short, format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$")),
+        (Scope::Short(opens_byline), format!(r"^(?:[Bb]y|BY|From|Source:|Fuente:|Quelle:|Source :)\s+{list}\s*$")),
+        (Scope::Short(ends_staff), format!(r"^{list}\s+(?:[Ss]taff|[Rr]eporters?|[Nn]ewsroom|[Ww]riters?)\s*$")),
+        (Scope::Short(opens_with), format!(r"^(?i:with|avec|mit|con)\s+{list}\s*$")),
         // Contributions and copyrights, anywhere in a paragraph.
         (Scope::Words(reporting), format!(r"(?i:additional reporting by|reporting by|with reporting from|with files from|contributed reporting from|material from)\s+{list}")),
         (Scope::Words(contributed), format!(r"{list}\s+(?i:contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting)")),
@@ -57,7 +77,15 @@ static CREDITS: LazyLock<Vec<(Scope, Regex)>> = LazyLock::new(|| {
         (Scope::Words(staff), format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]")),
     ]
     .into_iter()
-    .map(|(scope, p)| (scope, Regex::new(&p).expect("credit patterns are valid")))
+    .map(|(scope, pattern)| {
+        let tails = match scope {
+            Scope::Words(words) => {
+                words.iter().map(|w| memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned()).collect()
+            }
+            _ => Vec::new(),
+        };
+        Credit { scope, pattern, regex: OnceLock::new(), tails }
+    })
     .collect()
 });
 
@@ -78,8 +106,8 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for p in paragraphs(text) {
         let para = &text[p];
         let mut lower: Option<String> = None;
-        for (scope, re) in CREDITS.iter() {
-            let haystack = match scope {
+        for credit in CREDITS.iter() {
+            let haystack = match credit.scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
                     // A credit is a short capitalized end after the last dash: " - Reuters", "– AP".
@@ -90,18 +118,25 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                     if credit.len() > 60 || !credit.starts_with(char::is_uppercase) {
                         continue;
                     }
+                    if !may_end_with_agency(tail, false) {
+                        continue;
+                    }
                     tail
                 }
                 Scope::TailParen => {
                     if !para.trim_end_matches(['.', ' ']).ends_with(')') {
                         continue;
                     }
-                    &para[floor_char(para, para.len().saturating_sub(TAIL))..]
+                    let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
+                    if !may_end_with_agency(tail, true) {
+                        continue;
+                    }
+                    tail
                 }
-                Scope::Short if para.len() <= SHORT => para,
+                Scope::Short(quick) if para.len() <= SHORT && quick(para) => para,
                 Scope::Words(words) => {
                     // Cheap case-sensitive check on the word without its first letter first.
-                    if !words.iter().any(|w| para.contains(w.get(1..).unwrap_or(w))) {
+                    if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
                         continue;
                     }
                     let l = lower.get_or_insert_with(|| para.to_lowercase());
@@ -110,8 +145,13 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                     }
                     para
                 }
-                Scope::Short => continue,
+                Scope::Short(_) => continue,
             };
+            let re = credit.regex();
+            // Most haystacks hold no credit: the plain match test is far cheaper than captures.
+            if !re.is_match(haystack) {
+                continue;
+            }
             for caps in re.captures_iter(haystack) {
                 // A credit names agencies only: "– Reuters/AFP" is one, "-- PPL Center, Allentown,
                 // PA" (a tour date in Pennsylvania) is not.
@@ -123,6 +163,42 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
         }
     }
     out
+}
+
+/// False when `tail` cannot end with an agency credit, as `Scope::TailDash` (`paren: false`) or
+/// `Scope::TailParen` patterns read it: a credit's last name ends the text (before an optional dot,
+/// and the closing parenthesis), and that name's last word is the last word of an agency spelling.
+/// The word may follow a dash or a separator without a space ("–Reuters", "AP/AFP"), so each of
+/// its suffixes after a non-alphanumeric character is tried. This settles in a few lookups what the
+/// end-anchored patterns, whose Unicode classes keep the regex engine off its fast paths, need tens
+/// of thousands of instructions for.
+fn may_end_with_agency(tail: &str, paren: bool) -> bool {
+    let mut end = tail.trim_end().trim_end_matches('.');
+    if paren {
+        let Some(inner) = end.strip_suffix(')') else { return false };
+        end = inner.trim_end();
+    }
+    // A name's last word may carry an ampersand ("Reuters&"), which the name splitter drops.
+    let word = end.rsplit(char::is_whitespace).next().unwrap_or(end).trim_end_matches('&');
+    let g = gazetteer::get();
+    let starts = word.char_indices().filter(|(_, c)| !c.is_alphanumeric()).map(|(i, c)| i + c.len_utf8());
+    std::iter::once(0).chain(starts).any(|i| g.ends_agency(&word[i..]))
+}
+
+/// The literal tests of the `Scope::Short` patterns, in their order: what a paragraph must open or
+/// end with for the pattern to match at all.
+fn opens_byline(p: &str) -> bool {
+    ["By", "by", "BY", "From", "Source:", "Fuente:", "Quelle:", "Source :"].iter().any(|o| p.starts_with(o))
+}
+
+fn ends_staff(p: &str) -> bool {
+    let p = p.trim_end();
+    ["taff", "eporter", "eporters", "ewsroom", "riter", "riters"].iter().any(|e| p.ends_with(e))
+}
+
+fn opens_with(p: &str) -> bool {
+    // `(?i:…)` folds no other character onto these letters, so ASCII case-insensitivity is exact.
+    ["with", "avec", "mit", "con"].iter().any(|o| p.get(..o.len()).is_some_and(|h| h.eq_ignore_ascii_case(o)))
 }
 
 /// `pos` moved down to a char boundary of `s`.
@@ -173,6 +249,19 @@ mod tests {
         assert_eq!(names("Text.\n\nThe Associated Press contributed to this report.", &[], None), ["AP"]);
         assert_eq!(names("Body.", &[], Some("Reuters")), ["Reuters"]);
         assert_eq!(names("Text. (Reuters/AFP)", &["Jane Doe"], Some("EFE")), ["EFE", "Reuters", "AFP"]);
+    }
+
+    #[test]
+    fn trailing_credits_in_every_spelling_pass_the_quick_check() {
+        // The end-of-paragraph check must let through every form the patterns accept.
+        assert_eq!(names("Talks ended. –Reuters", &[], None), ["Reuters"]);
+        assert_eq!(names("Talks ended. -- Agence France-Presse.", &[], None), ["AFP"]);
+        assert_eq!(names("Talks ended. (The Associated Press) ", &[], None), ["AP"]);
+        assert_eq!(names("Talks ended. — AP and Reuters", &[], None), ["AP", "Reuters"]);
+        assert_eq!(names("Talks ended. (dpa/AFP).", &[], None), ["dpa", "AFP"]);
+        assert!(may_end_with_agency("Talks ended. – Reuters", false));
+        assert!(!may_end_with_agency("Talks ended. – Jane Doe", false));
+        assert!(!may_end_with_agency("Talks ended (in part)", true));
     }
 
     #[test]

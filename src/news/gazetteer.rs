@@ -43,6 +43,8 @@ pub struct Gazetteer {
     entries: Vec<Entry>,
     phrases: HashMap<String, Phrase>,
     agencies: HashMap<String, Phrase>,
+    /// The last word of every agency spelling (keys), for ruling out credits cheaply.
+    agency_last_words: HashSet<String>,
     /// Demonyms and adjectives ("Russian") → the country entry.
     demonyms: HashMap<String, u32>,
     /// State abbreviations ("ill", "nm"), trusted only right after "City, ".
@@ -82,6 +84,7 @@ impl Gazetteer {
             entries: Vec::new(),
             phrases: HashMap::default(),
             agencies: HashMap::default(),
+            agency_last_words: HashSet::default(),
             demonyms: HashMap::default(),
             state_abbrevs: HashSet::default(),
             titles: HashSet::default(),
@@ -129,6 +132,8 @@ impl Gazetteer {
                     .or_insert(Phrase { entry: id, acronym: is_acronym(spelling) });
             }
         }
+        g.agency_last_words =
+            g.agencies.keys().filter_map(|k| k.split_whitespace().last()).map(str::to_string).collect();
         for t in lines(include_str!("data/titles.txt")) {
             g.note_first_word(t);
             if t.ends_with('.') {
@@ -209,6 +214,11 @@ impl Gazetteer {
         let s = surface.trim();
         let s = s.strip_prefix("the ").or_else(|| s.strip_prefix("The ")).unwrap_or(s);
         self.check(with_key(s, |k| self.agencies.get(k)), s).map(|e| e.canonical)
+    }
+
+    /// True when `word` is the last word of some agency spelling ("Press", "Reuters"), any case.
+    pub fn ends_agency(&self, word: &str) -> bool {
+        with_key(word, |k| self.agency_last_words.contains(k))
     }
 
     /// The country of a demonym ("Russian" → Russia).

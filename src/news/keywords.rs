@@ -39,13 +39,15 @@ struct Candidate {
     proper: bool,
 }
 
-/// One word of a chunk: its id, how it is written, where, whether it opens its sentence.
+/// One word of a chunk: its id, how it is written, where, whether it opens its sentence, and
+/// whether it counts as capitalized for names (decided once: the phrase rules ask many times).
 #[derive(Clone, Copy)]
 struct Tok<'t> {
     id: u32,
     surface: &'t str,
     start: usize,
     initial: bool,
+    cap: bool,
 }
 
 /// Everything counted over the text. Per-word lists are kept flat, as (word id, value) pairs, so a
@@ -55,7 +57,6 @@ struct Counts {
     words: Vec<WordStats>,
     /// Hash of a key → word id. A 64-bit collision would merge two words' statistics: harmless here.
     ids: FastMap<u64, u32>,
-    hasher: foldhash::fast::RandomState,
     /// All keys, back to back.
     arena: String,
     /// (word, sentence index) once per sentence a word occurs in, in text order.
@@ -98,12 +99,16 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
         chunk.clear();
         for (i, t) in toks.iter().enumerate() {
             // Chunks: runs of words not broken by punctuation.
-            if i > 0 && !text[toks[i - 1].end..t.start].chars().all(char::is_whitespace) {
+            let gap = if i > 0 { &text[toks[i - 1].end..t.start] } else { " " };
+            if gap != " " && !gap.chars().all(char::is_whitespace) {
                 c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
             let surface = strip_possessive(t.text(text));
-            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial: i == 0 });
+            let initial = i == 0;
+            // A capitalized word opening the sentence that is commonly capitalized is no name.
+            let cap = is_capitalized(surface) && !(initial && g.is_common_cap(surface));
+            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial, cap });
         }
         c.add_chunk(&chunk, si as u32, g);
     }
@@ -113,14 +118,33 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
 impl Counts {
     /// The id of a word, by its lowercase key without dots.
     fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
-        use std::hash::BuildHasher;
-        self.buf.clear();
-        push_key(surface, &mut self.buf);
-        let h = self.hasher.hash_one(self.buf.as_str());
+        // The key (lowercase, no dots) is hashed straight from an ASCII word without being built;
+        // other words build it first. Both hash the same bytes, so a word has one id either way.
+        let mut seen = 0u8;
+        let h = key_hash(surface.bytes().filter(|&b| b != b'.').map(|b| {
+            seen |= b;
+            b.to_ascii_lowercase()
+        }));
+        let h = if seen.is_ascii() {
+            h
+        } else {
+            self.buf.clear();
+            push_key(surface, &mut self.buf);
+            key_hash(self.buf.bytes())
+        };
         if let Some(&id) = self.ids.get(&h) {
             return id;
         }
-        let k = self.buf.as_str();
+        let mut key = std::mem::take(&mut self.buf);
+        key.clear();
+        push_key(surface, &mut key);
+        let id = self.add_word(&key, h, g);
+        self.buf = key;
+        id
+    }
+
+    /// Registers a new word by its key and the key's hash.
+    fn add_word(&mut self, k: &str, h: u64, g: &Gazetteer) -> u32 {
         let content = k.chars().nth(1).is_some()
             && !g.is_stopword(k)
             && k.chars().any(char::is_alphabetic)
@@ -176,7 +200,7 @@ impl Counts {
     /// dropped: "US Secretary of State Marco Rubio" → "Marco Rubio"), and 1–3-word lowercase phrases
     /// that start and end on content words ("of" may sit inside).
     fn candidates(&mut self, chunk: &[Tok<'_>], g: &Gazetteer) {
-        let cap = |t: &Tok<'_>| is_capitalized(t.surface) && !(t.initial && g.is_common_cap(t.surface));
+        let cap = |t: &Tok<'_>| t.cap;
         let mut i = 0;
         while i < chunk.len() {
             if cap(&chunk[i]) {
@@ -192,6 +216,11 @@ impl Counts {
                     self.add(&chunk[start..end], true);
                 }
                 i = end;
+                continue;
+            }
+            // A phrase starts on a content word: after any other word no n-gram qualifies.
+            if !self.words[chunk[i].id as usize].content {
+                i += 1;
                 continue;
             }
             for n in 1..=MAX_NGRAM.min(chunk.len() - i) {
@@ -238,7 +267,7 @@ impl Counts {
     }
 
     /// Scores every candidate and keeps the best, skipping phrases that repeat a chosen one's words.
-    fn best(mut self, text: &str, n_sent: usize) -> Vec<String> {
+    fn best(self, text: &str, n_sent: usize) -> Vec<String> {
         let scores = self.word_scores(n_sent);
         let mut ranked: Vec<(f64, &[u32; MAX_NGRAM], &Candidate)> = self
             .cands
@@ -282,7 +311,7 @@ impl Counts {
     }
 
     /// YAKE word scores (lower is more important), indexed by word id.
-    fn word_scores(&mut self, n_sent: usize) -> Vec<f64> {
+    fn word_scores(&self, n_sent: usize) -> Vec<f64> {
         let tfs: Vec<f64> = self.words.iter().filter(|w| w.content).map(|w| w.tf).collect();
         if tfs.is_empty() {
             return vec![f64::INFINITY; self.words.len()];
@@ -291,24 +320,20 @@ impl Counts {
         let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
         let max_tf = tfs.iter().copied().fold(1.0, f64::max);
         // Distinct neighbours per word, and the sentences of each word in order.
-        let left = distinct_per_word(&mut self.left, self.words.len());
-        let right = distinct_per_word(&mut self.right, self.words.len());
-        // Sorted by word, each word's sentences form one slice: (first index, count).
-        self.sentences.sort_unstable();
-        let mut spans = vec![(0usize, 0usize); self.words.len()];
-        for (i, &(w, _)) in self.sentences.iter().enumerate() {
-            let span = &mut spans[w as usize];
-            if span.1 == 0 {
-                span.0 = i;
-            }
-            span.1 += 1;
-        }
+        let left = distinct_per_word(&self.left, self.words.len());
+        let right = distinct_per_word(&self.right, self.words.len());
+        // Grouped by word, each word's sentences form one slice, in text order (they were recorded
+        // in text order, and grouping keeps it).
+        let (offsets, sentences) = group_by_word(&self.sentences, self.words.len());
+        // Logarithms of counts and of sentence positions, each computed once rather than per word.
+        let most = self.words.iter().map(|w| w.tf as usize).max().unwrap_or(0);
+        let ln_count: Vec<f64> = (0..=most).map(|n| (n as f64).ln()).collect();
+        let ln_ln_pos: Vec<f64> = (0..n_sent).map(|m| (3.0 + m as f64).ln().ln()).collect();
         self.words
             .iter()
             .enumerate()
             .map(|(id, s)| {
-                let (first, count) = spans[id];
-                let sents = &self.sentences[first..first + count];
+                let sents = &sentences[offsets[id] as usize..offsets[id + 1] as usize];
                 if !s.content || sents.is_empty() {
                     // Stop words inside a phrase ("of") weigh in neutrally.
                     return 1.0;
@@ -316,9 +341,13 @@ impl Counts {
                 // The five YAKE features: casing, position (median sentence), frequency relative to
                 // the mean, relatedness (distinct neighbours: a word next to many different words
                 // is a function word) and spread over sentences.
-                let t_case = s.tf_case / (1.0 + s.tf.ln());
-                let median = sents[sents.len() / 2].1 as f64;
-                let t_pos = (3.0 + median).ln().ln();
+                let ln_tf = ln_count.get(s.tf as usize).copied().unwrap_or_else(|| s.tf.ln());
+                let t_case = s.tf_case / (1.0 + ln_tf);
+                let median = sents[sents.len() / 2];
+                let t_pos = ln_ln_pos
+                    .get(median as usize)
+                    .copied()
+                    .unwrap_or_else(|| (3.0 + f64::from(median)).ln().ln());
                 let t_freq = s.tf / (mean + std);
                 let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
                 let t_diff = sents.len() as f64 / n_sent as f64;
@@ -328,18 +357,48 @@ impl Counts {
     }
 }
 
+/// FNV-1a over the bytes of a word's key: a few instructions a byte, and a collision between two
+/// of an article's few thousand words is out of reach at 64 bits.
+fn key_hash(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// How many distinct second values each word has in a list of (word, value) pairs.
-fn distinct_per_word(pairs: &mut [(u32, u32)], words: usize) -> Vec<u32> {
-    pairs.sort_unstable();
+fn distinct_per_word(pairs: &[(u32, u32)], words: usize) -> Vec<u32> {
+    let (offsets, values) = group_by_word(pairs, words);
     let mut out = vec![0u32; words];
-    let mut prev = None;
-    for &p in pairs.iter() {
-        if prev != Some(p) {
-            out[p.0 as usize] += 1;
-            prev = Some(p);
+    // `seen[v] == w + 1`: value v already counted for word w (words are visited one at a time).
+    let mut seen = vec![0u32; words];
+    for w in 0..words {
+        for &v in &values[offsets[w] as usize..offsets[w + 1] as usize] {
+            if seen[v as usize] != w as u32 + 1 {
+                seen[v as usize] = w as u32 + 1;
+                out[w] += 1;
+            }
         }
     }
     out
+}
+
+/// (word, value) pairs grouped by word in linear time (a counting sort, stable): the values of
+/// word `w` are `values[offsets[w]..offsets[w + 1]]`, in their original order. Word ids are dense,
+/// so this replaces sorting the pairs, which cost more than the scoring itself.
+fn group_by_word(pairs: &[(u32, u32)], words: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; words + 1];
+    for &(w, _) in pairs {
+        offsets[w as usize + 1] += 1;
+    }
+    for i in 0..words {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut next = offsets.clone();
+    let mut values = vec![0u32; pairs.len()];
+    for &(w, v) in pairs {
+        let slot = &mut next[w as usize];
+        values[*slot as usize] = v;
+        *slot += 1;
+    }
+    (offsets, values)
 }
 
 /// How a candidate reads: its first occurrence, possessives dropped, lowercase unless a name.

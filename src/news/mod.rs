@@ -77,7 +77,7 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
         agencies,
         quotes,
         entities,
-        summary: summary::summarize(text, &sentences, body_start, input.title),
+        summary: summary::summarize(text, &tokens, &sentences, body_start, input.title),
         keywords: keywords::extract(text, &tokens, &sentences, body_start),
     }
 }

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::text::{is_any_quote, paragraphs};
+use super::text::{byte_hits, char_at, is_any_quote, paragraphs, WordSet};
 
 /// One sentence as a byte range into the text, with the index of its paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,29 +16,29 @@ pub struct Sentence {
 
 /// Abbreviations after which a dot never ends a sentence (titles, months, "No.", "vs.").
 #[rustfmt::skip]
-const NEVER_FINAL: &[&str] = &[
+static NEVER_FINAL: WordSet = WordSet::new(&[
     "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "cmdr", "sen", "rep",
     "gov", "pres", "rev", "hon", "st", "mt", "ft", "no", "nos", "vs", "v", "jan", "feb", "mar", "apr", "jun",
     "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "dept", "fig", "ave", "blvd", "e.g", "i.e",
     "cf", "ca", "sr", "jr", "gov", "atty", "supt", "insp", "det", "brig", "cpl", "pvt", "messrs", "mme",
     "mlle", "sra", "sr", "dra",
-];
+]);
 
 /// Abbreviations that may end a sentence: a dot after them is final only before a word that commonly
 /// starts one ("... in the U.S. The ...").
 #[rustfmt::skip]
-const MAYBE_FINAL: &[&str] = &[
+static MAYBE_FINAL: WordSet = WordSet::new(&[
     "inc", "corp", "co", "ltd", "llc", "plc", "bros", "etc", "a.m", "p.m", "u.s", "u.k", "u.n", "d.c", "e.u",
     "u.s.a", "ph.d", "al",
-];
+]);
 
 /// Words that commonly open a sentence; used only to decide after a "maybe final" abbreviation.
 #[rustfmt::skip]
-const OPENERS: &[&str] = &[
+static OPENERS: WordSet = WordSet::new(&[
     "The", "A", "An", "He", "She", "It", "They", "We", "I", "But", "And", "In", "On", "At", "This", "That",
     "There", "His", "Her", "Their", "Its", "Our", "As", "If", "When", "While", "After", "Before", "However",
     "Meanwhile", "Still", "Yet", "So", "Some", "Many", "Most", "Officials", "According",
-];
+]);
 
 /// Splits the whole text into sentences, paragraph by paragraph.
 pub fn split(text: &str) -> Vec<Sentence> {
@@ -51,23 +51,33 @@ pub fn split(text: &str) -> Vec<Sentence> {
 
 fn split_paragraph(text: &str, para: Range<usize>, p: usize, out: &mut Vec<Sentence>) {
     let s = &text[para.clone()];
+    let bytes = s.as_bytes();
     let mut start = 0usize;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    let mut i = 0usize;
+    // Terminal marks are '.', '?', '!' or start with one of three UTF-8 lead bytes (…, 。, ！, ？):
+    // only those bytes are looked at. Lead and ASCII bytes are char boundaries.
+    for hit in byte_hits(bytes, [b'.', b'?', b'!'], [0xE2, 0xE3, 0xEF]) {
+        if hit < i {
+            // Inside a run already swallowed.
+            continue;
+        }
+        i = hit;
+        let Some(c) = char_at(s, i) else { break };
         if !matches!(c, '.' | '?' | '!' | '\u{2026}' | '\u{3002}' | '\u{FF01}' | '\u{FF1F}') {
             continue;
         }
         // Swallow the run of terminal marks, closing quotes and brackets after the first mark.
         let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = iter.peek() {
+        while let Some(d) = char_at(s, end) {
             if matches!(d, '.' | '?' | '!' | '\u{2026}' | ')' | ']') || is_any_quote(d) {
-                end = j + d.len_utf8();
-                iter.next();
+                end += d.len_utf8();
             } else {
                 break;
             }
         }
-        if !is_boundary(s, i, c, end) {
+        let boundary = is_boundary(s, i, c, end);
+        i = end;
+        if !boundary {
             continue;
         }
         push(text, para.start + start..para.start + end, p, out);
@@ -112,7 +122,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
     let word = word_before(s, i);
     let lower = word.to_lowercase();
     let next_word: &str = next_word_start.split(|ch: char| !ch.is_alphanumeric()).next().unwrap_or("");
-    if NEVER_FINAL.contains(&lower.as_str()) {
+    if NEVER_FINAL.contains(&lower) {
         return false;
     }
     // A single capital letter is an initial ("Donald J. Trump"), unless it is the pronoun "I".
@@ -123,8 +133,8 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
         }
     }
     // "U.S." / "Inc." / "a.m." end a sentence only before a typical sentence opener.
-    if MAYBE_FINAL.contains(&lower.as_str()) || lower.contains('.') {
-        return OPENERS.contains(&next_word);
+    if MAYBE_FINAL.contains(&lower) || lower.contains('.') {
+        return OPENERS.contains(next_word);
     }
     true
 }

@@ -8,6 +8,24 @@ use std::ops::Range;
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
+/// A fixed word list with constant-time membership, hashed on first use. The rules test words
+/// against lists of up to a hundred and fifty entries, many times per article; scanning the slice
+/// cost more than the rest of those rules.
+pub struct WordSet {
+    list: &'static [&'static str],
+    set: std::sync::OnceLock<FastSet<&'static str>>,
+}
+
+impl WordSet {
+    pub const fn new(list: &'static [&'static str]) -> Self {
+        WordSet { list, set: std::sync::OnceLock::new() }
+    }
+
+    pub fn contains(&self, word: &str) -> bool {
+        self.set.get_or_init(|| self.list.iter().copied().collect()).contains(word)
+    }
+}
+
 /// Double quotation marks of any style: straight, curly, low-9, guillemets, fullwidth.
 pub fn is_double_quote(c: char) -> bool {
     matches!(
@@ -37,7 +55,7 @@ pub fn is_dash(c: char) -> bool {
 /// Verbs that attribute speech ("said", "told", "added"), in the forms news prose uses.
 pub fn is_speech_verb(word: &str) -> bool {
     #[rustfmt::skip]
-    const VERBS: &[&str] = &[
+    static VERBS: WordSet = WordSet::new(&[
         "said", "says", "say", "told", "tells", "added", "adds", "asked", "asks", "wrote", "writes",
         "tweeted", "posted", "stated", "states", "declared", "declares", "explained", "explains", "noted",
         "notes", "warned", "warns", "insisted", "insists", "argued", "argues", "claimed", "claims",
@@ -51,8 +69,8 @@ pub fn is_speech_verb(word: &str) -> bool {
         "tweets", "déclaré", "dit", "affirmé", "estimé", "expliqué", "ajouté", "souligné", "indiqué", "dijo",
         "afirmó", "declaró", "señaló", "aseguró", "explicó", "añadió", "indicó", "sagte", "erklärte",
         "betonte", "sagt", "detto", "dichiarato", "disse", "afirmou", "declarou",
-    ];
-    VERBS.contains(&word)
+    ]);
+    VERBS.contains(word)
 }
 
 /// The non-empty lines of `text`, trimmed, as byte ranges. Paragraphs are separated by blank lines in
@@ -101,33 +119,69 @@ fn is_joiner(c: char) -> bool {
 
 /// All word tokens of `text` in order.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
     // Roughly one token per six bytes of prose; reserving avoids most regrowth.
     let mut out = Vec::with_capacity(text.len() / 6);
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if !c.is_alphanumeric() {
+    let mut i = 0;
+    while i < bytes.len() {
+        // ASCII spaces and punctuation, most of what lies between words, are skipped undecoded.
+        if bytes[i].is_ascii() && !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
             continue;
         }
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = chars.peek() {
+        let Some(c) = char_at(text, i) else { break };
+        if !c.is_alphanumeric() {
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        i += c.len_utf8();
+        let mut end = i;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                i += 1;
+                end = i;
+                continue;
+            }
+            let Some(d) = char_at(text, i) else { break };
             if d.is_alphanumeric() {
-                end = j + d.len_utf8();
-                chars.next();
-            } else if is_joiner(d) {
+                i += d.len_utf8();
+                end = i;
+            } else if is_joiner(d) && char_at(text, i + d.len_utf8()).is_some_and(char::is_alphanumeric) {
                 // A joiner belongs to the word only when a letter or digit follows it.
-                let next = text[j + d.len_utf8()..].chars().next();
-                if next.is_some_and(|n| n.is_alphanumeric()) {
-                    chars.next();
-                } else {
-                    break;
-                }
+                i += d.len_utf8();
             } else {
                 break;
             }
         }
-        out.push(Token { start: i, end });
+        out.push(Token { start, end });
     }
     out
+}
+
+/// Offsets of the bytes of `hay` equal to one of `a` or `b`, in order. Found with SIMD searches
+/// (`memchr3`): the scanners over whole texts (sentence ends, quotation marks) look only at these
+/// instead of testing every byte.
+pub fn byte_hits(hay: &[u8], a: [u8; 3], b: [u8; 3]) -> Vec<usize> {
+    let mut hits: Vec<usize> = memchr::memchr3_iter(a[0], a[1], a[2], hay).collect();
+    let first = hits.len();
+    hits.extend(memchr::memchr3_iter(b[0], b[1], b[2], hay));
+    if first > 0 && hits.len() > first {
+        hits.sort_unstable();
+    }
+    hits
+}
+
+/// The character starting at byte `i` of `s` (a char boundary), decoded without an iterator for
+/// ASCII, which is nearly all news prose.
+#[inline]
+pub fn char_at(s: &str, i: usize) -> Option<char> {
+    match s.as_bytes().get(i) {
+        Some(&b) if b.is_ascii() => Some(b as char),
+        Some(_) => s.get(i..).and_then(|t| t.chars().next()),
+        None => None,
+    }
 }
 
 /// True when the word starts with an uppercase letter.
@@ -142,6 +196,10 @@ pub fn is_all_caps(word: &str) -> bool {
 
 /// The word without a trailing possessive ("Ukraine’s" → "Ukraine").
 pub fn strip_possessive(word: &str) -> &str {
+    // Most words do not end in "s": one byte settles it.
+    if !matches!(word.as_bytes().last(), Some(b's' | b'S')) {
+        return word;
+    }
     for suffix in ["'s", "\u{2019}s", "'S", "\u{2019}S"] {
         if let Some(stem) = word.strip_suffix(suffix) {
             if !stem.is_empty() {
@@ -150,6 +208,26 @@ pub fn strip_possessive(word: &str) -> &str {
         }
     }
     word
+}
+
+/// Calls `f` with `word` in lowercase (`str::to_lowercase`), lowered in a reused per-thread buffer
+/// when it is ASCII rather than in a new `String` (a nested call falls back to a new one).
+pub fn with_lower<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static LOWER: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    if !word.is_ascii() {
+        return f(&word.to_lowercase());
+    }
+    LOWER.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut b) => {
+            b.clear();
+            b.push_str(word);
+            b.make_ascii_lowercase();
+            f(b.as_str())
+        }
+        Err(_) => f(&word.to_ascii_lowercase()),
+    })
 }
 
 /// Lookup key for a phrase: lowercase, dots removed, curly apostrophes straightened.
@@ -179,7 +257,13 @@ pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
 /// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
 pub fn push_key(phrase: &str, out: &mut String) {
     if phrase.is_ascii() {
-        out.extend(phrase.bytes().filter(|&b| b != b'.').map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        if phrase.bytes().any(|b| b == b'.') {
+            out.extend(phrase.split('.'));
+        } else {
+            out.push_str(phrase);
+        }
+        out[start..].make_ascii_lowercase();
     } else {
         out.extend(
             phrase

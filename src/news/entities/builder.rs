@@ -127,7 +127,7 @@ impl Builder {
                 // An ordinary word written with a capital ("in Tech", "in Science") is no place:
                 // it also occurs in lowercase, or it is too short to be a name.
                 && w.text.chars().count() > 2
-                && !lower.contains(w.text.to_lowercase().as_str())
+                && !text::with_lower(w.text, |l| lower.contains(l))
             {
                 self.add(w.text, EntityKind::Location, w.start, w.end);
             }

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry, Kind};
-use super::super::text::{is_all_caps, is_speech_verb, with_key, FastSet as HashSet};
+use super::super::text::{is_all_caps, is_speech_verb, with_key, with_lower, FastSet as HashSet};
 use super::builder::Builder;
 use super::lexicon::{
     ORG_PREFIXES, ORG_SUFFIXES, PLACE_NOUNS, PLACE_PREPOSITIONS, PLACE_SUFFIXES, ROLE_NOUNS, ROLE_TITLES,
@@ -114,11 +114,11 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
     // "University of X", "National Institute on Drug Abuse": an organisation word before of/on/for.
     let prefixed = r.len() >= 3
         && (r.start..r.end - 2).any(|k| {
-            (ORG_PREFIXES.contains(&words[k].text) || ORG_SUFFIXES.contains(&words[k].text))
+            (ORG_PREFIXES.contains(words[k].text) || ORG_SUFFIXES.contains(words[k].text))
                 && matches!(words[k + 1].text, "of" | "on" | "for")
         });
-    let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(&last);
-    let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(&last);
+    let suffixed = r.len() >= 2 && ORG_SUFFIXES.contains(last);
+    let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(last);
     // "United Nations and European Union" is two names; "Customs and Border Protection" is one.
     if let Some(k) = (r.start + 1..r.end).find(|&k| matches!(words[k].text, "and" | "&")) {
         let known_left = phrase_at(words, r.start, k).is_some_and(|(_, len)| r.start + len == k);
@@ -154,8 +154,7 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
 /// A capitalized word that is only capitalized because it opens a sentence.
 fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
     let g = gazetteer::get();
-    let l = w.to_lowercase();
-    g.is_common_cap(w) || g.is_stopword(&l) || is_speech_verb(&l) || lower.contains(l.as_str())
+    g.is_common_cap(w) || with_lower(w, |l| g.is_stopword(l) || is_speech_verb(l) || lower.contains(l))
 }
 
 /// The longest title, place, organization or demonym starting at word `i`, as (piece, length).
@@ -215,7 +214,7 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
         }
         let w = words[i].text;
         // A capitalized role word opening a run acts as a title ("Lawyer Amal Rahman told").
-        if i == range.start && words[i].cap && ROLE_TITLES.contains(&w.to_lowercase().as_str()) {
+        if i == range.start && words[i].cap && with_lower(w, |l| ROLE_TITLES.contains(l)) {
             out.push((Piece::Title, i..i + 1));
             i += 1;
             continue;
@@ -273,13 +272,13 @@ fn classify_unknown(
     // The next word, only when nothing but a space separates them ("Full Fact, told" does not count).
     let adjacent = words.get(r.end).filter(|w| text[words[r.end - 1].token_end..w.start].trim().is_empty());
     // Organisations by their shape.
-    if ORG_SUFFIXES.contains(&last) && n >= 2
-        || (n >= 3 && ORG_PREFIXES.contains(&first) && words[r.start + 1].text == "of")
+    if ORG_SUFFIXES.contains(last) && n >= 2
+        || (n >= 3 && ORG_PREFIXES.contains(first) && words[r.start + 1].text == "of")
     {
         b.add(&text[start..end], EntityKind::Org, start, end);
         return;
     }
-    if PLACE_SUFFIXES.contains(&last) && n >= 2 {
+    if PLACE_SUFFIXES.contains(last) && n >= 2 {
         b.add(&text[start..end], EntityKind::Location, start, end);
         return;
     }
@@ -293,7 +292,7 @@ fn classify_unknown(
     }
     let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
     let person_context = prev == Some(Piece::Title)
-        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(&b)) && follows_lower_word)
+        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(b)) && follows_lower_word)
         || (n >= 2 && g.is_first_name(first));
     if person_context
         && capitalized <= 4
@@ -309,10 +308,10 @@ fn classify_unknown(
     }
     let of_place = r.start >= 2
         && words[r.start - 1].text == "of"
-        && PLACE_NOUNS.contains(&words[r.start - 2].text)
+        && PLACE_NOUNS.contains(words[r.start - 2].text)
         && !words[r.start - 2].cap;
     let adjective = n == 1 && (last.ends_with("ish") || last.ends_with("ese"));
-    if (after.is_some_and(|a| PLACE_NOUNS.contains(&a)) && !words[r.end - 1].cut || of_place)
+    if (after.is_some_and(|a| PLACE_NOUNS.contains(a)) && !words[r.end - 1].cut || of_place)
         && n <= 3
         && !adjective
     {
@@ -330,7 +329,7 @@ fn classify_unknown(
     let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
     // Ordinary words capitalized ("Big Machine says"): "big" and "machine" also occur in lowercase.
     let wordy =
-        words[r.clone()].iter().any(|w| w.text.len() > 1 && lower.contains(w.text.to_lowercase().as_str()));
+        words[r.clone()].iter().any(|w| w.text.len() > 1 && with_lower(w.text, |l| lower.contains(l)));
     if (2..=3).contains(&n) && !after_place && described && !wordy {
         b.person(text, words, r);
         return;
@@ -344,7 +343,7 @@ fn classify_unknown(
         let shouting = |w: Option<&Word<'_>>| w.is_some_and(|w| w.text.len() > 1 && is_all_caps(w.text));
         let headline = shouting(r.start.checked_sub(1).map(|i| &words[i])) || shouting(words.get(r.end));
         if !g.is_common_cap(first)
-            && !lower.contains(first.to_lowercase().as_str())
+            && !with_lower(first, |l| lower.contains(l))
             && !is_roman(first)
             && !headline
         {
@@ -418,5 +417,5 @@ fn appositive(text: &str, end: usize) -> bool {
     }
     // ", the commander of …" / ", Carlineo’s attorney," — a role noun within the next few words.
     let clause = rest.split([',', '.', ';', ':']).next().unwrap_or("");
-    clause.split_whitespace().take(5).any(|w| ROLE_NOUNS.contains(&w.to_lowercase().as_str()))
+    clause.split_whitespace().take(5).any(|w| with_lower(w, |l| ROLE_NOUNS.contains(l)))
 }

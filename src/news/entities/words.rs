@@ -5,24 +5,24 @@ use std::ops::Range;
 
 use super::super::gazetteer;
 use super::super::sentences::Sentence;
-use super::super::text::{self, is_capitalized, is_double_quote, Token};
+use super::super::text::{self, is_capitalized, is_double_quote, Token, WordSet};
 
 /// Small words allowed inside a name when a capitalized word follows ("Bank of England", "Rio de Janeiro").
 #[rustfmt::skip]
-const CONNECTORS: &[&str] = &[
+static CONNECTORS: WordSet = WordSet::new(&[
     "of", "the", "for", "and", "de", "da", "do", "dos", "das", "di", "du", "del", "della", "van", "von",
     "der", "den", "bin", "ibn", "al", "el", "la", "le", "y", "&", "on", "upon",
-];
+]);
 
 /// Second halves of compounds built on a name ("US-backed", "Moscow-based").
 #[rustfmt::skip]
-const COMPOUND_TAILS: &[&str] = &[
+static COMPOUND_TAILS: WordSet = WordSet::new(&[
     "backed", "based", "led", "born", "owned", "run", "made", "style", "era", "controlled", "friendly",
     "funded", "linked", "allied", "bound", "brokered", "sponsored", "aligned", "focused", "related", "inspired",
     "affiliated", "centric", "specific", "wide", "like", "type", "held", "occupied", "appointed", "leaning",
     "speaking", "registered", "listed", "headquartered", "centered", "centred", "dominated", "educated",
     "American", "born", "bred", "area", "level", "class", "themed", "branded", "designed", "built",
-];
+]);
 
 /// A word of the text with what the entity rules need to know about it.
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +79,19 @@ pub(super) fn words<'t>(
 
 /// True when the word follows an opening quote, a colon, a bracket or a dash.
 fn after_opener(text: &str, start: usize) -> bool {
-    let before = text[..start].trim_end_matches([' ', '\u{a0}']);
-    before.ends_with(|c: char| {
+    // Spaces and no-break spaces (C2 A0) before the word are skipped byte-wise.
+    let b = text.as_bytes();
+    let mut j = start;
+    loop {
+        if j >= 1 && b[j - 1] == b' ' {
+            j -= 1;
+        } else if j >= 2 && b[j - 2..j] == [0xC2, 0xA0] {
+            j -= 2;
+        } else {
+            break;
+        }
+    }
+    text[..j].ends_with(|c: char| {
         is_double_quote(c) || matches!(c, ':' | '(' | '[' | '\u{2014}' | '\u{2013}' | '\u{2018}' | '\n')
     })
 }
@@ -90,11 +101,13 @@ fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
     let mut w = text::strip_possessive(raw);
     // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
     // "Sang-mok" (a Korean given name) stay whole.
-    if let Some((head, tail)) = w.split_once('-') {
+    // Most words have no hyphen: a byte loop settles that without a memchr call.
+    let split = if w.bytes().any(|b| b == b'-') { w.split_once('-') } else { None };
+    if let Some((head, tail)) = split {
         // The cheap tests first: the gazetteer lookup is needed only for a capitalized head.
         if is_capitalized(head)
             && tail.chars().all(|c| c.is_lowercase() || c == '-')
-            && (COMPOUND_TAILS.contains(&tail) || gazetteer::get().lookup(head).is_some())
+            && (COMPOUND_TAILS.contains(tail) || gazetteer::get().lookup(head).is_some())
         {
             w = head;
         }
@@ -132,7 +145,7 @@ pub(super) fn runs(text: &str, words: &[Word<'_>]) -> Vec<Range<usize>> {
             }
             if next.cap && !next.initial {
                 end += 1;
-            } else if CONNECTORS.contains(&next.text)
+            } else if CONNECTORS.contains(next.text)
                 && words.get(end + 1).is_some_and(|n| {
                     n.cap && !n.initial && joined(text, next, n) && !gazetteer::get().is_common_cap(n.text)
                 })

@@ -14,7 +14,7 @@ use std::ops::Range;
 use self::speaker::Ctx;
 use super::entities::{Analysis, EntityKind};
 use super::sentences::Sentence;
-use super::text::{is_double_quote, paragraphs};
+use super::text::{byte_hits, char_at, is_double_quote, paragraphs};
 use crate::model::Quote;
 
 /// One quoted span of a paragraph.
@@ -70,22 +70,36 @@ pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
 /// The quoted spans of one paragraph, left to right, in one pass.
 fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     let s = &text[para.clone()];
+    let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut open: Option<usize> = None;
-    // The two characters before the current one (spaces included).
-    let (mut prev, mut prev2) = (' ', ' ');
-    let mut it = s.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        let mut next = it.peek().map_or(' ', |&(_, n)| n);
+    let mut i = 0;
+    // Only quotation marks matter: other bytes are not looked at. Every mark is ASCII or starts
+    // with one of these UTF-8 lead bytes, which are char boundaries.
+    for hit in byte_hits(bytes, [b'"', b'\'', 0xE2], [0xC2, 0xE3, 0xEF]) {
+        if hit < i {
+            // The second mark of a doubled pair, already consumed.
+            continue;
+        }
+        i = hit;
+        let Some(c) = char_at(s, i) else { break };
         let mut len = c.len_utf8();
+        let single = matches!(c, '\u{2019}' | '\'');
+        if !single && !is_double_quote(c) {
+            continue;
+        }
+        let mut next = char_at(s, i + len).unwrap_or(' ');
         // Two single closing marks stand for a double one in some copy (“…’’).
-        let doubled_single = matches!(c, '\u{2019}' | '\'') && next == c && open.is_some();
+        let doubled_single = single && next == c && open.is_some();
         if doubled_single {
-            it.next();
             len *= 2;
-            next = it.peek().map_or(' ', |&(_, n)| n);
+            next = char_at(s, i + len).unwrap_or(' ');
         }
         if is_double_quote(c) || doubled_single {
+            // The two characters before this one (spaces included; the paragraph start reads as spaces).
+            let mut back = s[..i].chars().rev();
+            let prev = back.next().unwrap_or(' ');
+            let prev2 = back.next().unwrap_or(' ');
             let at = para.start + i;
             let opening = (prev.is_whitespace()
                 || matches!(prev, '(' | '[' | '\u{2014}' | '\u{2013}' | '-' | '/' | ':'))
@@ -98,7 +112,7 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
                         next,
                         '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '\u{2014}' | '\u{2013}' | '-'
                     )
-                    || it.peek().is_none());
+                    || i + len == bytes.len());
             match open {
                 Some(o) if closing => {
                     out.push(Span {
@@ -117,8 +131,7 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
                 _ => {}
             }
         }
-        prev2 = prev;
-        prev = c;
+        i += len;
     }
     // A quote left open at the end of a paragraph runs on into the next one when that one opens
     // with a quotation mark (press convention), or when it opened this paragraph.

@@ -5,7 +5,7 @@
 
 use super::super::entities::Analysis;
 use super::super::sentences::Sentence;
-use super::super::text::{is_capitalized, is_speech_verb};
+use super::super::text::{is_capitalized, is_speech_verb, WordSet};
 use super::Span;
 use crate::model::Quote;
 
@@ -17,14 +17,14 @@ pub(super) const PRONOUN_REACH: usize = 8;
 
 /// Verbs that make a short quoted phrase someone's words ("called for a “just peace”").
 #[rustfmt::skip]
-const PHRASE_VERBS: &[&str] = &[
+static PHRASE_VERBS: WordSet = WordSet::new(&[
     "called", "calls", "calling", "described", "describes", "describing", "dubbed", "termed", "labeled",
     "labelled", "branded", "praised", "denounced", "condemned", "criticized", "criticised", "accused",
     "hailed", "referred", "spoke", "warned", "warning", "urged", "urging", "vowed", "pledged", "promised",
     "insisted", "characterized", "characterised", "slammed", "blasted", "decried", "welcomed", "defended",
     "expressed", "voiced", "demanded", "promising", "touted", "dismissed", "rejected", "lauded", "vowing",
     "begged", "pleaded", "implored", "asking", "deemed",
-];
+]);
 
 /// What the words after a quote say about its speaker.
 enum Attribution {
@@ -104,7 +104,7 @@ impl Ctx<'_> {
             let words = words_with_offsets(before, window_start);
             let v = (0..words.len())
                 .rev()
-                .find(|&j| PHRASE_VERBS.contains(&words[j].1) || is_speech_verb(words[j].1))?;
+                .find(|&j| PHRASE_VERBS.contains(words[j].1) || is_speech_verb(words[j].1))?;
             let speaker = self
                 .verb_subject(&words[..v])
                 .or_else(|| si.and_then(|si| self.subject_before(si, span.open)));
