@@ -790,10 +790,93 @@ mod tests {
                     }
                 }
             }
+            if let Ok(node) = std::env::var("DUMP_NODE") {
+                // The ancestors of a node with their subtree scores, as `best_root` sums them.
+                let mut score = vec![0f32; dom.nodes.len()];
+                for b in &blocks {
+                    score[b.owner as usize] += b.value();
+                }
+                for i in (1..dom.nodes.len()).rev() {
+                    let par = dom.nodes[i].parent;
+                    if par != NONE && !p.soft[i] {
+                        score[par as usize] += score[i];
+                    }
+                }
+                let mut a: u32 = node.parse().expect("node index");
+                while a != NONE {
+                    let ai = a as usize;
+                    println!(
+                        "ANC {a} {:?} {:?} {:?} pruned {} soft {} score {:.1} x{:.2} chars {}",
+                        dom.tag(a),
+                        dom.attr(a, Attr::Class),
+                        dom.attr(a, Attr::Id),
+                        p.pruned[ai],
+                        p.soft[ai],
+                        score[ai],
+                        favour(&dom, a, &p.hints),
+                        st[ai].chars,
+                    );
+                    a = dom.nodes[ai].parent;
+                }
+            }
             for b in &blocks {
                 let t: String = b.text.chars().take(90).collect();
                 println!("{:>6} {:?} {:>7.1} {t:?}", b.owner, b.tag, b.value());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod diag {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Development aid: DIAG=snips.tsv (id \t snippet) says where each missing snippet is lost.
+    #[test]
+    #[ignore]
+    fn diag() {
+        let list = std::fs::read_to_string(std::env::var("DIAG").expect("DIAG")).expect("list");
+        let dir = "../shared/corpus/extraction/trafeval/html/";
+        for line in list.lines() {
+            let Some((id, snip)) = line.split_once('\t') else { continue };
+            let bytes = std::fs::read(format!("{dir}{id}.html")).expect("page");
+            let html = crate::charset::decode_html(&bytes, None, None);
+            let stripped = super::super::prepass::strip(&html);
+            let dom = Dom::parse(&stripped.html);
+            let p = prune(&dom, Mode::Strict);
+            let blocks = segment(&dom, &p.pruned);
+            let root = best_root(&dom, &blocks, &p);
+            let out = root.map(|r| render(&dom, &blocks, r, &p.soft, None)).unwrap_or_default();
+            let s = norm(snip);
+            let where_ = if norm(&out).contains(&s) {
+                "RENDERED(title?)".to_string()
+            } else if let Some(b) = blocks.iter().find(|b| norm(&b.text).contains(&s)) {
+                let inroot = root.is_some_and(|r| b.owner >= r && b.owner < dom.nodes[r as usize].end);
+                format!("BLOCK owner={} {:?} inroot={inroot} val={:.1} label={}", b.owner, b.tag, b.value(), b.label)
+            } else if norm(&dom.text_of(0)).contains(&s) {
+                let pr = (0..dom.nodes.len())
+                    .filter(|&i| {
+                        let par = dom.nodes[i].parent;
+                        p.pruned[i]
+                            && (par == NONE || !p.pruned[par as usize])
+                            && norm(&dom.text_of(i as u32)).contains(&s)
+                    })
+                    .map(|i| {
+                        let i = i as u32;
+                        format!("{i}:{:?}:{:?}:{:?}", dom.tag(i), dom.attr(i, Attr::Class), dom.attr(i, Attr::Id))
+                    })
+                    .collect::<Vec<_>>();
+                format!("PRUNED {pr:?}")
+            } else if norm(&html).contains(&s) {
+                "PREPASS/SPLIT".to_string()
+            } else {
+                "NOTINHTML".to_string()
+            };
+            println!("{id} root={root:?} {where_} :: {}", s.chars().take(50).collect::<String>());
         }
     }
 }
