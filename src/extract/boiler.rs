@@ -207,6 +207,19 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
 }
 
+/// Whether a class or id names a header (`entry-header`, `card-header`, `ArticleHeader`): the
+/// head of whatever it sits in, where a standfirst or a question of an FAQ may stand.
+pub fn names_header(class: Option<&str>, id: Option<&str>) -> bool {
+    let mut found = false;
+    for n in class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id) {
+        words(n, |w| {
+            found |= w == "header";
+            !found
+        });
+    }
+    found
+}
+
 /// Whether a class name or id can matter to any heuristic (a hint, a hiding class, a byline
 /// for the metadata). The pre-pass drops the others ("flex", "px-4", "col-md-8" …).
 pub fn is_relevant_name(name: &str) -> bool {
@@ -271,7 +284,7 @@ const ANYWHERE: &[&str] = &[
     "privacy policy", "cookie policy", "already a subscriber", "please subscribe", "déjà abonné",
     "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
     "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
-    "все права защищены",
+    "все права защищены", "uses cookies", "use of cookies",
 ];
 
 /// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
@@ -397,6 +410,12 @@ mod tests {
     }
 
     #[test]
+    fn header_names() {
+        assert!(names_header(Some("x card-header"), None) && names_header(None, Some("articleHeader")));
+        assert!(!names_header(Some("headline"), Some("subheader2")));
+    }
+
+    #[test]
     fn end_markers() {
         assert!(is_end_marker("Related Stories", 14));
         assert!(is_end_marker("Das könnte Sie auch interessieren", 29));
@@ -419,6 +438,10 @@ mod tests {
         assert!(!is_label("Subscribers were told to wait.", 25));
         assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
         assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(is_label(
+            "This website uses cookies. By continuing to use it you agree to our use of cookies.",
+            70
+        ));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));

@@ -512,7 +512,11 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             match soft_above(b.owner) {
                 None => true,
                 // A standfirst in the article's own header is part of the story.
-                Some(s) => dom.tag(s) == Some(Tag::Header) && b.is_lead(),
+                Some(s) => {
+                    b.is_lead()
+                        && (dom.tag(s) == Some(Tag::Header)
+                            || boiler::names_header(dom.attr(s, Attr::Class), dom.attr(s, Attr::Id)))
+                }
             }
         })
         .collect();
@@ -729,6 +733,19 @@ mod tests {
     }
 
     #[test]
+    fn a_standfirst_in_a_header_named_block_is_kept() {
+        let lead = "Why the harbour plan divided the town for years, and what the vote changes for it.";
+        let html = format!(
+            "<body><div><div class=page-header-module><h1>T</h1><p>{lead}</p><p>Menu</p></div>\
+             <div>{}</div></div></body>",
+            paras(3)
+        );
+        let text = body(&html, Some("T"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("Menu"), "{text}");
+    }
+
+    #[test]
     fn invisible_characters_are_dropped() {
         let html = "<body><div><p>Schon im Mit\u{ad}tel\u{ad}al\u{ad}ter war der Wein\u{200b} das \
                     Aushängeschild der Region, und er ist es bis heute.</p></div></body>";
@@ -856,7 +873,13 @@ mod diag {
                 "RENDERED(title?)".to_string()
             } else if let Some(b) = blocks.iter().find(|b| norm(&b.text).contains(&s)) {
                 let inroot = root.is_some_and(|r| b.owner >= r && b.owner < dom.nodes[r as usize].end);
-                format!("BLOCK owner={} {:?} inroot={inroot} val={:.1} label={}", b.owner, b.tag, b.value(), b.label)
+                format!(
+                    "BLOCK owner={} {:?} inroot={inroot} val={:.1} label={}",
+                    b.owner,
+                    b.tag,
+                    b.value(),
+                    b.label
+                )
             } else if norm(&dom.text_of(0)).contains(&s) {
                 let pr = (0..dom.nodes.len())
                     .filter(|&i| {
@@ -867,7 +890,12 @@ mod diag {
                     })
                     .map(|i| {
                         let i = i as u32;
-                        format!("{i}:{:?}:{:?}:{:?}", dom.tag(i), dom.attr(i, Attr::Class), dom.attr(i, Attr::Id))
+                        format!(
+                            "{i}:{:?}:{:?}:{:?}",
+                            dom.tag(i),
+                            dom.attr(i, Attr::Class),
+                            dom.attr(i, Attr::Id)
+                        )
                     })
                     .collect::<Vec<_>>();
                 format!("PRUNED {pr:?}")
