@@ -394,7 +394,7 @@ impl Segmenter {
             if in_link {
                 self.links += 1;
             }
-            if matches!(c, '.' | ',' | ';' | '!' | '?' | '؟' | '،' | '।') {
+            if matches!(c, '.' | ',' | ';' | '!' | '?' | '…' | '؟' | '،' | '।') {
                 self.mark = 1;
             } else if matches!(c, '。' | '，' | '、' | '！' | '？') {
                 self.punct += 1;
@@ -743,6 +743,12 @@ mod tests {
         let text = body(&html, Some("T"));
         assert!(text.starts_with(lead), "{text}");
         assert!(!text.contains("Menu"), "{text}");
+    }
+
+    #[test]
+    fn an_ellipsis_ends_a_sentence() {
+        let html = format!("<body><div><p>Grace be with you and with peace…</p>{}</div></body>", paras(3));
+        assert!(body(&html, None).starts_with("Grace be with you and with peace…"));
     }
 
     #[test]
