@@ -70,7 +70,7 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let dom = Dom::parse(&stripped.html);
     let ld = jsonld::article(&stripped.json_ld);
     let meta = metadata::read(&dom, ld.as_ref(), url);
-    let text = body(&dom, ld.as_ref().and_then(|l| l.body.as_deref()), meta.title.as_deref());
+    let text = text::nfc(body(&dom, ld.as_ref().and_then(|l| l.body.as_deref()), meta.title.as_deref()));
     let language = meta.language.or_else(|| language::detect(&text));
     Extracted {
         title: meta.title,
