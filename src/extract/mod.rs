@@ -129,9 +129,16 @@ fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
     }
 }
 
-/// JSON-LD `articleBody` as text: HTML removed if any, one paragraph per line.
+/// JSON-LD `articleBody` as text: HTML removed if any (escaped or not), one paragraph per line.
 fn ld_text(body: &str) -> String {
-    let plain = if body.contains('<') { html_to_text(body) } else { body.to_string() };
+    let mut plain = body.to_string();
+    // Some sites escape the markup once more (`&lt;p&gt;`): one more pass takes it off.
+    for _ in 0..2 {
+        if !plain.contains('<') && !plain.contains("&lt;") {
+            break;
+        }
+        plain = html_to_text(&plain);
+    }
     plain.lines().map(text::fold_ws).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n\n")
 }
 
@@ -228,6 +235,14 @@ mod tests {
             "Please enable JavaScript to view the comments. ".repeat(20)
         );
         assert!(!extract(&page, None).text.contains("enable JavaScript"));
+    }
+
+    #[test]
+    fn escaped_markup_in_json_ld_is_taken_off() {
+        let body = "&lt;p class=&quot;x&quot;&gt;Solu&amp;ccedil;&amp;atilde;o &amp;amp; paz&lt;/p&gt;";
+        assert_eq!(ld_text(body), "Solução & paz");
+        assert_eq!(ld_text("<p>Tom &amp; Jerry</p>"), "Tom & Jerry");
+        assert_eq!(ld_text("One.\nTwo."), "One.\n\nTwo.");
     }
 
     #[test]
