@@ -183,12 +183,16 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
     let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
     let (mut content, mut strong, mut junk, mut layout) = (false, false, false, false);
+    let mut gate = false;
     for n in names {
         match name_hint(n) {
             (Hint::Content, s) => {
                 content = true;
                 strong |= s;
             }
+            // A paywall name marks the gate, or the story behind it when another name on the
+            // element says content (`id=article class=isPaywall`).
+            (Hint::Junk, _) if names_paywall(n) => gate = true,
             (Hint::Junk, _) => junk = true,
             (Hint::Layout, _) => layout = true,
             (Hint::None | Hint::Article, _) => {}
@@ -198,13 +202,23 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
         Hint::Article
     } else if content && !junk {
         Hint::Content
-    } else if junk {
+    } else if junk || gate {
         Hint::Junk
     } else if layout {
         Hint::Layout
     } else {
         Hint::None
     }
+}
+
+/// Whether a class name or id has the word "paywall" (any case).
+fn names_paywall(name: &str) -> bool {
+    let mut found = false;
+    words(name, |w| {
+        found |= w == "paywall";
+        !found
+    });
+    found
 }
 
 /// Whether a class or id names a header (`entry-header`, `card-header`, `ArticleHeader`): the
@@ -407,6 +421,9 @@ mod tests {
         assert_eq!(hint(Some("headline"), None, None), Hint::None);
         assert_eq!(hint(Some("mh-widget widget_text"), Some("text-2"), None), Hint::Junk);
         assert_eq!(hint(Some("post share"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
+        assert_eq!(hint(Some("paywall-box"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("post paywall share"), None, None), Hint::Junk);
     }
 
     #[test]
