@@ -338,7 +338,7 @@ const DATE_WORDS: &[&str] = &[
 /// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
 /// 2019 5:53 PM"): page furniture around the story, never a paragraph of it.
 fn is_date_line(lower: &str, chars: usize) -> bool {
-    if chars > 40 {
+    if chars > 80 {
         return false;
     }
     let mut numbers = 0;
@@ -455,6 +455,7 @@ mod tests {
         assert!(!is_label("Subscribers were told to wait.", 25));
         assert!(is_label("23.10.2018", 10) && is_label("19:49", 5) && is_label("2 months ago", 10));
         assert!(is_label("Nov. 19, 2019 5:53 PM", 17));
+        assert!(is_label("Published Tue, Nov 19 2019 7:05 AM EST Updated Tue, Nov 19 2019 7:16 AM EST", 62));
         assert!(is_label(
             "This website uses cookies. By continuing to use it you agree to our use of cookies.",
             70

@@ -498,7 +498,8 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
         }
         None
     };
-    let leads = lead_headers(dom, root);
+    let mut leads = lead_headers(dom, root);
+    leads.extend(headline_lead(blocks, root, title));
     let inside: Vec<&Block> = blocks
         .iter()
         .filter(|b| {
@@ -595,6 +596,21 @@ fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
         a = dom.nodes[a as usize].parent;
     }
     out
+}
+
+/// The stretch between the page's headline (a heading before the body that reads as the
+/// title) and the body, as (node, end): a standfirst there belongs to the story, however the
+/// template nests the two (a hero block above the article, a header beside it).
+fn headline_lead(blocks: &[Block], root: u32, title: Option<&str>) -> Option<(u32, u32)> {
+    let title = key(title?);
+    if title.chars().count() < 10 {
+        return None;
+    }
+    let h = blocks.iter().rev().filter(|b| b.owner < root).find(|b| {
+        let k = key(&b.text);
+        b.tag.is_heading() && k.chars().count() >= 10 && (title.contains(&k) || k.contains(&title))
+    })?;
+    Some((h.owner, root))
 }
 
 /// Drops meta lines before the first and headings after the last paragraph of prose.
@@ -743,6 +759,23 @@ mod tests {
         let text = body(&html, Some("T"));
         assert!(text.starts_with(lead), "{text}");
         assert!(!text.contains("Menu"), "{text}");
+    }
+
+    #[test]
+    fn a_standfirst_under_the_headline_outside_the_body_is_kept() {
+        let lead = "In a close vote, the council approved the harbour plan that had divided the town.";
+        let html = format!(
+            "<body><div class=hero><div><h1>The Harbour Plan Passes</h1><p>{lead}</p><p>By Jane Roe</p></div></div>\
+             <div class=promo-strip><p>{PARA} Elsewhere.</p></div><ul>{}</ul>\
+             <div><div><div>{}</div></div></div></body>",
+            (0..12).map(|i| format!("<li><a href=/{i}>Section number {i}</a></li>")).collect::<String>(),
+            paras(4)
+        );
+        let text = body(&html, Some("The harbour plan passes | Daily Meridian"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("Jane Roe") && !text.contains("Elsewhere"), "{text}");
+        // Without a headline matching the title, the paragraph stays out.
+        assert!(body(&html, Some("Something else entirely")).starts_with(PARA));
     }
 
     #[test]
