@@ -77,11 +77,12 @@ impl Block {
         }
     }
 
-    /// A standfirst: a real paragraph of prose, no heading, few links.
+    /// A standfirst: a real paragraph of prose (a sentence mark, or long enough to be one
+    /// without its full stop), no heading, few links.
     fn is_lead(&self) -> bool {
         !self.tag.is_heading()
             && self.chars >= 60
-            && self.punct > 0
+            && (self.punct > 0 || self.chars >= 80)
             && self.link_density() < 0.2
             && !self.label
     }
@@ -776,6 +777,16 @@ mod tests {
         assert!(!text.contains("Jane Roe") && !text.contains("Elsewhere"), "{text}");
         // Without a headline matching the title, the paragraph stays out.
         assert!(body(&html, Some("Something else entirely")).starts_with(PARA));
+    }
+
+    #[test]
+    fn a_standfirst_without_a_full_stop_is_kept() {
+        let lead = "Penalties for those who refuse to self isolate are to be increased to a maximum of ten thousand pounds";
+        let html = format!(
+            "<body><article><header><h1>T</h1><p>{lead}</p><p>By X</p></header><div>{}</div></article></body>",
+            paras(3)
+        );
+        assert!(body(&html, Some("T")).starts_with(lead));
     }
 
     #[test]
