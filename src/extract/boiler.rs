@@ -30,7 +30,7 @@ const JUNK_WORDS: &[&str] = &[
     "cookies", "copyright", "credit", "credits", "disclaimer", "disqus", "donate", "dropdown",
     "gdpr", "hashtags", "login", "meta", "modal", "newsletter", "newsletters", "outbrain",
     "overlay", "pager", "pagination", "paywall", "popular", "popup", "print", "promo", "promos",
-    "promotion", "rating", "readmore", "recirc", "recommend", "recommendations", "recommended",
+    "promotion", "rating", "recirc", "recommend", "recommendations", "recommended",
     "related", "replies", "reply", "respond", "share", "sharebar", "shares", "sharing", "signup",
     "skip", "social", "sponsor", "sponsored", "subscribe", "subscription", "taboola", "tagcloud",
     "tags", "timestamp", "toolbar", "trending", "upsell", "widget", "widgets",
@@ -48,7 +48,7 @@ fn is_junk_word(w: &str) -> bool {
         "credits" | "disclaimer" | "disqus" | "donate" | "dropdown" | "gdpr" | "hashtags" |
         "login" | "meta" | "modal" | "newsletter" | "newsletters" | "outbrain" | "overlay" |
         "pager" | "pagination" | "paywall" | "popular" | "popup" | "print" | "promo" | "promos" |
-        "promotion" | "rating" | "readmore" | "recirc" | "recommend" | "recommendations" |
+        "promotion" | "rating" | "recirc" | "recommend" | "recommendations" |
         "recommended" | "related" | "replies" | "reply" | "respond" | "share" | "sharebar" |
         "shares" | "sharing" | "signup" | "skip" | "social" | "sponsor" | "sponsored" |
         "subscribe" | "subscription" | "taboola" | "tagcloud" | "tags" | "timestamp" | "toolbar" |

@@ -790,6 +790,18 @@ mod tests {
     }
 
     #[test]
+    fn the_collapsed_rest_of_a_story_is_kept() {
+        // "Read more" expanders hold the rest of the story; the button itself is a label.
+        let html = format!(
+            "<body><div><div>{}</div><div class=js_readmore><p>{PARA} Hidden rest.</p></div>\
+             <p><a href=#>Read more</a></p></div></body>",
+            paras(3)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Hidden rest."), "{text}");
+    }
+
+    #[test]
     fn an_ellipsis_ends_a_sentence() {
         let html = format!("<body><div><p>Grace be with you and with peace…</p>{}</div></body>", paras(3));
         assert!(body(&html, None).starts_with("Grace be with you and with peace…"));
