@@ -1,5 +1,6 @@
 //! Bytes → text for HTML pages: BOM, then the HTTP `Content-Type` charset, then a `<meta>`
-//! declaration in the first 4 KiB, then detection with chardetng. Owns nothing else: feeds are
+//! declaration in the first 4 KiB (a UTF-8 declaration only when the bytes are UTF-8), then
+//! detection with chardetng. Owns nothing else: feeds are
 //! handed to feed-rs as raw bytes (it reads the XML prolog itself) and only fall back here.
 
 use std::borrow::Cow;
@@ -25,14 +26,19 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>, tld: Option<&[u8]>) -> &'
     if let Some((enc, _)) = Encoding::for_bom(bytes) {
         return enc;
     }
-    if let Some(enc) = content_type.and_then(charset_param).and_then(label) {
+    // A declared UTF-8 that the bytes contradict is a template's boilerplate over a legacy
+    // page (often followed by the real declaration): detection reads such pages better. A
+    // UTF-8 page with a few stray legacy bytes stays UTF-8.
+    let utf8 = valid_utf8_prefix(bytes);
+    let believable = |enc: &&'static Encoding| *enc != UTF_8 || utf8 || mostly_utf8(bytes);
+    if let Some(enc) = content_type.and_then(charset_param).and_then(label).filter(believable) {
         return enc;
     }
     let head = &bytes[..bytes.len().min(4096)];
-    if let Some(enc) = meta_charset(head) {
+    if let Some(enc) = meta_charset(head).filter(believable) {
         return enc;
     }
-    if valid_utf8_prefix(bytes) {
+    if utf8 {
         return UTF_8;
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -47,6 +53,16 @@ fn valid_utf8_prefix(bytes: &[u8]) -> bool {
         Ok(_) => true,
         Err(e) => e.error_len().is_none() && cut.len() - e.valid_up_to() < 4,
     }
+}
+
+/// True when the first 64 KiB hold more valid non-ASCII UTF-8 characters than invalid bytes.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for chunk in bytes[..bytes.len().min(64 * 1024)].utf8_chunks() {
+        good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += chunk.invalid().len();
+    }
+    good > bad
 }
 
 /// `charset=` from a Content-Type value.
@@ -123,6 +139,21 @@ mod tests {
         let b = b"<meta charset=\"utf-8\"><p>\xe9t\xe9</p>";
         assert_eq!(sniff(b, Some("text/html; charset=ISO-8859-1"), None).name(), "windows-1252");
         assert!(decode_html(b, Some("text/html; charset=ISO-8859-1"), None).contains("été"));
+    }
+
+    #[test]
+    fn a_utf8_declaration_the_bytes_contradict_is_ignored() {
+        let text = "<p>Jak pomóc osobie niewidomej, z którą jesteśmy w restauracji? Co zrobić, jeśli \
+                    w kontaktach z osobą głuchą towarzyszy nam tłumacz? Wiele osób nie wie.</p>";
+        let (latin2, _, _) = encoding_rs::ISO_8859_2.encode(text);
+        let mut b = b"<meta charset=\"utf-8\">".to_vec();
+        b.extend_from_slice(&latin2);
+        assert!(decode_html(&b, None, None).contains("pomóc osobie niewidomej"));
+        assert!(decode_html(&b, Some("text/html; charset=UTF-8"), None).contains("jesteśmy"));
+        // A UTF-8 page with one stray Latin-1 byte stays UTF-8.
+        let mut b = "<meta charset=utf-8><p>So schön winterlich – große Freude.</p>".as_bytes().to_vec();
+        b.extend_from_slice(b"<p>K\xfcchen</p>");
+        assert!(decode_html(&b, None, None).contains("So schön winterlich – große"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ const JUNK_WORDS: &[&str] = &[
     "credit", "credits", "disclaimer", "disclosure", "disqus", "donate", "dropdown", "gdpr",
     "hashtags", "licence", "license", "login", "meta", "metadata", "modal", "newsletter",
     "newsletters", "notice", "outbrain", "overlay", "pager", "pagination", "paywall", "placeholder",
-    "popular", "popup", "print", "privacy", "promo", "promos", "promotion", "rating", "readmore",
+    "popular", "popup", "print", "privacy", "promo", "promos", "promotion", "rating",
     "recirc", "recommend", "recommendations", "recommended", "related", "replies", "reply",
     "respond", "share", "sharebar", "shares", "sharing", "signup", "skip", "social", "sponsor",
     "sponsored", "subscribe", "subscription", "taboola", "tagcloud", "tags", "timestamp", "toolbar",
@@ -52,7 +52,7 @@ fn is_junk_word(w: &str) -> bool {
         "license" | "login" | "meta" | "metadata" | "modal" | "newsletter" | "newsletters" |
         "notice" | "outbrain" | "overlay" | "pager" | "pagination" | "paywall" | "placeholder" |
         "popular" | "popup" | "print" | "privacy" | "promo" | "promos" | "promotion" | "rating" |
-        "readmore" | "recirc" | "recommend" | "recommendations" | "recommended" | "related" |
+        "recirc" | "recommend" | "recommendations" | "recommended" | "related" |
         "replies" | "reply" | "respond" | "share" | "sharebar" | "shares" | "sharing" | "signup" |
         "skip" | "social" | "sponsor" | "sponsored" | "subscribe" | "subscription" | "taboola" |
         "tagcloud" | "tags" | "timestamp" | "toolbar" | "trending" | "upsell" | "widget" | "widgets"
@@ -203,12 +203,16 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
     let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
     let (mut content, mut strong, mut junk, mut layout) = (false, false, false, false);
+    let mut gate = false;
     for n in names {
         match name_hint(n) {
             (Hint::Content, s) => {
                 content = true;
                 strong |= s;
             }
+            // A paywall name marks the gate, or the story behind it when another name on the
+            // element says content (`id=article class=isPaywall`).
+            (Hint::Junk, _) if names_paywall(n) => gate = true,
             (Hint::Junk, _) => junk = true,
             (Hint::Layout, _) => layout = true,
             (Hint::None | Hint::Article, _) => {}
@@ -218,7 +222,7 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
         Hint::Article
     } else if content && !junk {
         Hint::Content
-    } else if junk {
+    } else if junk || gate {
         Hint::Junk
     } else if layout {
         Hint::Layout
@@ -235,6 +239,29 @@ pub fn names_comments(class: &str) -> bool {
         words(name, |w| {
             found |= w.starts_with("comment") && w != "commentary"
                 || matches!(w, "reply" | "replies" | "respond" | "disqus");
+            !found
+        });
+    }
+    found
+}
+
+/// Whether a class name or id has the word "paywall" (any case).
+fn names_paywall(name: &str) -> bool {
+    let mut found = false;
+    words(name, |w| {
+        found |= w == "paywall";
+        !found
+    });
+    found
+}
+
+/// Whether a class or id names a header (`entry-header`, `card-header`, `ArticleHeader`): the
+/// head of whatever it sits in, where a standfirst or a question of an FAQ may stand.
+pub fn names_header(class: Option<&str>, id: Option<&str>) -> bool {
+    let mut found = false;
+    for n in class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id) {
+        words(n, |w| {
+            found |= w == "header";
             !found
         });
     }
@@ -307,6 +334,7 @@ const ANYWHERE: &[&str] = &[
     "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
     "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
     "все права защищены", "must be logged in", "eingeloggt sein", "angemeldet sein",
+    "uses cookies", "use of cookies",
 ];
 
 /// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
@@ -376,7 +404,7 @@ const DATE_WORDS: &[&str] = &[
 /// A line that is only a date or a time ("23.10.2018", "19:49", "2 months ago", "Nov. 19,
 /// 2019 5:53 PM"): page furniture around the story, never a paragraph of it.
 fn is_date_line(lower: &str, chars: usize) -> bool {
-    if chars > 40 {
+    if chars > 80 {
         return false;
     }
     // A label of a few words before a colon ("Publiziert:", "News date :") says what the date
@@ -536,6 +564,15 @@ mod tests {
         assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
         assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
         assert!(is_call_to_action("Neue Produkte? Schauen Sie mal in unseren Musiknewsletter!", 50));
+        assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
+        assert_eq!(hint(Some("paywall-box"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("post paywall share"), None, None), Hint::Junk);
+    }
+
+    #[test]
+    fn header_names() {
+        assert!(names_header(Some("x card-header"), None) && names_header(None, Some("articleHeader")));
+        assert!(!names_header(Some("headline"), Some("subheader2")));
     }
 
     #[test]
@@ -576,6 +613,11 @@ mod tests {
         );
         assert!(is_label("Vergrößern Eine runde Aussparung für die Kamera.", 40));
         assert!(is_label("You must be logged in to post a comment.", 33));
+        assert!(is_label("Published Tue, Nov 19 2019 7:05 AM EST Updated Tue, Nov 19 2019 7:16 AM EST", 62));
+        assert!(is_label(
+            "This website uses cookies. By continuing to use it you agree to our use of cookies.",
+            70
+        ));
         assert!(!is_label("In 2019, 12 people died.", 19));
         assert!(!is_label("3 Driver 3 300", 11));
         assert!(!is_label("Commentators said the summit would fail.", 35));

@@ -77,11 +77,12 @@ impl Block {
         }
     }
 
-    /// A standfirst: a real paragraph of prose, no heading, few links.
+    /// A standfirst: a real paragraph of prose (a sentence mark, or long enough to be one
+    /// without its full stop), no heading, few links.
     fn is_lead(&self) -> bool {
         !self.tag.is_heading()
             && self.chars >= 60
-            && self.punct > 0
+            && (self.punct > 0 || self.chars >= 80)
             && self.link_density() < 0.2
             && !self.label
     }
@@ -429,7 +430,7 @@ impl Segmenter {
             if in_link {
                 self.links += 1;
             }
-            if matches!(c, '.' | ',' | ';' | '!' | '?' | '؟' | '،' | '।') {
+            if matches!(c, '.' | ',' | ';' | '!' | '?' | '…' | '؟' | '،' | '।') {
                 self.mark = 1;
             } else if matches!(c, '。' | '，' | '、' | '！' | '？') {
                 self.punct += 1;
@@ -533,7 +534,8 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
         }
         None
     };
-    let leads = lead_headers(dom, root);
+    let mut leads = lead_headers(dom, root);
+    leads.extend(headline_lead(blocks, root, title));
     let inside: Vec<&Block> = blocks
         .iter()
         .filter(|b| {
@@ -547,7 +549,11 @@ pub fn render(dom: &Dom, blocks: &[Block], root: u32, soft: &[bool], title: Opti
             match soft_above(b.owner) {
                 None => true,
                 // A standfirst in the article's own header is part of the story.
-                Some(s) => dom.tag(s) == Some(Tag::Header) && b.is_lead(),
+                Some(s) => {
+                    b.is_lead()
+                        && (dom.tag(s) == Some(Tag::Header)
+                            || boiler::names_header(dom.attr(s, Attr::Class), dom.attr(s, Attr::Id)))
+                }
             }
         })
         .collect();
@@ -687,6 +693,21 @@ fn lead_headers(dom: &Dom, root: u32) -> Vec<(u32, u32)> {
         a = dom.nodes[a as usize].parent;
     }
     out
+}
+
+/// The stretch between the page's headline (a heading before the body that reads as the
+/// title) and the body, as (node, end): a standfirst there belongs to the story, however the
+/// template nests the two (a hero block above the article, a header beside it).
+fn headline_lead(blocks: &[Block], root: u32, title: Option<&str>) -> Option<(u32, u32)> {
+    let title = key(title?);
+    if title.chars().count() < 10 {
+        return None;
+    }
+    let h = blocks.iter().rev().filter(|b| b.owner < root).find(|b| {
+        let k = key(&b.text);
+        b.tag.is_heading() && k.chars().count() >= 10 && (title.contains(&k) || k.contains(&title))
+    })?;
+    Some((h.owner, root))
 }
 
 /// Drops meta lines before the first and headings after the last paragraph of prose.
@@ -874,6 +895,64 @@ mod tests {
     }
 
     #[test]
+    fn a_standfirst_in_a_header_named_block_is_kept() {
+        let lead = "Why the harbour plan divided the town for years, and what the vote changes for it.";
+        let html = format!(
+            "<body><div><div class=page-header-module><h1>T</h1><p>{lead}</p><p>Menu</p></div>\
+             <div>{}</div></div></body>",
+            paras(3)
+        );
+        let text = body(&html, Some("T"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("Menu"), "{text}");
+    }
+
+    #[test]
+    fn a_standfirst_under_the_headline_outside_the_body_is_kept() {
+        let lead = "In a close vote, the council approved the harbour plan that had divided the town.";
+        let html = format!(
+            "<body><div class=hero><div><h1>The Harbour Plan Passes</h1><p>{lead}</p><p>By Jane Roe</p></div></div>\
+             <div class=promo-strip><p>{PARA} Elsewhere.</p></div><ul>{}</ul>\
+             <div><div><div>{}</div></div></div></body>",
+            (0..12).map(|i| format!("<li><a href=/{i}>Section number {i}</a></li>")).collect::<String>(),
+            paras(4)
+        );
+        let text = body(&html, Some("The harbour plan passes | Daily Meridian"));
+        assert!(text.starts_with(lead), "{text}");
+        assert!(!text.contains("Jane Roe") && !text.contains("Elsewhere"), "{text}");
+        // Without a headline matching the title, the paragraph stays out.
+        assert!(body(&html, Some("Something else entirely")).starts_with(PARA));
+    }
+
+    #[test]
+    fn a_standfirst_without_a_full_stop_is_kept() {
+        let lead = "Penalties for those who refuse to self isolate are to be increased to a maximum of ten thousand pounds";
+        let html = format!(
+            "<body><article><header><h1>T</h1><p>{lead}</p><p>By X</p></header><div>{}</div></article></body>",
+            paras(3)
+        );
+        assert!(body(&html, Some("T")).starts_with(lead));
+    }
+
+    #[test]
+    fn the_collapsed_rest_of_a_story_is_kept() {
+        // "Read more" expanders hold the rest of the story; the button itself is a label.
+        let html = format!(
+            "<body><div><div>{}</div><div class=js_readmore><p>{PARA} Hidden rest.</p></div>\
+             <p><a href=#>Read more</a></p></div></body>",
+            paras(3)
+        );
+        let text = body(&html, None);
+        assert!(text.ends_with("Hidden rest."), "{text}");
+    }
+
+    #[test]
+    fn an_ellipsis_ends_a_sentence() {
+        let html = format!("<body><div><p>Grace be with you and with peace…</p>{}</div></body>", paras(3));
+        assert!(body(&html, None).starts_with("Grace be with you and with peace…"));
+    }
+
+    #[test]
     fn invisible_characters_are_dropped() {
         let html = "<body><div><p>Schon im Mit\u{ad}tel\u{ad}al\u{ad}ter war der Wein\u{200b} das \
                     Aushängeschild der Region, und er ist es bis heute.</p></div></body>";
@@ -935,10 +1014,104 @@ mod tests {
                     }
                 }
             }
+            if let Ok(node) = std::env::var("DUMP_NODE") {
+                // The ancestors of a node with their subtree scores, as `best_root` sums them.
+                let mut score = vec![0f32; dom.nodes.len()];
+                for b in &blocks {
+                    score[b.owner as usize] += b.value();
+                }
+                for i in (1..dom.nodes.len()).rev() {
+                    let par = dom.nodes[i].parent;
+                    if par != NONE && !p.soft[i] {
+                        score[par as usize] += score[i];
+                    }
+                }
+                let mut a: u32 = node.parse().expect("node index");
+                while a != NONE {
+                    let ai = a as usize;
+                    println!(
+                        "ANC {a} {:?} {:?} {:?} pruned {} soft {} score {:.1} x{:.2} chars {}",
+                        dom.tag(a),
+                        dom.attr(a, Attr::Class),
+                        dom.attr(a, Attr::Id),
+                        p.pruned[ai],
+                        p.soft[ai],
+                        score[ai],
+                        favour(&dom, a, &p.hints),
+                        st[ai].chars,
+                    );
+                    a = dom.nodes[ai].parent;
+                }
+            }
             for b in &blocks {
                 let t: String = b.text.chars().take(90).collect();
                 println!("{:>6} {:?} {:>7.1} {t:?}", b.owner, b.tag, b.value());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod diag {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Development aid: DIAG=snips.tsv (id \t snippet) says where each missing snippet is lost.
+    #[test]
+    #[ignore]
+    fn diag() {
+        let list = std::fs::read_to_string(std::env::var("DIAG").expect("DIAG")).expect("list");
+        let dir = "../shared/corpus/extraction/trafeval/html/";
+        for line in list.lines() {
+            let Some((id, snip)) = line.split_once('\t') else { continue };
+            let bytes = std::fs::read(format!("{dir}{id}.html")).expect("page");
+            let html = crate::charset::decode_html(&bytes, None, None);
+            let stripped = super::super::prepass::strip(&html);
+            let dom = Dom::parse(&stripped.html);
+            let p = prune(&dom, Mode::Strict);
+            let blocks = segment(&dom, &p.pruned);
+            let root = best_root(&dom, &blocks, &p);
+            let out = root.map(|r| render(&dom, &blocks, r, &p.soft, None)).unwrap_or_default();
+            let s = norm(snip);
+            let where_ = if norm(&out).contains(&s) {
+                "RENDERED(title?)".to_string()
+            } else if let Some(b) = blocks.iter().find(|b| norm(&b.text).contains(&s)) {
+                let inroot = root.is_some_and(|r| b.owner >= r && b.owner < dom.nodes[r as usize].end);
+                format!(
+                    "BLOCK owner={} {:?} inroot={inroot} val={:.1} label={}",
+                    b.owner,
+                    b.tag,
+                    b.value(),
+                    b.label
+                )
+            } else if norm(&dom.text_of(0)).contains(&s) {
+                let pr = (0..dom.nodes.len())
+                    .filter(|&i| {
+                        let par = dom.nodes[i].parent;
+                        p.pruned[i]
+                            && (par == NONE || !p.pruned[par as usize])
+                            && norm(&dom.text_of(i as u32)).contains(&s)
+                    })
+                    .map(|i| {
+                        let i = i as u32;
+                        format!(
+                            "{i}:{:?}:{:?}:{:?}",
+                            dom.tag(i),
+                            dom.attr(i, Attr::Class),
+                            dom.attr(i, Attr::Id)
+                        )
+                    })
+                    .collect::<Vec<_>>();
+                format!("PRUNED {pr:?}")
+            } else if norm(&html).contains(&s) {
+                "PREPASS/SPLIT".to_string()
+            } else {
+                "NOTINHTML".to_string()
+            };
+            println!("{id} root={root:?} {where_} :: {}", s.chars().take(50).collect::<String>());
         }
     }
 }

@@ -70,7 +70,8 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
     let dom = Dom::parse(&stripped.html);
     let ld = jsonld::article(&stripped.json_ld);
     let meta = metadata::read(&dom, ld.as_ref(), url);
-    let text = body(&dom, ld.as_ref().and_then(|l| l.body.as_deref()), meta.title.as_deref());
+    let ld_body = ld.as_ref().and_then(|l| l.body.as_deref());
+    let text = text::nfc(body(&dom, &stripped.noscript, ld_body, meta.title.as_deref()));
     let language = meta.language.or_else(|| language::detect(&text));
     Extracted {
         title: meta.title,
@@ -89,13 +90,23 @@ pub fn extract(html: &str, url: Option<&Url>) -> Extracted {
 /// Below this many characters a body is "too little" and the fallbacks are tried.
 const SHORT: usize = 400;
 
-/// The article body: the best of the strict pass, the permissive pass and JSON-LD.
-fn body(dom: &Dom, ld_body: Option<&str>, title: Option<&str>) -> String {
+/// The article body: the best of the strict pass, the permissive pass, the page's `<noscript>`
+/// content and JSON-LD.
+fn body(dom: &Dom, noscript: &[String], ld_body: Option<&str>, title: Option<&str>) -> String {
     let mut best = dom_pass(dom, Mode::Strict, title);
     if best.chars().count() < SHORT {
         let permissive = dom_pass(dom, Mode::Permissive, title);
         if permissive.chars().count() > 2 * best.chars().count().max(SHORT / 4) {
             best = permissive;
+        }
+    }
+    if best.chars().count() < SHORT && !noscript.is_empty() {
+        // A page rendered by script often carries its story for script-less readers: a
+        // second, small parse, only for pages that gave too little.
+        let alt = prepass::strip(&noscript.join("\n"));
+        let alt = dom_pass(&Dom::parse(&alt.html), Mode::Strict, title);
+        if alt.chars().count() > 2 * best.chars().count().max(SHORT / 4) {
+            best = alt;
         }
     }
     if let Some(ld) = ld_body.map(ld_text) {
@@ -118,9 +129,16 @@ fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
     }
 }
 
-/// JSON-LD `articleBody` as text: HTML removed if any, one paragraph per line.
+/// JSON-LD `articleBody` as text: HTML removed if any (escaped or not), one paragraph per line.
 fn ld_text(body: &str) -> String {
-    let plain = if body.contains('<') { html_to_text(body) } else { body.to_string() };
+    let mut plain = body.to_string();
+    // Some sites escape the markup once more (`&lt;p&gt;`): one more pass takes it off.
+    for _ in 0..2 {
+        if !plain.contains('<') && !plain.contains("&lt;") {
+            break;
+        }
+        plain = html_to_text(&plain);
+    }
     plain.lines().map(text::fold_ws).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n\n")
 }
 
@@ -201,6 +219,30 @@ mod tests {
         let full =
             format!("<html><head>{ld}</head><body><article>{}</article></body></html>", PARA.repeat(12));
         assert!(extract(&full, None).text.starts_with("The committee approved"));
+    }
+
+    #[test]
+    fn noscript_content_is_the_fallback_of_a_script_rendered_page() {
+        let story = PARA.repeat(8);
+        let page = format!(
+            "<html><body><div id=app><script type=text/template>{story}</script></div>\
+             <noscript><div>{story}</div></noscript></body></html>"
+        );
+        assert!(extract(&page, None).text.starts_with("The committee approved"));
+        // A page with its own text ignores its noscript.
+        let page = format!(
+            "<html><body><article>{story}</article><noscript><p>{}</p></noscript></body></html>",
+            "Please enable JavaScript to view the comments. ".repeat(20)
+        );
+        assert!(!extract(&page, None).text.contains("enable JavaScript"));
+    }
+
+    #[test]
+    fn escaped_markup_in_json_ld_is_taken_off() {
+        let body = "&lt;p class=&quot;x&quot;&gt;Solu&amp;ccedil;&amp;atilde;o &amp;amp; paz&lt;/p&gt;";
+        assert_eq!(ld_text(body), "Solução & paz");
+        assert_eq!(ld_text("<p>Tom &amp; Jerry</p>"), "Tom & Jerry");
+        assert_eq!(ld_text("One.\nTwo."), "One.\n\nTwo.");
     }
 
     #[test]

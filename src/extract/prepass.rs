@@ -35,6 +35,9 @@ const SKIPPED: [&str; 19] = [
 /// holds).
 const RAW_TEXT: usize = 9;
 
+/// `<noscript>` contents shorter than this are tracking pixels and "enable JavaScript" notes.
+const NOSCRIPT_MIN: usize = 500;
+
 /// Pages are cut to this many bytes after the pre-pass: no article needs more, and it bounds
 /// the parse (time and the DOM's memory) for hostile or broken 50 MB inputs.
 pub const MAX_HTML: usize = 3 * 1024 * 1024;
@@ -50,12 +53,16 @@ pub struct Stripped {
     pub html: String,
     /// Contents of `<script type="application/ld+json">`, in document order.
     pub json_ld: Vec<String>,
+    /// Contents of `<noscript>` elements holding paragraphs: the page as it reads without
+    /// scripts, a fallback for pages that render their story by script.
+    pub noscript: Vec<String>,
 }
 
 /// Removes the skipped elements and comments from `html`.
 pub fn strip(html: &str) -> Stripped {
     let bytes = html.as_bytes();
-    let mut out = Stripped { html: String::with_capacity(html.len() / 2), json_ld: Vec::new() };
+    let mut out =
+        Stripped { html: String::with_capacity(html.len() / 2), json_ld: Vec::new(), noscript: Vec::new() };
     let mut copied = 0; // bytes of `html` up to here are either copied or dropped
     let mut at = 0;
     let mut depth = Depth::default();
@@ -105,6 +112,12 @@ pub fn strip(html: &str) -> Stripped {
             close.unwrap_or(if raw_text { (bytes.len(), bytes.len()) } else { (open_end, open_end) });
         if *name == "script" && is_json_ld(&html[lt..open_end]) {
             out.json_ld.push(html[open_end.min(content_end)..content_end].to_string());
+        }
+        if *name == "noscript" && open_end < content_end {
+            let inner = &html[open_end..content_end];
+            if inner.len() >= NOSCRIPT_MIN && memchr::memmem::find(inner.as_bytes(), b"<p").is_some() {
+                out.noscript.push(inner.to_string());
+            }
         }
         out.html.push_str(&html[copied..lt]);
         // Keep a separator so that words on both sides do not run together.
@@ -356,6 +369,14 @@ mod tests {
         assert!(!s.html.contains("no"));
         assert!(s.html.contains("<p>a</p>") && s.html.contains("<p>b</p>"));
         assert_eq!(s.json_ld, vec!["{\"@type\":\"NewsArticle\"}".to_string()]);
+    }
+
+    #[test]
+    fn noscript_paragraphs_are_kept_aside() {
+        let story = format!("<p>{}</p>", "The story as it reads without scripts. ".repeat(20));
+        let s = strip(&format!("<noscript><img src=x></noscript><div><noscript>{story}</noscript></div>"));
+        assert_eq!(s.noscript, vec![story.clone()]);
+        assert!(!s.html.contains("without scripts"));
     }
 
     #[test]
