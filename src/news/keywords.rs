@@ -67,6 +67,8 @@ struct Counts {
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
     /// Reused buffer for lowercase keys.
     buf: String,
+    /// Reused buffer for the phrases `name_start` looks up.
+    phrase: String,
 }
 
 /// The key phrases of `text`, best first.
@@ -241,17 +243,31 @@ impl Counts {
     }
 
     /// Where the name in a capitalized run starts: after its last title or demonym.
-    fn name_start(&self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
+    fn name_start(&mut self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
         let mut start = 0;
+        // Phrases of several words are joined in a reused buffer; a single word is its own phrase.
+        let mut phrase = std::mem::take(&mut self.phrase);
         for k in 0..run.len() {
             let longest = g.longest_from(self.key(run[k].id)).min(run.len() - k);
             for len in 1..=longest {
-                let phrase = run[k..k + len].iter().map(|t| t.surface).collect::<Vec<_>>().join(" ");
-                if g.is_title(&phrase) || g.demonym(&phrase).is_some() {
+                let p = if len == 1 {
+                    run[k].surface
+                } else {
+                    phrase.clear();
+                    for (n, t) in run[k..k + len].iter().enumerate() {
+                        if n > 0 {
+                            phrase.push(' ');
+                        }
+                        phrase.push_str(t.surface);
+                    }
+                    phrase.as_str()
+                };
+                if g.is_title(p) || g.demonym(p).is_some() {
                     start = start.max(k + len);
                 }
             }
         }
+        self.phrase = phrase;
         start
     }
 
