@@ -246,21 +246,26 @@ impl Gazetteer {
 
     /// A function word, any case.
     pub fn is_stopword(&self, word: &str) -> bool {
+        // Every stop word is written in lowercase (tested below), so a word is looked up once: as
+        // it is when it has no capital, lowered when it has one.
+        let mut buf = [0u8; 32];
+        if word.is_ascii() {
+            if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+                return self.stopwords.contains(word);
+            }
+            // Short words (nearly all) are lowered on the stack rather than in a new String.
+            if word.len() <= buf.len() {
+                let lower = &mut buf[..word.len()];
+                lower.copy_from_slice(word.as_bytes());
+                lower.make_ascii_lowercase();
+                return std::str::from_utf8(lower).is_ok_and(|l| self.stopwords.contains(l));
+            }
+            return self.stopwords.contains(word.to_ascii_lowercase().as_str());
+        }
         if self.stopwords.contains(word) {
             return true;
         }
-        if !word.chars().any(char::is_uppercase) {
-            return false;
-        }
-        // Short ASCII words (nearly all) are lowered on the stack rather than in a new String.
-        let mut buf = [0u8; 32];
-        if word.is_ascii() && word.len() <= buf.len() {
-            let lower = &mut buf[..word.len()];
-            lower.copy_from_slice(word.as_bytes());
-            lower.make_ascii_lowercase();
-            return std::str::from_utf8(lower).is_ok_and(|l| self.stopwords.contains(l));
-        }
-        self.stopwords.contains(word.to_lowercase().as_str())
+        word.chars().any(char::is_uppercase) && self.stopwords.contains(word.to_lowercase().as_str())
     }
 
     /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").
@@ -288,5 +293,14 @@ mod tests {
         assert!(g.is_title("Secretary of State") && g.is_title("Gen.") && g.is_title("Foreign Minister"));
         assert!(g.is_first_name("Donald") && g.is_stopword("The") && g.is_common_cap("Friday"));
         assert!(g.is_state_abbrev("Ill.") && g.is_state_abbrev("N.M."));
+    }
+
+    #[test]
+    fn stopwords_are_lowercase_and_found_in_any_case() {
+        let g = get();
+        // `is_stopword` looks a capitalized word up only lowered: that needs lowercase entries.
+        assert!(g.stopwords.iter().all(|w| w.to_lowercase() == *w));
+        assert!(g.is_stopword("the") && g.is_stopword("The") && g.is_stopword("THE"));
+        assert!(!g.is_stopword("Ukraine") && !g.is_stopword("ceasefire"));
     }
 }

@@ -29,14 +29,16 @@ struct WordStats {
     last_sentence: u32,
 }
 
-/// A candidate phrase: how often it occurs and where it was first written.
+/// A candidate phrase: how often it occurs and where it was first written. Kept small (16 bytes):
+/// the candidate table of a long article outgrows the CPU caches otherwise.
 struct Candidate {
-    len: usize,
-    tf: f64,
-    /// Byte range of its first occurrence in the text; the surface form is read from there.
-    span: (usize, usize),
+    /// Words, at most `MAX_NGRAM`.
+    len: u8,
     /// A capitalized name (kept as written) rather than a lowercase phrase.
     proper: bool,
+    tf: u32,
+    /// Byte range of its first occurrence in the text; the surface form is read from there.
+    span: (u32, u32),
 }
 
 /// One word of a chunk: its id, how it is written, where, whether it opens its sentence, and
@@ -67,6 +69,8 @@ struct Counts {
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
     /// Reused buffer for lowercase keys.
     buf: String,
+    /// Reused buffer for the phrases `name_start` looks up.
+    phrase: String,
 }
 
 /// The key phrases of `text`, best first.
@@ -241,17 +245,31 @@ impl Counts {
     }
 
     /// Where the name in a capitalized run starts: after its last title or demonym.
-    fn name_start(&self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
+    fn name_start(&mut self, run: &[Tok<'_>], g: &Gazetteer) -> usize {
         let mut start = 0;
+        // Phrases of several words are joined in a reused buffer; a single word is its own phrase.
+        let mut phrase = std::mem::take(&mut self.phrase);
         for k in 0..run.len() {
             let longest = g.longest_from(self.key(run[k].id)).min(run.len() - k);
             for len in 1..=longest {
-                let phrase = run[k..k + len].iter().map(|t| t.surface).collect::<Vec<_>>().join(" ");
-                if g.is_title(&phrase) || g.demonym(&phrase).is_some() {
+                let p = if len == 1 {
+                    run[k].surface
+                } else {
+                    phrase.clear();
+                    for (n, t) in run[k..k + len].iter().enumerate() {
+                        if n > 0 {
+                            phrase.push(' ');
+                        }
+                        phrase.push_str(t.surface);
+                    }
+                    phrase.as_str()
+                };
+                if g.is_title(p) || g.demonym(p).is_some() {
                     start = start.max(k + len);
                 }
             }
         }
+        self.phrase = phrase;
         start
     }
 
@@ -261,9 +279,14 @@ impl Counts {
             *slot = t.id;
         }
         let (first, last) = (&words[0], &words[words.len() - 1]);
-        let span = (first.start, last.start + last.surface.len());
-        let c = self.cands.entry(k).or_insert(Candidate { len: words.len(), tf: 0.0, span, proper });
-        c.tf += 1.0;
+        // Texts beyond 4 GiB never reach here (pages are capped far below); such a phrase is skipped.
+        let (Ok(a), Ok(b)) = (u32::try_from(first.start), u32::try_from(last.start + last.surface.len()))
+        else {
+            return;
+        };
+        let len = words.len() as u8; // at most MAX_NGRAM
+        let c = self.cands.entry(k).or_insert(Candidate { len, proper, tf: 0, span: (a, b) });
+        c.tf += 1;
     }
 
     /// Scores every candidate and keeps the best, skipping phrases that repeat a chosen one's words.
@@ -273,9 +296,9 @@ impl Counts {
             .cands
             .iter()
             .map(|(ids, c)| {
-                let ws = ids[..c.len].iter().map(|&w| scores[w as usize]);
+                let ws = ids[..usize::from(c.len)].iter().map(|&w| scores[w as usize]);
                 let (prod, sum) = ws.fold((1.0, 0.0), |(p, s), x| (p * x, s + x));
-                (prod / (c.tf * (1.0 + sum)), ids, c)
+                (prod / (f64::from(c.tf) * (1.0 + sum)), ids, c)
             })
             .collect();
         // Only the best few can be chosen (some are skipped as repeats): select them, then sort.
@@ -294,10 +317,10 @@ impl Counts {
                 break;
             }
             // Runs of unspaced script (Japanese, Chinese) are not phrases.
-            if c.span.1 - c.span.0 > MAX_PHRASE_BYTES {
+            if (c.span.1 - c.span.0) as usize > MAX_PHRASE_BYTES {
                 continue;
             }
-            let ids = &ids[..c.len];
+            let ids = &ids[..usize::from(c.len)];
             // Phrases sharing half their words with a chosen one repeat it ("favoring free trade").
             let overlaps = out.iter().any(|(o, _)| {
                 let shared = ids.iter().filter(|w| o.contains(w)).count();
@@ -403,7 +426,8 @@ fn group_by_word(pairs: &[(u32, u32)], words: usize) -> (Vec<u32>, Vec<u32>) {
 
 /// How a candidate reads: its first occurrence, possessives dropped, lowercase unless a name.
 fn surface(text: &str, c: &Candidate) -> String {
-    let words: Vec<&str> = text[c.span.0..c.span.1].split_whitespace().map(strip_possessive).collect();
+    let words: Vec<&str> =
+        text[c.span.0 as usize..c.span.1 as usize].split_whitespace().map(strip_possessive).collect();
     let joined = words.join(" ");
     if c.proper {
         joined

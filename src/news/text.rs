@@ -241,6 +241,10 @@ pub fn key(phrase: &str) -> String {
 /// run tens of thousands of times per article and a `String` each was a large share of their cost.
 /// A nested call (`f` itself looking up a key) falls back to a fresh buffer.
 pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
+    // A lowercase ASCII word without dots (most words of a text) is its own key: no copy.
+    if phrase.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase() && b != b'.') {
+        return f(phrase);
+    }
     thread_local! {
         static BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }

@@ -261,7 +261,9 @@ fn classify_unknown(
     let g = gazetteer::get();
     let first = words[r.start].text;
     let last = words[r.end - 1].text;
-    let before = r.start.checked_sub(1).map(|i| words[i].text.to_lowercase());
+    // The word before, lowercase, tested in place (most runs never ask: no String per run).
+    let before_is =
+        |f: &dyn Fn(&str) -> bool| r.start.checked_sub(1).is_some_and(|i| with_lower(words[i].text, f));
     let after = words.get(r.end).filter(|w| !w.cap).map(|w| w.text);
     let n = r.len();
     let start = words[r.start].start;
@@ -292,7 +294,7 @@ fn classify_unknown(
     }
     let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
     let person_context = prev == Some(Piece::Title)
-        || (before.as_deref().is_some_and(|b| ROLE_NOUNS.contains(b)) && follows_lower_word)
+        || (before_is(&|b| ROLE_NOUNS.contains(b)) && follows_lower_word)
         || (n >= 2 && g.is_first_name(first));
     if person_context
         && capitalized <= 4
@@ -325,7 +327,7 @@ fn classify_unknown(
     let said_after = adjacent
         .filter(|w| !w.cap)
         .is_some_and(|a| is_speech_verb(a.text) && !matches!(a.text, "according" | "called" | "described"));
-    let said_before = before.as_deref().is_some_and(|b| matches!(b, "said" | "says" | "told" | "asked"));
+    let said_before = before_is(&|b| matches!(b, "said" | "says" | "told" | "asked"));
     let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
     // Ordinary words capitalized ("Big Machine says"): "big" and "machine" also occur in lowercase.
     let wordy =
@@ -352,7 +354,7 @@ fn classify_unknown(
         return;
     }
     if n <= 2
-        && before.as_deref().is_some_and(|b| PLACE_PREPOSITIONS.contains(&b))
+        && before_is(&|b| PLACE_PREPOSITIONS.contains(&b))
         && follows_lower_word
         && !words[r.start].initial
         && words[r.clone()].iter().all(|w| !is_all_caps(w.text))
