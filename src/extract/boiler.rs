@@ -203,16 +203,12 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
     }
     let names = class.into_iter().flat_map(|c| c.split_ascii_whitespace()).chain(id);
     let (mut content, mut strong, mut junk, mut layout) = (false, false, false, false);
-    let mut gate = false;
     for n in names {
         match name_hint(n) {
             (Hint::Content, s) => {
                 content = true;
                 strong |= s;
             }
-            // A paywall name marks the gate, or the story behind it when another name on the
-            // element says content (`id=article class=isPaywall`).
-            (Hint::Junk, _) if names_paywall(n) => gate = true,
             (Hint::Junk, _) => junk = true,
             (Hint::Layout, _) => layout = true,
             (Hint::None | Hint::Article, _) => {}
@@ -222,7 +218,7 @@ pub fn hint(class: Option<&str>, id: Option<&str>, role: Option<&str>) -> Hint {
         Hint::Article
     } else if content && !junk {
         Hint::Content
-    } else if junk || gate {
+    } else if junk {
         Hint::Junk
     } else if layout {
         Hint::Layout
@@ -242,16 +238,6 @@ pub fn names_comments(class: &str) -> bool {
             !found
         });
     }
-    found
-}
-
-/// Whether a class name or id has the word "paywall" (any case).
-fn names_paywall(name: &str) -> bool {
-    let mut found = false;
-    words(name, |w| {
-        found |= w == "paywall";
-        !found
-    });
     found
 }
 
@@ -547,6 +533,8 @@ mod tests {
         assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
         assert_eq!(hint(Some("post has-comments"), None, None), Hint::Content);
         assert_eq!(hint(Some("is-content-box"), None, None), Hint::Content);
+        assert_eq!(hint(Some("paywall-box"), None, None), Hint::Junk);
+        assert_eq!(hint(Some("post paywall share"), None, None), Hint::Junk);
     }
 
     #[test]
@@ -564,9 +552,6 @@ mod tests {
         assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
         assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
         assert!(is_call_to_action("Neue Produkte? Schauen Sie mal in unseren Musiknewsletter!", 50));
-        assert_eq!(hint(Some("jslc isPaywall"), Some("article"), None), Hint::Content);
-        assert_eq!(hint(Some("paywall-box"), None, None), Hint::Junk);
-        assert_eq!(hint(Some("post paywall share"), None, None), Hint::Junk);
     }
 
     #[test]
