@@ -377,55 +377,6 @@ fn bad_input_is_bounded() {
     survives("dashes", &"- – — -- ".repeat(100_000), 20_000);
 }
 
-/// Time per article over the AEB truth texts: `cargo test --test news_golden timing -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing run, prints figures"]
-fn timing_over_aeb_truth() {
-    let dir = ["../shared", "../../shared"]
-        .iter()
-        .map(|p| format!("{}/{p}/corpus/extraction/aeb/truth", env!("CARGO_MANIFEST_DIR")))
-        .find(|p| std::path::Path::new(p).is_dir())
-        .expect("AEB truth directory beside the repository");
-    let mut texts = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("truth dir").filter_map(Result::ok) {
-        let raw = std::fs::read_to_string(entry.path()).expect("truth file");
-        let v: serde_json::Value = serde_json::from_str(&raw).expect("truth json");
-        texts.push(v["articleBody"].as_str().unwrap_or_default().to_string());
-    }
-    let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
-    // Warm up the gazetteer (built once per process).
-    run("Warm up.", None, &[]);
-    let rounds = 5;
-    let cpu_before = thread_cpu_ns();
-    let started = std::time::Instant::now();
-    for _ in 0..rounds {
-        for t in &texts {
-            std::hint::black_box(run(t, None, &[]));
-        }
-    }
-    let wall = started.elapsed().as_secs_f64() * 1000.0;
-    let runs = (rounds * texts.len()) as f64;
-    let per_800 = |total_ms: f64| total_ms / (rounds * words) as f64 * 800.0;
-    println!(
-        "{} articles, {} words on average; wall: {:.3} ms per article, {:.3} ms per 800 words",
-        texts.len(),
-        words / texts.len().max(1),
-        wall / runs,
-        per_800(wall)
-    );
-    // On a shared machine wall time includes waiting for a core; on-CPU time does not.
-    if let (Some(a), Some(b)) = (cpu_before, thread_cpu_ns()) {
-        let cpu = (b - a) as f64 / 1e6;
-        println!("on-CPU: {:.3} ms per article, {:.3} ms per 800 words", cpu / runs, per_800(cpu));
-    }
-}
-
-/// Nanoseconds this thread has spent on a CPU (Linux `schedstat`), if available.
-fn thread_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
-}
-
 /// Random mixtures of the characters the analyzers branch on: quotes of every kind, dashes, dots,
 /// multi-byte letters, capitals, line breaks. Nothing may panic (all slicing is by char boundary).
 #[test]
