@@ -135,8 +135,15 @@ pub struct FetchConfig {
 impl Default for FetchConfig {
     fn default() -> Self {
         FetchConfig {
-            user_agent: concat!("newsd/", env!("CARGO_PKG_VERSION"), " (+https://example.org/newsd)")
-                .to_string(),
+            // SPEC: "newsd/0.1 (+...)": major.minor only, so a patch release keeps the same UA.
+            user_agent: concat!(
+                "newsd/",
+                env!("CARGO_PKG_VERSION_MAJOR"),
+                ".",
+                env!("CARGO_PKG_VERSION_MINOR"),
+                " (+https://example.org/newsd)"
+            )
+            .to_string(),
             timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 10 * 1024 * 1024,
@@ -419,6 +426,27 @@ mod tests {
         assert_eq!(c.feeds[0].interval, Duration::from_secs(90));
         assert!(c.feeds[0].fetch_articles);
         assert_eq!(c.output.kind, OutputKind::Stdout);
+    }
+
+    /// The SPEC's defaults, value for value (units included), so a change to one is deliberate.
+    #[test]
+    fn defaults_are_the_specs() {
+        let c = load("").unwrap();
+        assert_eq!(c.state.dir, PathBuf::from("state"));
+        assert_eq!(c.output.kind, OutputKind::Stdout);
+        assert_eq!(c.output.path, PathBuf::from("out/articles.jsonl"));
+        assert_eq!(c.output.rotate_bytes, 268_435_456);
+        assert_eq!(c.output.fsync, FsyncPolicy::Interval);
+        assert_eq!(c.fetch.user_agent, "newsd/0.1 (+https://example.org/newsd)");
+        assert_eq!(c.fetch.timeout, Duration::from_secs(20));
+        assert_eq!(c.fetch.max_body_bytes, 10_485_760);
+        assert_eq!(c.fetch.max_redirects, 5);
+        assert_eq!(c.fetch.concurrency, 32);
+        assert_eq!(c.fetch.per_host_concurrency, 2);
+        assert!(c.fetch.allow_private.is_empty());
+        let d = FeedDefaults::default();
+        assert_eq!(d.interval, Duration::from_secs(600));
+        assert!(d.fetch_articles);
     }
 
     #[test]
