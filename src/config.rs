@@ -15,7 +15,8 @@ use url::Url;
 /// A config that could not be loaded or is invalid. Always names the file and, where known, the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read config file: {source}")]
+    // The cause is left to `#[source]`: main prints the chain with `{:#}`, which would repeat it.
+    #[error("{path}: cannot read config file")]
     Read {
         path: PathBuf,
         #[source]
@@ -453,6 +454,20 @@ mod tests {
     fn unknown_key_names_file_and_key() {
         let e = load("[fetch]\nuser_agnet = \"x\"\n").unwrap_err().to_string();
         assert!(e.contains("t.toml") && e.contains("user_agnet"), "{e}");
+    }
+
+    /// The cause appears once in the printed chain (main prints `{:#}`), not twice.
+    #[test]
+    fn missing_file_names_path_and_cause_once() {
+        let e = super::load(Path::new("/nonexistent/newsd.toml")).unwrap_err();
+        let mut chain = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            chain.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        assert!(chain.starts_with("/nonexistent/newsd.toml: cannot read config file: "), "{chain}");
+        assert_eq!(chain.matches("os error").count(), 1, "{chain}");
     }
 
     #[test]

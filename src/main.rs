@@ -226,7 +226,10 @@ async fn signals(path: PathBuf, shutdown: watch::Sender<bool>, feeds: watch::Sen
                     tracing::info!(feeds = cfg.feeds.len(), "Config reloaded: feed list applied; other sections need a restart.");
                     let _ = feeds.send(cfg.feeds);
                 }
-                Err(e) => tracing::error!(error = %e, "Config reload failed; keeping the running config."),
+                Err(e) => {
+                    let error = format!("{:#}", anyhow::Error::from(e));
+                    tracing::error!(%error, "Config reload failed; keeping the running config.");
+                }
             },
         }
     }
