@@ -237,15 +237,15 @@ async fn signals(path: PathBuf, shutdown: watch::Sender<bool>, feeds: watch::Sen
 
 fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
+    // output.path matters only to the file sink; naming it for stdout would mislead.
+    let output = match cfg.output.kind {
+        config::OutputKind::File => format!("file ({})", cfg.output.path.display()),
+        config::OutputKind::Stdout => "stdout".to_string(),
+    };
     println!(
-        "{}: ok: {} feeds, output {} ({}), state in {}",
+        "{}: ok: {} feeds, output {output}, state in {}",
         cfg.path.display(),
         cfg.feeds.len(),
-        match cfg.output.kind {
-            config::OutputKind::File => "file",
-            config::OutputKind::Stdout => "stdout",
-        },
-        cfg.output.path.display(),
         cfg.state.dir.display()
     );
     Ok(())
