@@ -503,6 +503,36 @@ mod tests {
         assert_eq!(c.fetch.allow_private, vec!["127.0.0.1", "localhost:8080"]);
     }
 
+    /// SPEC: every key of every section may come from `NEWSD_<SECTION>__<KEY>`, with its type.
+    #[test]
+    fn env_overrides_every_section() {
+        let env = [
+            ("NEWSD_STATE__DEDUP_RETENTION_DAYS", "3"),
+            ("NEWSD_OUTPUT__KIND", "file"),
+            ("NEWSD_OUTPUT__ROTATE_BYTES", "5000"),
+            ("NEWSD_OUTPUT__FSYNC", "always"),
+            ("NEWSD_OUTPUT__MAX_AGE", "1d"),
+            ("NEWSD_FETCH__USER_AGENT", "12"),
+            ("NEWSD_FETCH__ROBOTS_TXT", "false"),
+            ("NEWSD_DAEMON__MIN_INTERVAL", "2m"),
+            ("NEWSD_DEFAULTS__INTERVAL", "5m"),
+            ("NEWSD_DEFAULTS__FETCH_ARTICLES", "false"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let text = "[[feeds]]\nname = \"a\"\nurl = \"https://e.org/f\"\n";
+        let c = load_str(Path::new("t.toml"), text, env).unwrap();
+        assert_eq!(c.state.dedup_retention_days, 3);
+        assert_eq!(c.output.kind, OutputKind::File);
+        assert_eq!(c.output.rotate_bytes, 5000);
+        assert_eq!(c.output.fsync, FsyncPolicy::Always);
+        assert_eq!(c.output.max_age, Some(Duration::from_secs(86_400)));
+        assert_eq!(c.fetch.user_agent, "12");
+        assert!(!c.fetch.robots_txt);
+        assert_eq!(c.daemon.min_interval, Duration::from_secs(120));
+        assert_eq!(c.feeds[0].interval, Duration::from_secs(300));
+        assert!(!c.feeds[0].fetch_articles);
+    }
+
     #[test]
     fn websub_keys_are_checked() {
         let c = load("[daemon]\npublic_url = \"https://n.example/\"\nwebsub_addr = \"127.0.0.1:8080\"\n")
