@@ -13,7 +13,6 @@ use url::Url;
 
 use newsd::config::{self, Config, ConfigError};
 use newsd::scheduler::Mode;
-use newsd::state::StateError;
 
 #[derive(Parser)]
 #[command(
@@ -198,10 +197,8 @@ fn run_pipeline(cli: Option<&Path>, mode: Mode) -> Result<(), Failure> {
         tokio::spawn(signals(cfg.path.clone(), shutdown_tx, feeds_tx));
         tracing::info!(feeds = cfg.feeds.len(), config = %cfg.path.display(), "newsd starting.");
         let control = newsd::app::Control { shutdown: shutdown_rx, feeds: feeds_rx };
-        let written = newsd::app::run(cfg, mode, control).await.map_err(|e| match e {
-            newsd::app::AppError::State(StateError::Locked { .. }) => Failure { code: 1, err: e.into() },
-            e => Failure { code: 1, err: e.into() },
-        })?;
+        // Every failure here (a held state lock included) is "other": exit 1.
+        let written = newsd::app::run(cfg, mode, control).await.map_err(anyhow::Error::from)?;
         tracing::info!(records = written, "newsd stopped.");
         Ok(())
     })
