@@ -324,6 +324,12 @@ fn validate(path: &Path, raw: RawConfig) -> Result<Config, ConfigError> {
     if raw.fetch.timeout.is_zero() {
         return Err(invalid("fetch.timeout: must be greater than zero".into()));
     }
+    // An entry the guard cannot parse would silently allow nothing; say so here instead.
+    for (i, entry) in raw.fetch.allow_private.iter().enumerate() {
+        if let Some(why) = crate::http::AllowList::entry_error(entry) {
+            return Err(invalid(format!("fetch.allow_private[{i}]: {entry:?}: {why}")));
+        }
+    }
     if raw.daemon.min_interval > raw.daemon.max_interval {
         return Err(invalid("daemon.min_interval: must not exceed daemon.max_interval".into()));
     }
@@ -531,6 +537,17 @@ mod tests {
         assert_eq!(c.daemon.min_interval, Duration::from_secs(120));
         assert_eq!(c.feeds[0].interval, Duration::from_secs(300));
         assert!(!c.feeds[0].fetch_articles);
+    }
+
+    /// A malformed entry used to pass check-config and then allow nothing.
+    #[test]
+    fn malformed_allow_private_entry_is_rejected() {
+        let e = load("[fetch]\nallow_private = [\"127.0.0.1\", \"http://localhost:8080/\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fetch.allow_private[1]") && e.contains("http://localhost:8080/"), "{e}");
+        let c = load("[fetch]\nallow_private = [\"localhost:8080\", \"[::1]\", \"10.0.0.1\"]\n").unwrap();
+        assert_eq!(c.fetch.allow_private.len(), 3);
     }
 
     #[test]
