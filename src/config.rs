@@ -15,7 +15,8 @@ use url::Url;
 /// A config that could not be loaded or is invalid. Always names the file and, where known, the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read config file: {source}")]
+    // The cause is left to `#[source]`: main prints the chain with `{:#}`, which would repeat it.
+    #[error("{path}: cannot read config file")]
     Read {
         path: PathBuf,
         #[source]
@@ -135,8 +136,15 @@ pub struct FetchConfig {
 impl Default for FetchConfig {
     fn default() -> Self {
         FetchConfig {
-            user_agent: concat!("newsd/", env!("CARGO_PKG_VERSION"), " (+https://example.org/newsd)")
-                .to_string(),
+            // SPEC: "newsd/0.1 (+...)": major.minor only, so a patch release keeps the same UA.
+            user_agent: concat!(
+                "newsd/",
+                env!("CARGO_PKG_VERSION_MAJOR"),
+                ".",
+                env!("CARGO_PKG_VERSION_MINOR"),
+                " (+https://example.org/newsd)"
+            )
+            .to_string(),
             timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 10 * 1024 * 1024,
@@ -316,6 +324,12 @@ fn validate(path: &Path, raw: RawConfig) -> Result<Config, ConfigError> {
     if raw.fetch.timeout.is_zero() {
         return Err(invalid("fetch.timeout: must be greater than zero".into()));
     }
+    // An entry the guard cannot parse would silently allow nothing; say so here instead.
+    for (i, entry) in raw.fetch.allow_private.iter().enumerate() {
+        if let Some(why) = crate::http::AllowList::entry_error(entry) {
+            return Err(invalid(format!("fetch.allow_private[{i}]: {entry:?}: {why}")));
+        }
+    }
     if raw.daemon.min_interval > raw.daemon.max_interval {
         return Err(invalid("daemon.min_interval: must not exceed daemon.max_interval".into()));
     }
@@ -421,10 +435,45 @@ mod tests {
         assert_eq!(c.output.kind, OutputKind::Stdout);
     }
 
+    /// The SPEC's defaults, value for value (units included), so a change to one is deliberate.
+    #[test]
+    fn defaults_are_the_specs() {
+        let c = load("").unwrap();
+        assert_eq!(c.state.dir, PathBuf::from("state"));
+        assert_eq!(c.output.kind, OutputKind::Stdout);
+        assert_eq!(c.output.path, PathBuf::from("out/articles.jsonl"));
+        assert_eq!(c.output.rotate_bytes, 268_435_456);
+        assert_eq!(c.output.fsync, FsyncPolicy::Interval);
+        assert_eq!(c.fetch.user_agent, "newsd/0.1 (+https://example.org/newsd)");
+        assert_eq!(c.fetch.timeout, Duration::from_secs(20));
+        assert_eq!(c.fetch.max_body_bytes, 10_485_760);
+        assert_eq!(c.fetch.max_redirects, 5);
+        assert_eq!(c.fetch.concurrency, 32);
+        assert_eq!(c.fetch.per_host_concurrency, 2);
+        assert!(c.fetch.allow_private.is_empty());
+        let d = FeedDefaults::default();
+        assert_eq!(d.interval, Duration::from_secs(600));
+        assert!(d.fetch_articles);
+    }
+
     #[test]
     fn unknown_key_names_file_and_key() {
         let e = load("[fetch]\nuser_agnet = \"x\"\n").unwrap_err().to_string();
         assert!(e.contains("t.toml") && e.contains("user_agnet"), "{e}");
+    }
+
+    /// The cause appears once in the printed chain (main prints `{:#}`), not twice.
+    #[test]
+    fn missing_file_names_path_and_cause_once() {
+        let e = super::load(Path::new("/nonexistent/newsd.toml")).unwrap_err();
+        let mut chain = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            chain.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        assert!(chain.starts_with("/nonexistent/newsd.toml: cannot read config file: "), "{chain}");
+        assert_eq!(chain.matches("os error").count(), 1, "{chain}");
     }
 
     #[test]
@@ -458,6 +507,47 @@ mod tests {
         assert_eq!(c.fetch.user_agent, "envbot");
         assert_eq!(c.fetch.concurrency, 7);
         assert_eq!(c.fetch.allow_private, vec!["127.0.0.1", "localhost:8080"]);
+    }
+
+    /// SPEC: every key of every section may come from `NEWSD_<SECTION>__<KEY>`, with its type.
+    #[test]
+    fn env_overrides_every_section() {
+        let env = [
+            ("NEWSD_STATE__DEDUP_RETENTION_DAYS", "3"),
+            ("NEWSD_OUTPUT__KIND", "file"),
+            ("NEWSD_OUTPUT__ROTATE_BYTES", "5000"),
+            ("NEWSD_OUTPUT__FSYNC", "always"),
+            ("NEWSD_OUTPUT__MAX_AGE", "1d"),
+            ("NEWSD_FETCH__USER_AGENT", "12"),
+            ("NEWSD_FETCH__ROBOTS_TXT", "false"),
+            ("NEWSD_DAEMON__MIN_INTERVAL", "2m"),
+            ("NEWSD_DEFAULTS__INTERVAL", "5m"),
+            ("NEWSD_DEFAULTS__FETCH_ARTICLES", "false"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+        let text = "[[feeds]]\nname = \"a\"\nurl = \"https://e.org/f\"\n";
+        let c = load_str(Path::new("t.toml"), text, env).unwrap();
+        assert_eq!(c.state.dedup_retention_days, 3);
+        assert_eq!(c.output.kind, OutputKind::File);
+        assert_eq!(c.output.rotate_bytes, 5000);
+        assert_eq!(c.output.fsync, FsyncPolicy::Always);
+        assert_eq!(c.output.max_age, Some(Duration::from_secs(86_400)));
+        assert_eq!(c.fetch.user_agent, "12");
+        assert!(!c.fetch.robots_txt);
+        assert_eq!(c.daemon.min_interval, Duration::from_secs(120));
+        assert_eq!(c.feeds[0].interval, Duration::from_secs(300));
+        assert!(!c.feeds[0].fetch_articles);
+    }
+
+    /// A malformed entry used to pass check-config and then allow nothing.
+    #[test]
+    fn malformed_allow_private_entry_is_rejected() {
+        let e = load("[fetch]\nallow_private = [\"127.0.0.1\", \"http://localhost:8080/\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fetch.allow_private[1]") && e.contains("http://localhost:8080/"), "{e}");
+        let c = load("[fetch]\nallow_private = [\"localhost:8080\", \"[::1]\", \"10.0.0.1\"]\n").unwrap();
+        assert_eq!(c.fetch.allow_private.len(), 3);
     }
 
     #[test]

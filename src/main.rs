@@ -13,7 +13,6 @@ use url::Url;
 
 use newsd::config::{self, Config, ConfigError};
 use newsd::scheduler::Mode;
-use newsd::state::StateError;
 
 #[derive(Parser)]
 #[command(
@@ -198,10 +197,8 @@ fn run_pipeline(cli: Option<&Path>, mode: Mode) -> Result<(), Failure> {
         tokio::spawn(signals(cfg.path.clone(), shutdown_tx, feeds_tx));
         tracing::info!(feeds = cfg.feeds.len(), config = %cfg.path.display(), "newsd starting.");
         let control = newsd::app::Control { shutdown: shutdown_rx, feeds: feeds_rx };
-        let written = newsd::app::run(cfg, mode, control).await.map_err(|e| match e {
-            newsd::app::AppError::State(StateError::Locked { .. }) => Failure { code: 1, err: e.into() },
-            e => Failure { code: 1, err: e.into() },
-        })?;
+        // Every failure here (a held state lock included) is "other": exit 1.
+        let written = newsd::app::run(cfg, mode, control).await.map_err(anyhow::Error::from)?;
         tracing::info!(records = written, "newsd stopped.");
         Ok(())
     })
@@ -226,7 +223,10 @@ async fn signals(path: PathBuf, shutdown: watch::Sender<bool>, feeds: watch::Sen
                     tracing::info!(feeds = cfg.feeds.len(), "Config reloaded: feed list applied; other sections need a restart.");
                     let _ = feeds.send(cfg.feeds);
                 }
-                Err(e) => tracing::error!(error = %e, "Config reload failed; keeping the running config."),
+                Err(e) => {
+                    let error = format!("{:#}", anyhow::Error::from(e));
+                    tracing::error!(%error, "Config reload failed; keeping the running config.");
+                }
             },
         }
     }
@@ -234,15 +234,15 @@ async fn signals(path: PathBuf, shutdown: watch::Sender<bool>, feeds: watch::Sen
 
 fn check_config(cli: Option<&Path>) -> Result<(), Failure> {
     let cfg = load_config(cli)?;
+    // output.path matters only to the file sink; naming it for stdout would mislead.
+    let output = match cfg.output.kind {
+        config::OutputKind::File => format!("file ({})", cfg.output.path.display()),
+        config::OutputKind::Stdout => "stdout".to_string(),
+    };
     println!(
-        "{}: ok: {} feeds, output {} ({}), state in {}",
+        "{}: ok: {} feeds, output {output}, state in {}",
         cfg.path.display(),
         cfg.feeds.len(),
-        match cfg.output.kind {
-            config::OutputKind::File => "file",
-            config::OutputKind::Stdout => "stdout",
-        },
-        cfg.output.path.display(),
         cfg.state.dir.display()
     );
     Ok(())

@@ -189,3 +189,61 @@ fn opt_time<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::
         None => s.serialize_none(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// The SPEC's record, key for key: order, `null` (never absent) for unknowns, nested
+    /// objects' keys, status spelling and UTC timestamps with a `Z`.
+    #[test]
+    fn record_serializes_as_the_spec_shows() {
+        let t = Utc.with_ymd_and_hms(2025, 8, 16, 1, 5, 0).unwrap();
+        let record = Record {
+            schema: SCHEMA,
+            id: "ab".into(),
+            revision: 0,
+            status: Status::FeedOnly,
+            error: None,
+            feed: FeedRef { name: "f".into(), url: "https://e.org/f".into(), tags: vec![] },
+            item: ItemRef { guid: String::new(), link: None, title: None, published: Some(t), summary: None },
+            url: None,
+            canonical_url: None,
+            title: None,
+            authors: vec![],
+            published_at: None,
+            updated_at: None,
+            fetched_at: t,
+            language: None,
+            site_name: None,
+            description: None,
+            image: None,
+            dateline: None,
+            agencies: vec![],
+            text: String::new(),
+            word_count: 0,
+            summary: String::new(),
+            quotes: vec![Quote { text: "q".into(), speaker: None }],
+            entities: Entities::default(),
+            keywords: vec![],
+            content_hash: "cd".into(),
+            duplicate_of: None,
+        };
+        let expected = concat!(
+            r#"{"schema":"newsd.article/1","id":"ab","revision":0,"status":"feed_only","error":null,"#,
+            r#""feed":{"name":"f","url":"https://e.org/f","tags":[]},"#,
+            r#""item":{"guid":"","link":null,"title":null,"published":"2025-08-16T01:05:00Z","summary":null},"#,
+            r#""url":null,"canonical_url":null,"title":null,"authors":[],"published_at":null,"#,
+            r#""updated_at":null,"fetched_at":"2025-08-16T01:05:00Z","language":null,"site_name":null,"#,
+            r#""description":null,"image":null,"dateline":null,"agencies":[],"text":"","word_count":0,"#,
+            r#""summary":"","quotes":[{"text":"q","speaker":null}],"#,
+            r#""entities":{"persons":[],"organizations":[],"locations":[]},"keywords":[],"#,
+            r#""content_hash":"cd","duplicate_of":null}"#
+        );
+        assert_eq!(serde_json::to_string(&record).unwrap(), expected);
+        for (status, name) in [(Status::Ok, "\"ok\""), (Status::Error, "\"error\"")] {
+            assert_eq!(serde_json::to_string(&status).unwrap(), name);
+        }
+    }
+}

@@ -210,6 +210,14 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    /// SPEC: `--format text` is one line per input; newlines become `\n`, and a backslash
+    /// `\\` so that a literal `\n` in the text stays distinguishable.
+    #[test]
+    fn text_format_is_one_decodable_line() {
+        assert_eq!(escape_text("a\\n b\r\n\nc"), "a\\\\n b\\n\\nc");
+        assert!(!escape_text("x\ny\rz").contains(['\n', '\r']));
+    }
+
     #[test]
     fn canonical_must_be_same_site_and_not_the_front_page() {
         let page = u("https://www.e.org/news/2025/story-1");

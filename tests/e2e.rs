@@ -230,7 +230,8 @@ fn invalid_config_exits_2_naming_the_key() {
     std::fs::write(&good, "").unwrap();
     let out = Command::new(newsd_bin()).arg("check-config").env("NEWSD_CONFIG", &good).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("good.toml: ok"));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains("good.toml: ok") && summary.contains("output stdout, "), "{summary}");
 }
 
 /// `run` polls, then SIGTERM drains and exits 0; SIGHUP adds a feed without a restart.

@@ -85,10 +85,15 @@ fn parse_entry(raw: &str) -> Option<AllowEntry> {
     } else if raw.matches(':').count() == 1 {
         let (h, p) = raw.split_once(':')?;
         (h, Some(p.parse().ok()?))
+    } else if raw.contains(':') {
+        // Several colons: only a bare IPv6 address reads that way ("http://h:80/" is no host).
+        raw.parse::<std::net::Ipv6Addr>().ok()?;
+        (raw, None)
     } else {
         (raw, None)
     };
-    if host.is_empty() {
+    // A URL, a path or userinfo is not a host name, and would never match one.
+    if host.is_empty() || host.contains(['/', '@', '?', '#']) || host.contains(char::is_whitespace) {
         return None;
     }
     // Spell IP literals the way `url` does so "::1" matches "[::1]" and "127.1" stays odd.
@@ -336,6 +341,9 @@ mod tests {
         assert!(AllowList::entry_error("nope:notaport").is_some());
         assert!(AllowList::entry_error("[::1]x").is_some());
         assert!(AllowList::entry_error("").is_some());
+        assert!(AllowList::entry_error("http://localhost:8080/").is_some());
+        assert!(AllowList::entry_error("localhost/").is_some());
+        assert!(AllowList::entry_error("::1").is_none());
         assert!(AllowList::entry_error("127.0.0.1:8080").is_none());
         assert!(list.names_host("LOCALHOST"));
     }
