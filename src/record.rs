@@ -61,8 +61,9 @@ fn build_record(
     };
     let ex = ex.unwrap_or_default();
     let has_page_text = !ex.text.trim().is_empty();
-    let text = if has_page_text { ex.text.clone() } else { item.summary.clone().unwrap_or_default() };
-    let title = ex.title.clone().or_else(|| item.title.clone());
+    // `ex` is owned: its text, title and authors move into the record rather than being copied.
+    let text = if has_page_text { ex.text } else { item.summary.clone().unwrap_or_default() };
+    let title = ex.title.or_else(|| item.title.clone());
     let status = if has_page_text {
         Status::Ok
     } else if title.is_some() || !text.is_empty() {
@@ -70,7 +71,7 @@ fn build_record(
     } else {
         Status::Error
     };
-    let authors = if ex.authors.is_empty() { item.authors.clone() } else { ex.authors.clone() };
+    let authors = if ex.authors.is_empty() { item.authors.clone() } else { ex.authors };
     let n = if with_news {
         news::analyze(&NewsInput {
             text: &text,

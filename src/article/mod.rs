@@ -59,6 +59,8 @@ pub async fn process(fetcher: &Fetcher, entry: Entry) -> Pending {
         _ => (None, None),
     };
     let now = chrono::Utc::now();
+    // Shared rather than cloned: the blocking task needs the entry, and so does the fallback.
+    let entry = Arc::new(entry);
     let entry2 = entry.clone();
     let record = tokio::task::spawn_blocking(move || record::build(&entry2, page, error, now))
         .await
@@ -72,7 +74,12 @@ pub async fn process(fetcher: &Fetcher, entry: Entry) -> Pending {
         crate::model::Status::FeedOnly => m.articles_feed_only.inc(),
         crate::model::Status::Error => m.articles_error.inc(),
     }
-    Pending { record, feed: entry.feed.name.clone(), item_key: entry.item.key(), item_hash: entry.item_hash }
+    Pending {
+        record,
+        feed: entry.feed.name.clone(),
+        item_key: entry.item.key(),
+        item_hash: entry.item_hash.clone(),
+    }
 }
 
 async fn fetch_page(fetcher: &Fetcher, entry: &Entry, link: &str) -> Result<Page, String> {

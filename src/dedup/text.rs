@@ -27,17 +27,27 @@ pub fn for_each_word(text: &str, mut f: impl FnMut(&str)) {
             continue;
         }
         word.clear();
-        word.extend(first.to_lowercase());
+        push_lower(&mut word, first);
         if !is_unspaced(first) {
             while let Some(&c) = chars.peek() {
                 if !c.is_alphanumeric() || is_unspaced(c) {
                     break;
                 }
-                word.extend(c.to_lowercase());
+                push_lower(&mut word, c);
                 chars.next();
             }
         }
         f(&word);
+    }
+}
+
+/// Appends `c` lower-cased. ASCII (most of the text, even in many non-English pages) skips the
+/// Unicode case tables; the result is the same as `char::to_lowercase`.
+fn push_lower(word: &mut String, c: char) {
+    if c.is_ascii() {
+        word.push(c.to_ascii_lowercase());
+    } else {
+        word.extend(c.to_lowercase());
     }
 }
 
