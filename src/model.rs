@@ -84,6 +84,8 @@ fn text_key(summary: &str) -> String {
 pub struct Entry {
     pub feed: Arc<FeedSpec>,
     pub item: Item,
+    /// The item's identity key ([`Item::key`]), computed once when the feed was read.
+    pub item_key: String,
     /// Fingerprint of the item as the feed showed it (to notice changed items).
     pub item_hash: String,
 }

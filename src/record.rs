@@ -57,7 +57,7 @@ fn build_record(
         .map(|u| canonical_url(&u));
     let id = match &canonical {
         Some(c) => article_id(c.as_str()),
-        None => article_id(&format!("{}\x1f{}", entry.feed.name, item.key())),
+        None => article_id(&format!("{}\x1f{}", entry.feed.name, entry.item_key)),
     };
     let ex = ex.unwrap_or_default();
     let has_page_text = !ex.text.trim().is_empty();
@@ -200,7 +200,8 @@ fn offline_entry(url: Option<&Url>) -> Entry {
         tags: Vec::new(),
     };
     let item = crate::model::Item { link: url.map(|u| u.to_string()), ..Default::default() };
-    Entry { feed: std::sync::Arc::new(feed), item, item_hash: String::new() }
+    let item_key = item.key();
+    Entry { feed: std::sync::Arc::new(feed), item, item_key, item_hash: String::new() }
 }
 
 #[cfg(test)]

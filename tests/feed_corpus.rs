@@ -812,7 +812,8 @@ async fn poll_identity_across_fetches() {
     let first = newsd::feed::poll(&fetcher, &store, &spec, &Default::default()).await.unwrap();
     assert_eq!(first.total_items, 3);
     assert_eq!(first.new_items.len(), 2, "the second entry with the same link is the same item");
-    let seen: Vec<(String, String)> = first.new_items.iter().map(|(i, h)| (i.key(), h.clone())).collect();
+    let seen: Vec<(String, String)> =
+        first.new_items.iter().map(|n| (n.key.clone(), n.hash.clone())).collect();
     store.mark_items(&spec.name, &seen).unwrap();
     std::fs::write(&path, fetch(2)).unwrap();
     let second = newsd::feed::poll(&fetcher, &store, &spec, &Default::default()).await.unwrap();
@@ -833,7 +834,7 @@ async fn poll_reads_the_charset_of_the_http_header() {
     let (fetcher, store, _dir) = poll_env(1 << 20, &allow);
     let polled = newsd::feed::poll(&fetcher, &store, &spec(&url), &Default::default()).await.unwrap();
     assert_eq!(polled.new_items.len(), 1);
-    assert_eq!(polled.new_items[0].0.title.as_deref(), Some("Déjà vu"));
+    assert_eq!(polled.new_items[0].item.title.as_deref(), Some("Déjà vu"));
 }
 
 /// Real feeds cut short at random points keep every item that arrived whole, and random

@@ -77,7 +77,7 @@ pub async fn process(fetcher: &Fetcher, entry: Entry) -> Pending {
     Pending {
         record,
         feed: entry.feed.name.clone(),
-        item_key: entry.item.key(),
+        item_key: entry.item_key.clone(),
         item_hash: entry.item_hash.clone(),
     }
 }

@@ -20,6 +20,6 @@ mod text;
 
 pub use dates::parse_date;
 pub use parse::{parse, ParseError, ParsedFeed, Recovery};
-pub use poll::{item_hash, max_age, new_items, poll, PollError, Polled};
+pub use poll::{item_hash, max_age, new_items, poll, NewItem, PollError, Polled};
 pub use repair::Fix;
 pub use text::clean_text as plain_text;

@@ -42,8 +42,8 @@ pub struct Polled {
     pub expires: Option<String>,
     /// The parsed document (empty on 304).
     pub feed: ParsedFeed,
-    /// Items not yet turned into records, or changed since, with their fingerprints.
-    pub new_items: Vec<(Item, String)>,
+    /// Items not yet turned into records, or changed since.
+    pub new_items: Vec<NewItem>,
     /// Items in the document.
     pub total_items: usize,
 }
@@ -93,10 +93,21 @@ pub async fn poll(
     Ok(out)
 }
 
+/// An item not yet turned into a record (or changed since), with its identity key and its
+/// fingerprint, computed once here and carried to the sink.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    pub item: Item,
+    /// [`Item::key`].
+    pub key: String,
+    /// [`item_hash`].
+    pub hash: String,
+}
+
 /// Items not yet seen with this fingerprint. An item whose key appeared earlier in the same
 /// document is skipped: two entries sharing a key would overwrite each other's fingerprint and
 /// come back as "changed" on every poll.
-pub fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item, String)>, StateError> {
+pub fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<NewItem>, StateError> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for item in items {
@@ -104,9 +115,9 @@ pub fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item,
         if !seen.insert(key.clone()) {
             continue;
         }
-        let hash = item_hash(item);
+        let hash = item_hash(item, &key);
         if store.item_hash(feed, &key)?.as_deref() != Some(hash.as_str()) {
-            out.push((item.clone(), hash));
+            out.push(NewItem { item: item.clone(), key, hash });
         }
     }
     Ok(out)
@@ -114,11 +125,10 @@ pub fn new_items(store: &Store, feed: &str, items: &[Item]) -> Result<Vec<(Item,
 
 /// Fingerprint of an item as the feed shows it: a change means the article may have changed.
 /// The link enters as the item's key, so that tracking parameters rotating on every fetch
-/// (`utm_campaign=…`) do not make the item look changed.
-pub fn item_hash(item: &Item) -> String {
+/// (`utm_campaign=…`) do not make the item look changed. `key` is the item's [`Item::key`].
+pub fn item_hash(item: &Item, key: &str) -> String {
     let mut h = Sha256::new();
-    let key = item.key();
-    for part in [Some(key.as_str()), item.title.as_deref(), item.summary.as_deref()] {
+    for part in [Some(key), item.title.as_deref(), item.summary.as_deref()] {
         h.update(part.unwrap_or("").as_bytes());
         h.update([0x1f]);
     }

@@ -133,21 +133,21 @@ async fn hand_on(
     ctx: &Ctx,
     spec: &Arc<FeedSpec>,
     state: &mut FeedState,
-    items: Vec<(crate::model::Item, String)>,
+    items: Vec<feed::NewItem>,
     handed_on: &mut Vec<(String, String)>,
     now: DateTime<Utc>,
 ) -> bool {
     let mut all = true;
-    for (item, item_hash) in items {
+    for feed::NewItem { item, key, hash } in items {
         // Undated items count as published when we first saw them: good enough for rhythm.
         state.recent_items.push(item.published.unwrap_or(now));
-        let key = (item.key(), item_hash.clone());
-        let entry = Entry { feed: spec.clone(), item, item_hash };
+        let delivered = (key.clone(), hash.clone());
+        let entry = Entry { feed: spec.clone(), item, item_key: key, item_hash: hash };
         if ctx.output.send(entry).await.is_err() {
             all = false;
             break;
         }
-        handed_on.push(key);
+        handed_on.push(delivered);
     }
     let excess = state.recent_items.len().saturating_sub(RECENT_ITEMS);
     state.recent_items.drain(..excess);

@@ -464,9 +464,9 @@ mod tests {
             summary: Some(format!("Story {i} is told in a few words, enough for a small record.")),
             ..Default::default()
         };
-        let entry = Entry { feed: spec.clone(), item: item.clone(), item_hash: format!("h{i}") };
+        let entry = Entry { feed: spec.clone(), item_key: item.key(), item, item_hash: format!("h{i}") };
         let record = crate::record::build(&entry, None, None, chrono::Utc::now());
-        Pending { record, feed: spec.name.clone(), item_key: item.key(), item_hash: entry.item_hash }
+        Pending { record, feed: spec.name.clone(), item_key: entry.item_key, item_hash: entry.item_hash }
     }
 
     fn config(dir: &Path, fsync: &str) -> crate::config::Config {
