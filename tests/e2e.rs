@@ -267,10 +267,10 @@ async fn rotation_loses_no_line() {
 /// `newsd extract` on the seed page gives the title, the story text and none of the clutter.
 #[test]
 fn extract_seed_page() {
-    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/seed");
-    let html = format!("{seed}/article-wp.html");
+    let seed = shared_dir().join("fixtures/seed");
+    let html = seed.join("article-wp.html");
     let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{seed}/expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(seed.join("expected.json")).unwrap()).unwrap();
     let out = Command::new(newsd_bin())
         .args(["extract", "--url"])
         .arg(expected["url"].as_str().unwrap())
@@ -279,7 +279,7 @@ fn extract_seed_page() {
         .unwrap();
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["input"], html.as_str());
+    assert_eq!(r["input"], html.to_str().unwrap());
     assert_eq!(r["title"], expected["title"]);
     let text = r["text"].as_str().unwrap();
     for s in expected["text_contains"].as_array().unwrap() {

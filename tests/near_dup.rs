@@ -24,18 +24,9 @@ use newsd::model::{Entities, FeedRef, ItemRef, Record, Status, SCHEMA};
 use newsd::state::Store;
 use tokio::sync::mpsc;
 
-/// `shared/` beside the repository (CI, main checkout), or beside the worktrees folder.
-fn shared_dir() -> PathBuf {
-    let beside = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
-    if beside.exists() {
-        return beside;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
-}
-
 /// (file stem, article body) of every AEB truth file, by name.
 fn corpus() -> Vec<(String, String)> {
-    let dir = shared_dir().join("corpus/extraction/aeb/truth");
+    let dir = support::shared_dir().join("corpus/extraction/aeb/truth");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())

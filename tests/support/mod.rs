@@ -236,6 +236,17 @@ async fn read_request(sock: &mut TcpStream) -> Option<Req> {
     Some(Req { method, path, headers, body })
 }
 
+/// The shared fixtures and corpora: `shared/` beside the repository (CI, main checkout), or
+/// beside the worktrees folder for a git worktree one level deeper (`wt/<name>`).
+pub fn shared_dir() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let beside = repo.join("../shared");
+    if beside.is_dir() {
+        return beside;
+    }
+    repo.join("../../shared")
+}
+
 /// The `newsd` binary built for these tests.
 pub fn newsd_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_newsd"))
