@@ -66,7 +66,7 @@ fn mostly_utf8(bytes: &[u8]) -> bool {
 }
 
 /// `charset=` from a Content-Type value.
-fn charset_param(ct: &str) -> Option<&str> {
+pub(crate) fn charset_param(ct: &str) -> Option<&str> {
     ct.split(';').skip(1).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches(['"', '\'']))

@@ -13,7 +13,8 @@
 //! scheduler (validators, schedule), dedup (near-duplicate signatures) and the sink (delivery
 //! checkpoint). `extract` and `news` are pure functions (HTML → article, text → news fields)
 //! used by the article stage and by `newsd extract`. `websub` (optional) receives pushed feed
-//! documents and hands them to the scheduler, which treats them like polled ones.
+//! documents and hands them to the scheduler, which treats them like polled ones; it and
+//! `metrics` share the bounded accept loop in `serve`.
 
 pub mod config;
 pub mod model;
@@ -33,5 +34,6 @@ pub mod sink;
 
 pub mod app;
 pub mod metrics;
+pub mod serve;
 pub mod status;
 pub mod websub;

@@ -1,15 +1,15 @@
 //! Process-wide counters and their Prometheus text exposition on `daemon.metrics_addr`.
 //! Stages bump the counters; nothing reads them but the endpoint (and tests).
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+
+use crate::serve::Limits;
 
 /// A monotonically increasing counter.
 #[derive(Default)]
@@ -130,24 +130,24 @@ impl Metrics {
     }
 }
 
-/// Serves `GET /metrics` (any path, in fact) on `addr` until the process ends.
+/// Serves `GET /metrics` (any path, in fact) on `addr` until the process ends. Scrapers are
+/// few and quick: a few connections at once, 5 s for a head.
 pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
+    const LIMITS: Limits = Limits {
+        max_connections: 8,
+        header_timeout: Duration::from_secs(5),
+        max_head: 16 * 1024,
+        connection_deadline: Duration::from_secs(30),
+    };
     let listener = TcpListener::bind(addr).await?;
-    tracing::info!(addr = %addr, "Metrics endpoint listening.");
-    loop {
-        let (stream, _) = listener.accept().await?;
-        tokio::spawn(async move {
-            let svc = service_fn(|_req| async {
-                let body = Full::new(Bytes::from(METRICS.render()));
-                let mut resp = hyper::Response::new(body);
-                resp.headers_mut().insert(
-                    hyper::header::CONTENT_TYPE,
-                    hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
-                );
-                Ok::<_, Infallible>(resp)
-            });
-            let _ =
-                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
-        });
-    }
+    crate::serve::serve(listener, "Metrics endpoint", LIMITS, |_req| async {
+        let mut resp = hyper::Response::new(Full::new(Bytes::from(METRICS.render())));
+        resp.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("text/plain; version=0.0.4"),
+        );
+        resp
+    })
+    .await;
+    Ok(())
 }

@@ -75,8 +75,7 @@ fn identity_link(link: &str) -> (String, bool) {
 fn text_key(summary: &str) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(summary.trim().as_bytes());
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("text:{hex}")
+    format!("text:{}", hex::encode(&digest[..12]))
 }
 
 /// An item waiting to become a record.

@@ -94,7 +94,11 @@ pub async fn serve(store: Store) {
         }
     };
     loop {
-        let Ok((mut conn, _)) = listener.accept().await else { continue };
+        let Ok((mut conn, _)) = listener.accept().await else {
+            // Out of file descriptors and the like: wait instead of spinning.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            continue;
+        };
         let store = store.clone();
         tokio::spawn(async move {
             let feeds = tokio::task::spawn_blocking(move || collect(&store)).await;

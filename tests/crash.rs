@@ -27,15 +27,6 @@ fn torn_now(out: &Path) -> bool {
     })
 }
 
-fn line_count(out: &Path) -> usize {
-    std::fs::read_dir(out)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| std::fs::read(e.path()).unwrap_or_default().iter().filter(|&&b| b == b'\n').count())
-        .sum()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_sigkill_loses_and_repeats_nothing() {
     let kills = env_or("CRASH_KILLS", 80);

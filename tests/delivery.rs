@@ -10,21 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use support::corpus::*;
-use support::newsd_bin;
-
-fn line_count(path: &Path) -> usize {
-    std::fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| std::fs::read(e.path()).unwrap_or_default().iter().filter(|&&b| b == b'\n').count())
-        .sum()
-}
-
-fn signal(pid: u32, sig: &str) {
-    let st = Command::new("kill").args([&format!("-{sig}"), &pid.to_string()]).status().unwrap();
-    assert!(st.success(), "kill -{sig} {pid}");
-}
+use support::{newsd_bin, signal};
 
 /// Polls `cond` every 50 ms until it holds; panics with `what` after `limit`.
 fn wait_until(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
@@ -163,6 +149,22 @@ async fn state_store_full_stalls_the_sink_then_it_recovers() {
     stall_and_recover(0, "state store").await;
 }
 
+/// `newsd run` under a soft `ulimit -f 256` (KiB), stderr to `log`.
+fn run_with_file_size_limit(cfg: &Path, log: &Path) -> Daemon {
+    let logf = std::fs::File::create(log).unwrap();
+    Daemon(
+        Command::new("bash")
+            .arg("-c")
+            .arg(r#"ulimit -S -f 256 && exec "$0" run --config "$1""#)
+            .arg(newsd_bin())
+            .arg(cfg)
+            .stdout(Stdio::null())
+            .stderr(logf)
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// Runs newsd under `ulimit -f 256` (KiB) until the sink stalls with an error containing
 /// `cause`, checks the stall, raises the limit and checks the recovery and the output.
 async fn stall_and_recover(filler: usize, cause: &str) {
@@ -174,18 +176,7 @@ async fn stall_and_recover(filler: usize, cause: &str) {
     let links = corpus.links.clone();
     let cause = cause.to_string();
     tokio::task::spawn_blocking(move || {
-        let logf = std::fs::File::create(&log).unwrap();
-        let mut child = Daemon(
-            Command::new("bash")
-                .arg("-c")
-                .arg(r#"ulimit -S -f 256 && exec "$0" run --config "$1""#)
-                .arg(newsd_bin())
-                .arg(&cfg)
-                .stdout(Stdio::null())
-                .stderr(logf)
-                .spawn()
-                .unwrap(),
-        );
+        let mut child = run_with_file_size_limit(&cfg, &log);
         wait_until(Duration::from_secs(60), "the sink to stall", || log_count(&log, "Output stalled") >= 2);
         let stalled_at = line_count(&out);
         std::thread::sleep(Duration::from_millis(500));
@@ -233,18 +224,7 @@ async fn sigterm_while_stalled_gives_up_and_restart_loses_nothing() {
     let (out, log) = (tmp.path().join("out"), tmp.path().join("newsd.log"));
     let links = corpus.links.clone();
     tokio::task::spawn_blocking(move || {
-        let logf = std::fs::File::create(&log).unwrap();
-        let mut child = Daemon(
-            Command::new("bash")
-                .arg("-c")
-                .arg(r#"ulimit -S -f 256 && exec "$0" run --config "$1""#)
-                .arg(newsd_bin())
-                .arg(&cfg)
-                .stdout(Stdio::null())
-                .stderr(logf)
-                .spawn()
-                .unwrap(),
-        );
+        let mut child = run_with_file_size_limit(&cfg, &log);
         wait_until(Duration::from_secs(60), "the sink to stall", || log_count(&log, "Output stalled") >= 1);
         let started = Instant::now();
         signal(child.id(), "TERM");

@@ -26,22 +26,15 @@ async fn once_writes_records_then_nothing_new() {
         server.route(&format!("/a/{i}.html"), move |_| Reply::ok("text/html", page.clone()));
     }
     let out = dir.path().join("out");
-    let cfg = write_config(
-        dir.path(),
-        &[("test", server.url("/feed.xml"))],
-        &format!("[output]\nkind = \"file\"\npath = \"{}\"\n", out.join("articles.jsonl").display()),
-    );
-    let run = move || Command::new(newsd_bin()).args(["once", "--config"]).arg(&cfg).output().unwrap();
-    let first = tokio::task::spawn_blocking(run.clone()).await.unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], &file_output(dir.path()));
+    once_ok(&cfg).await;
     let records = read_records(&out);
     assert_eq!(records.len(), 3);
     for r in &records {
         assert_eq!(r["status"], "ok", "{r}");
         assert!(r["text"].as_str().unwrap().contains("Paragraph one"));
     }
-    let second = tokio::task::spawn_blocking(run).await.unwrap();
-    assert!(second.status.success());
+    once_ok(&cfg).await;
     assert_eq!(read_records(&out).len(), 3, "second once must add nothing");
 }
 
@@ -70,26 +63,13 @@ fn add_feed(server: &Server, path: &str, prefix: &str, n: usize) {
     }
 }
 
-fn file_output(dir: &std::path::Path) -> String {
-    format!("[output]\nkind = \"file\"\npath = \"{}\"\n", dir.join("out/articles.jsonl").display())
-}
-
-async fn run_once(cfg: &std::path::Path) -> std::process::Output {
-    let cfg = cfg.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        Command::new(newsd_bin()).args(["once", "--config"]).arg(&cfg).output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
 /// The stdout sink prints records and only records on stdout; logs go to stderr.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdout_sink_prints_only_records() {
     let dir = tempfile::tempdir().unwrap();
     let server = news_server(2).await;
     let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], "[output]\nkind = \"stdout\"\n");
-    let out = run_once(&cfg).await;
+    let out = run_newsd(&["once"], &cfg).await;
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
@@ -114,7 +94,7 @@ async fn every_record_has_every_field() {
         &[("good", server.url("/feed.xml")), ("mixed", server.url("/mixed.xml"))],
         &file_output(dir.path()),
     );
-    assert!(run_once(&cfg).await.status.success());
+    assert!(run_newsd(&["once"], &cfg).await.status.success());
     let records = read_records(&dir.path().join("out"));
     assert_eq!(records.len(), 2);
     let fields = [
@@ -188,7 +168,7 @@ async fn bad_feeds_do_not_stop_good_ones() {
     );
     // The config's fetch.timeout is 5 s (see support::write_config).
     let started = std::time::Instant::now();
-    let out = run_once(&cfg).await;
+    let out = run_newsd(&["once"], &cfg).await;
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(started.elapsed() < std::time::Duration::from_secs(25));
     let log = String::from_utf8_lossy(&out.stderr);
@@ -242,48 +222,21 @@ async fn run_reloads_on_sighup_and_stops_on_sigterm() {
     add_feed(&server, "/second.xml", "b", 3);
     let extra = file_output(dir.path());
     let cfg = write_config(dir.path(), &[("first", server.url("/feed.xml"))], &extra);
-    let mut child = spawn_daemon(&cfg);
+    let mut child = spawn_run(&cfg, None);
     let out = dir.path().join("out");
-    wait_for(|| read_records(&out).len() == 2).await;
+    poll_until("2 records", || read_records(&out).len() == 2).await;
     write_config(
         dir.path(),
         &[("first", server.url("/feed.xml")), ("second", server.url("/second.xml"))],
         &extra,
     );
-    signal(&child, "HUP");
-    wait_for(|| read_records(&out).len() == 5).await;
-    signal(&child, "TERM");
+    signal(child.id().unwrap(), "HUP");
+    poll_until("5 records", || read_records(&out).len() == 5).await;
+    signal(child.id().unwrap(), "TERM");
     let status =
         tokio::time::timeout(std::time::Duration::from_secs(20), child.wait()).await.unwrap().unwrap();
     assert!(status.success());
     assert_eq!(read_records(&out).len(), 5);
-}
-
-/// `newsd run` on `cfg`, killed if the test ends without stopping it.
-fn spawn_daemon(cfg: &std::path::Path) -> tokio::process::Child {
-    tokio::process::Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(cfg)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &tokio::process::Child, sig: &str) {
-    let pid = child.id().unwrap().to_string();
-    assert!(Command::new("kill").args([&format!("-{sig}"), &pid]).status().unwrap().success());
-}
-
-/// Polls `cond` every 100 ms for up to 30 s.
-async fn wait_for(mut cond: impl FnMut() -> bool) {
-    for _ in 0..300 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("condition not met in 30 s");
 }
 
 /// Rotation renames the live file and opens a new one; a reader that follows by name, as
@@ -294,7 +247,7 @@ async fn rotation_loses_no_line() {
     let server = news_server(40).await;
     let extra = format!("{}rotate_bytes = 8192\n", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], &extra);
-    assert!(run_once(&cfg).await.status.success());
+    assert!(run_newsd(&["once"], &cfg).await.status.success());
     let out = dir.path().join("out");
     let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
     files.sort();
@@ -315,10 +268,10 @@ async fn rotation_loses_no_line() {
 /// `newsd extract` on the seed page gives the title, the story text and none of the clutter.
 #[test]
 fn extract_seed_page() {
-    let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/seed");
-    let html = format!("{seed}/article-wp.html");
+    let seed = shared_dir().join("fixtures/seed");
+    let html = seed.join("article-wp.html");
     let expected: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{seed}/expected.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(seed.join("expected.json")).unwrap()).unwrap();
     let out = Command::new(newsd_bin())
         .args(["extract", "--url"])
         .arg(expected["url"].as_str().unwrap())
@@ -327,7 +280,7 @@ fn extract_seed_page() {
         .unwrap();
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["input"], html.as_str());
+    assert_eq!(r["input"], html.to_str().unwrap());
     assert_eq!(r["title"], expected["title"]);
     let text = r["text"].as_str().unwrap();
     for s in expected["text_contains"].as_array().unwrap() {
@@ -356,9 +309,9 @@ async fn metrics_endpoint_counts_work() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let extra = format!("{}\n[daemon]\nmetrics_addr = \"127.0.0.1:{port}\"\n", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("test", server.url("/feed.xml"))], &extra);
-    let mut child = spawn_daemon(&cfg);
+    let mut child = spawn_run(&cfg, None);
     let out = dir.path().join("out");
-    wait_for(|| read_records(&out).len() == 2).await;
+    poll_until("2 records", || read_records(&out).len() == 2).await;
     let body = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -369,7 +322,7 @@ async fn metrics_endpoint_counts_work() {
     })
     .await
     .unwrap();
-    signal(&child, "TERM");
+    signal(child.id().unwrap(), "TERM");
     child.wait().await.unwrap();
     for line in [
         "newsd_articles_ok_total 2",
@@ -387,9 +340,9 @@ async fn status_beside_a_running_daemon_and_second_daemon_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = news_server(1).await;
     let cfg = write_config(dir.path(), &[("only", server.url("/feed.xml"))], &file_output(dir.path()));
-    let mut child = spawn_daemon(&cfg);
+    let mut child = spawn_run(&cfg, None);
     let out = dir.path().join("out");
-    wait_for(|| read_records(&out).len() == 1).await;
+    poll_until("1 records", || read_records(&out).len() == 1).await;
     // Feed states are flushed to the store about once a second: poll `status` until it shows the poll.
     let mut table = String::new();
     for _ in 0..100 {
@@ -407,10 +360,10 @@ async fn status_beside_a_running_daemon_and_second_daemon_refused() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(table.lines().any(|l| l.starts_with("only") && l.contains(" 200 ")), "{table}");
-    let second = run_once(&cfg).await;
+    let second = run_newsd(&["once"], &cfg).await;
     assert_eq!(second.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&second.stderr).contains("newsd.lock"));
-    signal(&child, "TERM");
+    signal(child.id().unwrap(), "TERM");
     assert!(child.wait().await.unwrap().success());
 }
 

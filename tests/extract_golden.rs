@@ -3,6 +3,8 @@
 //! live blog, multi-page). Each fixture `x.html` has an `x.json` beside it with what a good
 //! extraction yields (same keys as the seed's `expected.json`).
 
+mod support;
+
 use std::path::Path;
 
 use newsd::extract::{extract_bytes, Extracted};
@@ -80,10 +82,7 @@ fn run(html: &Path, want_path: &Path) {
 /// related and most-read lists dropped, the "– Reuters" credit kept.
 #[test]
 fn seed_article_wp() {
-    // `shared/` sits beside the repo (CI); a worktree under `wt/` has it one level higher.
-    let beside = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/seed"));
-    let above = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/seed"));
-    let dir = if beside.is_dir() { beside } else { above };
+    let dir = support::shared_dir().join("fixtures/seed");
     run(&dir.join("article-wp.html"), &dir.join("expected.json"));
 }
 

@@ -15,17 +15,11 @@ use url::Url;
 
 mod support;
 
-/// The shared corpus; in CI `shared/` sits beside the repository.
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/feeds");
-/// The same from a git worktree one level deeper (`wt/<name>/` beside `shared/`).
-const CORPUS_FROM_WORKTREE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus/feeds");
-
+/// The shared feed corpus.
 fn corpus() -> PathBuf {
-    [CORPUS, CORPUS_FROM_WORKTREE]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| panic!("feed corpus not found at {CORPUS}"))
+    let dir = support::shared_dir().join("corpus/feeds");
+    assert!(dir.is_dir(), "feed corpus not found at {}", dir.display());
+    dir
 }
 
 /// Keeps the panics feed-rs raises (and `parse` catches) out of the test output; any other
@@ -77,7 +71,7 @@ fn issue_4_whole_corpus_never_panics_and_stays_fast() {
     count_feed_rs_panics();
     let mut files = Vec::new();
     files_under(&corpus(), &mut files);
-    assert!(files.len() > 2000, "corpus not found at {CORPUS} ({} files)", files.len());
+    assert!(files.len() > 2000, "corpus too small at {} ({} files)", corpus().display(), files.len());
     let started = Instant::now();
     let (mut ok, mut failed, mut items, mut panics) = (0usize, 0usize, 0usize, 0u32);
     let mut escaped = Vec::new();

@@ -460,14 +460,8 @@ async fn once_survives_a_feed_of_hostile_links() {
     let cfg = dir.path().join("newsd.toml");
     std::fs::write(&cfg, config).unwrap();
     let start = Instant::now();
-    let run = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(support::newsd_bin())
-            .args(["once", "--config"])
-            .arg(&cfg)
-            .output()
-            .unwrap()
-    });
-    let output = tokio::time::timeout(Duration::from_secs(60), run).await.expect("once finished").unwrap();
+    let run = support::run_newsd(&["once"], &cfg);
+    let output = tokio::time::timeout(Duration::from_secs(60), run).await.expect("once finished");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(start.elapsed() < Duration::from_secs(30), "once took {:?}", start.elapsed());
     let records = support::read_records(&out);

@@ -24,18 +24,9 @@ use newsd::model::{Entities, FeedRef, ItemRef, Record, Status, SCHEMA};
 use newsd::state::Store;
 use tokio::sync::mpsc;
 
-/// `shared/` beside the repository (CI, main checkout), or beside the worktrees folder.
-fn shared_dir() -> PathBuf {
-    let beside = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
-    if beside.exists() {
-        return beside;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"))
-}
-
 /// (file stem, article body) of every AEB truth file, by name.
 fn corpus() -> Vec<(String, String)> {
-    let dir = shared_dir().join("corpus/extraction/aeb/truth");
+    let dir = support::shared_dir().join("corpus/extraction/aeb/truth");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -549,17 +540,9 @@ async fn once_flags_a_republished_story_end_to_end() {
     let cfg = support::write_config(
         dir.path(),
         &[("test", server.url("/feed.xml"))],
-        &format!("[output]\nkind = \"file\"\npath = \"{}\"\n", out.join("articles.jsonl").display()),
+        &support::file_output(dir.path()),
     );
-    let run = move || {
-        std::process::Command::new(support::newsd_bin())
-            .args(["once", "--config"])
-            .arg(&cfg)
-            .output()
-            .unwrap()
-    };
-    let done = tokio::task::spawn_blocking(run).await.unwrap();
-    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    support::once_ok(&cfg).await;
 
     let records = support::read_records(&out);
     assert_eq!(records.len(), 3);
@@ -595,29 +578,15 @@ async fn once_emits_an_updated_article_as_the_next_revision() {
     let cfg = support::write_config(
         dir.path(),
         &[("test", server.url("/feed.xml"))],
-        &format!("[output]\nkind = \"file\"\npath = \"{}\"\n", out.join("articles.jsonl").display()),
+        &support::file_output(dir.path()),
     );
-    let once = || {
-        let cfg = cfg.clone();
-        async move {
-            let run = move || {
-                std::process::Command::new(support::newsd_bin())
-                    .args(["once", "--config"])
-                    .arg(&cfg)
-                    .output()
-                    .unwrap()
-            };
-            let done = tokio::task::spawn_blocking(run).await.unwrap();
-            assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
-        }
-    };
 
     publish("Story", paragraphs(12));
-    once().await;
+    support::once_ok(&cfg).await;
     // The outlet edits 10 % of the sentences and retitles the item.
     publish("Story (updated)", paragraphs(15));
-    once().await;
-    once().await; // nothing changed since: nothing new
+    support::once_ok(&cfg).await;
+    support::once_ok(&cfg).await; // nothing changed since: nothing new
     let records = support::read_records(&out);
     let got: Vec<(u64, bool)> =
         records.iter().map(|r| (r["revision"].as_u64().unwrap(), r["duplicate_of"].is_null())).collect();

@@ -3,17 +3,14 @@
 //! (`tests/fixtures/news/entities/*.json`, precision/recall printed with `--nocapture`), hostile input
 //! and an ignored timing run (`cargo test --test news_golden -- --ignored --nocapture`).
 
+mod support;
+
 use newsd::news::{analyze, News, NewsInput};
 
-/// The shared fixtures sit beside the repository (`../shared`, as in CI); a git worktree one level
-/// deeper (`wt/<name>`) finds them two levels up.
+/// A file of the shared fixtures and corpora, as text.
 fn shared(rel: &str) -> String {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let candidates = [format!("{dir}/../shared/{rel}"), format!("{dir}/../../shared/{rel}")];
-    candidates
-        .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
-        .unwrap_or_else(|| panic!("shared fixture {rel} not found beside the repository"))
+    let path = support::shared_dir().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("shared fixture {}: {e}", path.display()))
 }
 
 fn run(text: &str, title: Option<&str>, authors: &[&str]) -> News {

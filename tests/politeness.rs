@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,22 +12,6 @@ use std::time::Duration;
 use chrono::Utc;
 use newsd::state::{FeedState, Store};
 use support::*;
-
-fn output_section(dir: &Path) -> String {
-    format!("[output]\nkind = \"file\"\npath = \"{}\"\n", dir.join("out/articles.jsonl").display())
-}
-
-async fn newsd(args: &[&str], cfg: &Path) -> Output {
-    let mut cmd = Command::new(newsd_bin());
-    cmd.args(args).arg("--config").arg(cfg);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run newsd")).await.expect("join")
-}
-
-async fn once(cfg: &Path) -> Output {
-    let out = newsd(&["once"], cfg).await;
-    assert!(out.status.success(), "once failed: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
 
 /// The saved state of one feed (the store is opened after newsd has exited).
 fn feed_state(dir: &Path, name: &str) -> FeedState {
@@ -57,10 +40,10 @@ async fn issue4_conditional_get_uses_saved_validators_and_304_costs_nothing() {
     });
     let page = article_html("Story", &["A paragraph long enough to be the body of a story.".into()]);
     server.route("/a/1.html", move |_| Reply::ok("text/html", page.clone()));
-    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &output_section(dir.path()));
+    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &file_output(dir.path()));
 
-    once(&cfg).await;
-    once(&cfg).await;
+    once_ok(&cfg).await;
+    once_ok(&cfg).await;
 
     let polls: Vec<Req> = server.requests().into_iter().filter(|r| r.path == "/feed.xml").collect();
     assert_eq!(polls.len(), 2);
@@ -81,19 +64,19 @@ async fn issue4_gone_feed_stays_parked_across_restarts_until_its_url_changes() {
     server.route("/gone.xml", |_| Reply::status(410));
     let feed = rss("T", &links(&server, &["/a/1.html"]));
     server.route("/moved.xml", move |_| Reply::ok("application/rss+xml", feed.clone()));
-    let extra = format!("{}\n[defaults]\nfetch_articles = false\n", output_section(dir.path()));
+    let extra = format!("{}\n[defaults]\nfetch_articles = false\n", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("g", server.url("/gone.xml"))], &extra);
 
-    once(&cfg).await;
-    once(&cfg).await;
+    once_ok(&cfg).await;
+    once_ok(&cfg).await;
     assert_eq!(server.hits("/gone.xml"), 1, "a parked feed is not polled again");
-    let status = newsd(&["status"], &cfg).await;
+    let status = run_newsd(&["status"], &cfg).await;
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(status.status.success());
     assert!(text.contains("gone") && text.contains("parked (410 Gone)"), "{text}");
 
     write_config(dir.path(), &[("g", server.url("/moved.xml"))], &extra);
-    once(&cfg).await;
+    once_ok(&cfg).await;
     assert_eq!(server.hits("/moved.xml"), 1, "a new URL is polled");
     assert_eq!(read_records(&dir.path().join("out")).len(), 1);
     let st = feed_state(dir.path(), "g");
@@ -109,11 +92,11 @@ async fn issue4_429_pauses_the_host_and_sets_the_next_poll() {
     let server = Server::start(None).await;
     server.route("/a.xml", |_| Reply::status(429).with_header("Retry-After", "3600"));
     server.route("/b.xml", |_| Reply::ok("application/rss+xml", rss("B", &[])));
-    let extra = format!("per_host_concurrency = 1\nconcurrency = 1\n{}", output_section(dir.path()));
+    let extra = format!("per_host_concurrency = 1\nconcurrency = 1\n{}", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("a", server.url("/a.xml")), ("b", server.url("/b.xml"))], &extra);
 
     let before = Utc::now();
-    once(&cfg).await;
+    once_ok(&cfg).await;
     assert_eq!(server.hits("/a.xml"), 1);
     assert_eq!(server.hits("/b.xml"), 0, "host paused after 429: its other feeds wait");
     let st = feed_state(dir.path(), "a");
@@ -121,7 +104,7 @@ async fn issue4_429_pauses_the_host_and_sets_the_next_poll() {
     let wait = st.next_due.expect("next due") - before;
     assert!(wait >= chrono::Duration::seconds(3590), "next poll after Retry-After, got {wait}");
 
-    let status = newsd(&["status"], &cfg).await;
+    let status = run_newsd(&["status"], &cfg).await;
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains("HTTP 429"), "status shows the last error: {text}");
 }
@@ -134,9 +117,9 @@ async fn issue4_retry_after_http_date_is_honoured() {
     let at = Utc::now() + chrono::Duration::hours(2);
     let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
     server.route("/f.xml", move |_| Reply::status(503).with_header("Retry-After", &date));
-    let cfg = write_config(dir.path(), &[("f", server.url("/f.xml"))], &output_section(dir.path()));
+    let cfg = write_config(dir.path(), &[("f", server.url("/f.xml"))], &file_output(dir.path()));
 
-    once(&cfg).await;
+    once_ok(&cfg).await;
     let st = feed_state(dir.path(), "f");
     let off = (st.next_due.expect("next due") - at).num_seconds().abs();
     assert!(off <= 60, "next poll at the Retry-After date, off by {off}s");
@@ -157,9 +140,9 @@ async fn issue4_robots_txt_blocks_disallowed_articles() {
         let page = article_html("Story", &[format!("A paragraph long enough to be the body of {p}.")]);
         server.route(p, move |_| Reply::ok("text/html", page.clone()));
     }
-    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &output_section(dir.path()));
+    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &file_output(dir.path()));
 
-    once(&cfg).await;
+    once_ok(&cfg).await;
     assert_eq!(server.hits("/robots.txt"), 1, "robots.txt is cached per origin");
     assert_eq!(server.hits("/secret/1.html"), 0);
     assert_eq!(server.hits("/news/2.html"), 1);
@@ -186,10 +169,10 @@ async fn issue4_robots_txt_switch_off() {
     server.route("/feed.xml", move |_| Reply::ok("application/rss+xml", feed.clone()));
     let page = article_html("Story", &["A paragraph long enough to be the body of a story.".into()]);
     server.route("/a/1.html", move |_| Reply::ok("text/html", page.clone()));
-    let extra = format!("robots_txt = false\n{}", output_section(dir.path()));
+    let extra = format!("robots_txt = false\n{}", file_output(dir.path()));
     let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &extra);
 
-    once(&cfg).await;
+    once_ok(&cfg).await;
     assert_eq!(server.hits("/robots.txt"), 0);
     assert_eq!(server.hits("/a/1.html"), 1);
 }
@@ -213,7 +196,7 @@ async fn issue4_daemon_repolls_conditionally_and_backs_off_on_errors() {
     server.route("/bad.xml", |_| Reply::status(500));
     let extra = format!(
         "{}\n[daemon]\nmin_interval = \"100ms\"\n[defaults]\ninterval = \"200ms\"\nfetch_articles = false\n",
-        output_section(dir.path())
+        file_output(dir.path())
     );
     let cfg_path =
         write_config(dir.path(), &[("ok", server.url("/ok.xml")), ("bad", server.url("/bad.xml"))], &extra);
@@ -271,30 +254,19 @@ async fn issue4_kill_before_delivery_refetches_the_whole_feed_on_restart() {
             })
         }))
     });
-    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &output_section(dir.path()));
-    let mut daemon = Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start newsd");
+    let cfg = write_config(dir.path(), &[("f", server.url("/feed.xml"))], &file_output(dir.path()));
+    let mut daemon = spawn_run(&cfg, None);
     // Long enough for the poll and at least one batched state write.
-    for _ in 0..100 {
-        if server.hits("/a/1.html") > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll_until("the article request", || server.hits("/a/1.html") > 0).await;
     tokio::time::sleep(newsd::scheduler::FLUSH_EVERY * 2).await;
-    daemon.kill().expect("SIGKILL");
-    let _ = daemon.wait();
+    daemon.kill().await.expect("SIGKILL");
     assert_eq!(read_records(&dir.path().join("out")).len(), 0);
     let st = feed_state(dir.path(), "f");
     assert!(st.unconfirmed && st.etag.is_none(), "saved without validators: {st:?}");
 
     let page = article_html("Story", &["A paragraph long enough to be the body of a story.".into()]);
     server.route("/a/1.html", move |_| Reply::ok("text/html", page.clone()));
-    once(&cfg).await;
+    once_ok(&cfg).await;
     let polls: Vec<Req> = server.requests().into_iter().filter(|r| r.path == "/feed.xml").collect();
     assert_eq!(polls.len(), 2);
     assert_eq!(polls[1].header("if-none-match"), None, "restart refetches the whole document");
@@ -339,10 +311,10 @@ async fn issue4_per_host_concurrency_holds_for_feed_polls() {
     }
     let feeds: Vec<(&str, String)> =
         names.iter().map(|n| (n.as_str(), server.url(&format!("/{n}.xml")))).collect();
-    let extra = format!("per_host_concurrency = 1\nconcurrency = 8\n{}", output_section(dir.path()));
+    let extra = format!("per_host_concurrency = 1\nconcurrency = 8\n{}", file_output(dir.path()));
     let cfg = write_config(dir.path(), &feeds, &extra);
 
-    once(&cfg).await;
+    once_ok(&cfg).await;
     for n in &names {
         assert_eq!(server.hits(&format!("/{n}.xml")), 1, "{n} polled once");
     }
@@ -356,23 +328,12 @@ async fn issue4_status_while_the_daemon_runs() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(None).await;
     server.route("/bad.xml", |_| Reply::status(500));
-    let cfg = write_config(dir.path(), &[("bad", server.url("/bad.xml"))], &output_section(dir.path()));
-    let mut daemon = Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(&cfg)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start newsd");
-    for _ in 0..100 {
-        if server.hits("/bad.xml") > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let cfg = write_config(dir.path(), &[("bad", server.url("/bad.xml"))], &file_output(dir.path()));
+    let mut daemon = spawn_run(&cfg, None);
+    poll_until("the first poll", || server.hits("/bad.xml") > 0).await;
     tokio::time::sleep(newsd::scheduler::FLUSH_EVERY * 2).await;
-    let status = newsd(&["status"], &cfg).await;
-    daemon.kill().expect("stop newsd");
-    let _ = daemon.wait();
+    let status = run_newsd(&["status"], &cfg).await;
+    daemon.kill().await.expect("stop newsd");
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let row = text.lines().find(|l| l.starts_with("bad ")).unwrap_or_else(|| panic!("no row: {text}"));

@@ -9,81 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 use support::*;
 
-/// A request the hub received, body included.
-#[derive(Debug, Clone)]
-struct HubReq {
-    method: String,
-    path: String,
-    content_type: String,
-    form: Vec<(String, String)>,
-}
-
-impl HubReq {
-    fn param(&self, key: &str) -> Option<&str> {
-        self.form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A hub that records every request and answers 202 Accepted.
-async fn start_hub() -> (String, Arc<Mutex<Vec<HubReq>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hub", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let log = log.clone();
-            tokio::spawn(async move {
-                let Some(req) = read_with_body(&mut sock).await else { return };
-                log.lock().unwrap().push(req);
-                let _ = sock
-                    .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (url, seen)
-}
-
-/// Reads one request head and its `Content-Length` body.
-async fn read_with_body(sock: &mut tokio::net::TcpStream) -> Option<HubReq> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 || buf.len() > 64 * 1024 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split_whitespace();
-    let (method, path) = (first.next()?.to_string(), first.next()?.to_string());
-    let header = |name: &str| {
-        head.split("\r\n")
-            .filter_map(|l| l.split_once(':'))
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim().to_string())
-    };
-    let len: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    while buf.len() < head_end + len {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let form = url::form_urlencoded::parse(&buf[head_end..head_end + len]).into_owned().collect();
-    Some(HubReq { method, path, content_type: header("content-type").unwrap_or_default(), form })
+/// A hub on its own server that answers 202 Accepted; its requests are the server's hits.
+async fn start_hub() -> (String, Server) {
+    let hub = Server::start(None).await;
+    hub.route("/hub", |_| Reply::status(202));
+    (hub.url("/hub"), hub)
 }
 
 /// An RSS feed that names `hub` and its own URL, with the given (title, link) items.
@@ -103,40 +36,11 @@ fn hub_feed(self_url: &str, hub: &str, items: &[(&str, String)]) -> String {
 fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn spawn_daemon(cfg: &Path, log: &Path) -> tokio::process::Child {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-    tokio::process::Command::new(newsd_bin())
-        .args(["run", "--config"])
-        .arg(cfg)
-        .env("RUST_LOG", "info")
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
-fn signal(child: &tokio::process::Child, sig: &str) {
-    let pid = child.id().unwrap().to_string();
-    assert!(std::process::Command::new("kill").args([&format!("-{sig}"), &pid]).status().unwrap().success());
-}
-
-/// Polls `cond` every 50 ms for up to 30 s.
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..600 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{what}: not within 30 s");
 }
 
 fn links(out: &Path) -> Vec<String> {
@@ -152,7 +56,7 @@ fn client() -> reqwest::Client {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_delivers_signed_items_once_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let (hub, hub_seen) = start_hub().await;
+    let (hub, hub_server) = start_hub().await;
     let server = Server::start(None).await;
     let self_url = server.url("/feed.xml");
     let first = server.url("/a/first.html");
@@ -167,21 +71,21 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     // Polled every second until pushed to, then every 8 s (the ceiling).
     let cfg = config(dir.path(), &self_url, &public, port, "1s", "8s");
     let log = dir.path().join("newsd.log");
-    let mut child = spawn_daemon(&cfg, &log);
+    let mut child = spawn_run(&cfg, Some(&log));
 
     // 1. The first poll finds the hub: a well-formed subscription request reaches it.
-    wait_for("subscription request", || !hub_seen.lock().unwrap().is_empty()).await;
-    let sub = hub_seen.lock().unwrap()[0].clone();
+    poll_until("subscription request", || hub_server.hits("/hub") > 0).await;
+    let sub = hub_server.requests()[0].clone();
     assert_eq!((sub.method.as_str(), sub.path.as_str()), ("POST", "/hub"));
-    assert_eq!(sub.content_type, "application/x-www-form-urlencoded");
-    assert_eq!(sub.param("hub.mode"), Some("subscribe"));
-    assert_eq!(sub.param("hub.topic"), Some(self_url.as_str()));
-    let callback = sub.param("hub.callback").unwrap().to_string();
+    assert_eq!(sub.header("content-type"), Some("application/x-www-form-urlencoded"));
+    assert_eq!(sub.form_field("hub.mode").as_deref(), Some("subscribe"));
+    assert_eq!(sub.form_field("hub.topic").as_deref(), Some(self_url.as_str()));
+    let callback = sub.form_field("hub.callback").unwrap();
     assert_eq!(callback, format!("{public}websub/news"));
-    let secret = sub.param("hub.secret").unwrap().to_string();
+    let secret = sub.form_field("hub.secret").unwrap();
     assert!(secret.len() >= 32 && secret.len() < 200, "secret {secret:?}");
-    assert!(sub.param("hub.lease_seconds").unwrap().parse::<u64>().unwrap() > 0);
-    wait_for("first record", || links(&out) == vec![first.clone()]).await;
+    assert!(sub.form_field("hub.lease_seconds").unwrap().parse::<u64>().unwrap() > 0);
+    poll_until("first record", || links(&out) == vec![first.clone()]).await;
 
     // 2. Verification of intent: a wrong topic is refused without echo; ours is echoed.
     let http = client();
@@ -209,7 +113,7 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     // Pushed to, the feed is polled only at the ceiling: after the poll already scheduled,
     // none for a while.
     let polls = server.hits("/feed.xml");
-    wait_for("the poll scheduled before verification", || server.hits("/feed.xml") > polls).await;
+    poll_until("the poll scheduled before verification", || server.hits("/feed.xml") > polls).await;
     let polls = server.hits("/feed.xml");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(server.hits("/feed.xml"), polls, "polling rests while pushed to");
@@ -238,7 +142,7 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
         .await
         .unwrap();
     assert!(resp.status().is_success());
-    wait_for("pushed record", || links(&out).contains(&pushed)).await;
+    poll_until("pushed record", || links(&out).contains(&pushed)).await;
     let took = sent.elapsed();
     assert!(took < Duration::from_secs(4), "push took {took:?}");
     assert_eq!(server.hits("/feed.xml"), polls_before, "delivered by push, not by a poll");
@@ -258,7 +162,7 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     // 6. The feed now lists the pushed item: the next poll does not emit it again.
     *document.lock().unwrap() = body;
     let polls = server.hits("/feed.xml");
-    wait_for("next poll", || server.hits("/feed.xml") > polls).await;
+    poll_until("next poll", || server.hits("/feed.xml") > polls).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let got = links(&out);
     assert_eq!(got.iter().filter(|l| **l == pushed).count(), 1, "{got:?}");
@@ -276,10 +180,10 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     assert!(!table.contains(&secret));
 
     // 7. A restart keeps the subscription (no new request) and its secret (pushes still verify).
-    signal(&child, "TERM");
+    signal(child.id().unwrap(), "TERM");
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait()).await.unwrap().unwrap();
     assert!(status.success());
-    let mut child = spawn_daemon(&cfg, &log);
+    let mut child = spawn_run(&cfg, Some(&log));
     let later = server.url("/a/later.html");
     let body = hub_feed(&self_url, &hub, &[("Later", later.clone())]);
     let deliver = || {
@@ -299,12 +203,12 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(accepted, "callback server back after restart");
-    wait_for("record pushed after restart", || links(&out).contains(&later)).await;
+    poll_until("record pushed after restart", || links(&out).contains(&later)).await;
     let polls = server.hits("/feed.xml");
-    wait_for("a poll after restart", || server.hits("/feed.xml") > polls).await;
+    poll_until("a poll after restart", || server.hits("/feed.xml") > polls).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(hub_seen.lock().unwrap().len(), 1, "no resubscription after a restart");
-    signal(&child, "TERM");
+    assert_eq!(hub_server.requests().len(), 1, "no resubscription after a restart");
+    signal(child.id().unwrap(), "TERM");
     assert!(child.wait().await.unwrap().success());
 
     let log = std::fs::read_to_string(&log).unwrap();
@@ -317,7 +221,7 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_subscription_falls_back_to_polling() {
     let dir = tempfile::tempdir().unwrap();
-    let (hub, hub_seen) = start_hub().await;
+    let (hub, hub_server) = start_hub().await;
     let server = Server::start(None).await;
     let self_url = server.url("/feed.xml");
     let doc = hub_feed(&self_url, &hub, &[("One", server.url("/a/1.html"))]);
@@ -326,9 +230,9 @@ async fn denied_subscription_falls_back_to_polling() {
     let out = dir.path().join("out");
     let cfg = config(dir.path(), &self_url, &format!("http://127.0.0.1:{port}/base"), port, "2s", "2s");
     let log = dir.path().join("newsd.log");
-    let mut child = spawn_daemon(&cfg, &log);
-    wait_for("subscription request", || !hub_seen.lock().unwrap().is_empty()).await;
-    let callback = hub_seen.lock().unwrap()[0].param("hub.callback").unwrap().to_string();
+    let mut child = spawn_run(&cfg, Some(&log));
+    poll_until("subscription request", || hub_server.hits("/hub") > 0).await;
+    let callback = hub_server.requests()[0].form_field("hub.callback").unwrap();
     assert_eq!(callback, format!("http://127.0.0.1:{port}/base/websub/news"), "public_url path kept");
     let http = client();
     let denied = http
@@ -339,7 +243,7 @@ async fn denied_subscription_falls_back_to_polling() {
     assert_eq!(denied.status(), 200);
     // Polling continues at the feed's own pace (here the 2 s ceiling), not push's.
     let polls = server.hits("/feed.xml");
-    wait_for("polls go on", || server.hits("/feed.xml") >= polls + 2).await;
+    poll_until("polls go on", || server.hits("/feed.xml") >= polls + 2).await;
     // A verification after the denial is refused: we no longer want that subscription.
     let late = http
         .get(format!("{callback}?hub.mode=subscribe&hub.topic={}&hub.challenge=c", urlencode(&self_url)))
@@ -348,7 +252,7 @@ async fn denied_subscription_falls_back_to_polling() {
         .unwrap();
     assert_eq!(late.status(), 404);
     // Not asked again right away.
-    assert_eq!(hub_seen.lock().unwrap().len(), 1);
+    assert_eq!(hub_server.requests().len(), 1);
     // Unknown feed names and methods.
     assert_eq!(
         http.get(format!("http://127.0.0.1:{port}/websub/nope?hub.mode=subscribe"))
@@ -364,7 +268,7 @@ async fn denied_subscription_falls_back_to_polling() {
     );
     assert_eq!(http.delete(&callback).send().await.unwrap().status(), 405);
     assert_eq!(links(&out).len(), 1);
-    signal(&child, "TERM");
+    signal(child.id().unwrap(), "TERM");
     assert!(child.wait().await.unwrap().success());
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("denied the subscription"), "{log}");

@@ -183,7 +183,7 @@ fn text(rng: &mut fastrand::Rng, words: usize) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&bytes[..bytes.len().min(16)])
 }
 
 /// Resident set size of this process in KiB (Linux), 0 elsewhere.

@@ -29,7 +29,7 @@ use crate::model::Record;
 use crate::state::Store;
 
 pub use canonical::{canonical_url, identity_key};
-use near::{hex, NearDups};
+use near::NearDups;
 
 /// A record on its way to the sink, with what the sink must commit once it is written.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ pub fn article_id(canonical: &str) -> String {
         Ok(u) => identity_key(&u),
         Err(_) => canonical.to_string(),
     };
-    hex(&Sha256::digest(key.as_bytes())[..16])
+    hex::encode(&Sha256::digest(key.as_bytes())[..16])
 }
 
 /// Hash of the normalized text: its words (`text::words`: case folded, punctuation and white
@@ -78,7 +78,7 @@ pub fn content_hash(text: &str) -> String {
         h.update(w.as_bytes());
         h.update(b" ");
     });
-    hex(&h.finalize()[..16])
+    hex::encode(&h.finalize()[..16])
 }
 
 /// Runs the stage: assigns revisions, drops exact repeats, sets `duplicate_of`, passes the
@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(article_id("https://www.e.org/a/"), article_id("http://e.org/a"));
         assert_eq!(article_id("x").len(), 32);
         // Pinned: ids are persisted and appear in every record.
-        assert_eq!(article_id("https://e.org/a"), hex(&Sha256::digest(b"e.org/a")[..16]));
+        assert_eq!(article_id("https://e.org/a"), hex::encode(&Sha256::digest(b"e.org/a")[..16]));
     }
 
     #[test]

@@ -114,14 +114,14 @@ impl NearDups {
         let root = found.map_or(own, |m| m.entry.root);
         // An identical copy adds nothing the index does not already find.
         if found.is_some_and(|m| m.similarity >= 1.0) {
-            return Some(hex(&root));
+            return Some(hex::encode(root));
         }
         self.index.insert(Entry { id: own, root, at: now, sketch });
         self.unsaved.push((id.to_string(), Signature { at: now, root, sketch: sketch.to_bytes() }));
         if self.unsaved.len() >= SAVE_EVERY {
             self.save();
         }
-        found.map(|_| hex(&root))
+        found.map(|_| hex::encode(root))
     }
 
     /// Writes the signatures not yet in the store, in one transaction. The stage calls it
@@ -146,7 +146,7 @@ impl NearDups {
         self.save();
         self.last_expiry = now;
         let cutoff = self.cutoff(now);
-        let gone: Vec<String> = self.index.expire(cutoff).iter().map(|id| hex(id)).collect();
+        let gone: Vec<String> = self.index.expire(cutoff).iter().map(hex::encode).collect();
         if let Err(e) = self.store.delete_signatures_before(&gone, cutoff) {
             tracing::warn!(error = %e, "Could not delete expired near-duplicate signatures.");
         }
@@ -179,11 +179,6 @@ fn parse_id(id: &str) -> Option<Id> {
     Some(out)
 }
 
-/// Lower-case hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,7 +186,7 @@ mod tests {
     #[test]
     fn ids_round_trip_through_bytes() {
         let id = "00ff10aa".repeat(4);
-        assert_eq!(parse_id(&id).map(|b| hex(&b)), Some(id));
+        assert_eq!(parse_id(&id).map(hex::encode), Some(id));
         assert_eq!(parse_id("xyz"), None);
         assert_eq!(parse_id(&"zz".repeat(16)), None);
         assert_eq!(parse_id(&"é".repeat(16)), None);

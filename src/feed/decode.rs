@@ -60,7 +60,7 @@ fn choose(bytes: &[u8], content_type: Option<&str>) -> (&'static Encoding, usize
     }
     // RFC 7303: the HTTP charset overrides the document's own declaration
     let declared = content_type
-        .and_then(header_charset)
+        .and_then(crate::charset::charset_param)
         .and_then(usable)
         .or_else(|| xml_declared_encoding(bytes).and_then(usable));
     if let Some(enc) = declared.filter(|e| *e != UTF_8) {
@@ -112,14 +112,6 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
 fn usable(label: &str) -> Option<&'static Encoding> {
     let enc = Encoding::for_label_no_replacement(label.trim().as_bytes())?;
     (enc != UTF_16BE && enc != UTF_16LE && enc != encoding_rs::X_USER_DEFINED).then_some(enc)
-}
-
-/// `charset=` from a Content-Type value.
-fn header_charset(ct: &str) -> Option<&str> {
-    ct.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches(['"', '\'']))
-    })
 }
 
 /// The `encoding` pseudo-attribute of an XML declaration at the very start of `bytes`.

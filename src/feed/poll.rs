@@ -135,7 +135,7 @@ pub fn item_hash(item: &Item, key: &str) -> String {
     if let Some(u) = item.updated {
         h.update(u.timestamp().to_le_bytes());
     }
-    h.finalize()[..12].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&h.finalize()[..12])
 }
 
 /// Seconds in `Cache-Control: max-age=N`, if any.

@@ -227,8 +227,16 @@ impl Store {
 
     /// Every feed's saved state, by name.
     pub fn feeds(&self) -> Result<Vec<(String, FeedState)>, StateError> {
+        self.all_rows(FEEDS)
+    }
+
+    /// Every row of a name → JSON table, decoded, in key order.
+    pub(crate) fn all_rows<T: for<'de> Deserialize<'de>>(
+        &self,
+        def: TableDefinition<&str, &[u8]>,
+    ) -> Result<Vec<(String, T)>, StateError> {
         let txn = self.begin_read()?;
-        let table = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+        let table = txn.open_table(def).map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in table.iter().map_err(|e| self.err(e))? {
             let (k, v) = row.map_err(|e| self.err(e))?;

@@ -5,10 +5,10 @@
 //! Owns the table `websub`; what the values mean for polling is `websub`'s business.
 
 use chrono::{DateTime, Utc};
-use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use redb::{TableDefinition, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
-use super::{decode, StateError, Store};
+use super::{StateError, Store};
 
 /// Feed name → [`Subscription`] (JSON).
 const WEBSUB: TableDefinition<&str, &[u8]> = TableDefinition::new("websub");
@@ -61,14 +61,7 @@ pub(super) fn create_tables(store: &Store, txn: &WriteTransaction) -> Result<(),
 impl Store {
     /// Every saved subscription, by feed name.
     pub fn subscriptions(&self) -> Result<Vec<(String, Subscription)>, StateError> {
-        let txn = self.begin_read()?;
-        let table = txn.open_table(WEBSUB).map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in table.iter().map_err(|e| self.err(e))? {
-            let (k, v) = row.map_err(|e| self.err(e))?;
-            out.push((k.value().to_string(), decode(k.value(), v.value())?));
-        }
-        Ok(out)
+        self.all_rows(WEBSUB)
     }
 
     /// Saves one feed's subscription.

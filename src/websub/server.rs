@@ -9,7 +9,6 @@
 //! A pushed document is parsed by the normal feed parser and handed to the scheduler as a
 //! [`Pushed`]; the server never touches the pipeline itself.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,22 +17,21 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Semaphore};
 use url::Url;
 
 use super::verify::{self, Intent, Signature};
 use super::{Pushed, Registry};
+use crate::serve::Limits;
 
-/// Connections served at once; more wait in the kernel's backlog.
-const MAX_CONNECTIONS: usize = 64;
-/// Time allowed for a request head.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for a whole connection (a body dripped slowly is cut here).
-const CONNECTION_DEADLINE: Duration = Duration::from_secs(60);
-/// Largest request head.
-const MAX_HEAD: usize = 64 * 1024;
+/// 64 connections at once, 10 s for a request head of at most 64 KiB, 60 s for a connection.
+const LIMITS: Limits = Limits {
+    max_connections: 64,
+    header_timeout: Duration::from_secs(10),
+    max_head: 64 * 1024,
+    connection_deadline: Duration::from_secs(60),
+};
 /// Pushed documents parsed at once: the parser holds about 20× a document in memory, and
 /// bodies of up to `fetch.max_feed_bytes` may arrive on every connection together.
 const PARSES: usize = 2;
@@ -57,36 +55,11 @@ impl Callback {
 /// Serves callbacks on `listener` until the task is dropped.
 pub async fn serve(listener: TcpListener, callback: Callback) {
     let callback = Arc::new(callback);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(addr = %addr, "WebSub callback server listening.");
-    }
-    loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors and the like: wait instead of spinning.
-                tracing::warn!(error = %e, "WebSub callback server cannot accept a connection.");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
+    let handler = move |req| {
         let cb = callback.clone();
-        tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| {
-                let cb = cb.clone();
-                async move { Ok::<_, Infallible>(cb.handle(req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .max_buf_size(MAX_HEAD)
-                .serve_connection(TokioIo::new(stream), svc);
-            let _ = tokio::time::timeout(CONNECTION_DEADLINE, conn).await;
-            drop(slot);
-        });
-    }
+        async move { cb.handle(req).await }
+    };
+    crate::serve::serve(listener, "WebSub callback server", LIMITS, handler).await
 }
 
 impl Callback {

@@ -209,6 +209,16 @@ impl Output {
     }
 }
 
+/// Lines (`\n`s) in all the files of `out` right now.
+pub fn line_count(out: &Path) -> usize {
+    std::fs::read_dir(out)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read(e.path()).unwrap_or_default().iter().filter(|&&b| b == b'\n').count())
+        .sum()
+}
+
 /// Counts lines of stderr logs in `log` containing `needle`.
 pub fn log_count(log: &Path, needle: &str) -> usize {
     std::fs::read_to_string(log).unwrap_or_default().lines().filter(|l| l.contains(needle)).count()
