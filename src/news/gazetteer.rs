@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use super::text::{key, with_key, FastMap as HashMap, FastSet as HashSet};
+use super::text::{fnv1a, key, with_key, FastMap as HashMap, FastSet as HashSet};
 
 /// What a gazetteer phrase names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,8 @@ pub struct Gazetteer {
     first_names: HashSet<&'static str>,
     female_names: HashSet<&'static str>,
     stopwords: HashSet<&'static str>,
+    /// `text::fnv1a` of every stop word, for callers that hold a key's hash already.
+    stopword_hashes: HashSet<u64>,
     common_caps: HashSet<String>,
     /// First word of every place, organization, title and demonym → its longest phrase in words.
     first_words: HashMap<String, usize>,
@@ -92,6 +94,7 @@ impl Gazetteer {
             first_names: HashSet::default(),
             female_names: HashSet::default(),
             stopwords: HashSet::default(),
+            stopword_hashes: HashSet::default(),
             common_caps: HashSet::default(),
             first_words: HashMap::default(),
         };
@@ -147,6 +150,7 @@ impl Gazetteer {
             lines(include_str!("data/female_names.txt")).flat_map(str::split_whitespace).collect();
         g.first_names.extend(g.female_names.iter().copied());
         g.stopwords = lines(include_str!("data/stopwords.txt")).flat_map(str::split_whitespace).collect();
+        g.stopword_hashes = g.stopwords.iter().map(|w| fnv1a(w.bytes())).collect();
         g.common_caps =
             lines(include_str!("data/common_caps.txt")).flat_map(str::split_whitespace).map(key).collect();
         g
@@ -266,6 +270,12 @@ impl Gazetteer {
             return true;
         }
         word.chars().any(char::is_uppercase) && self.stopwords.contains(word.to_lowercase().as_str())
+    }
+
+    /// `is_stopword` for a word given by its `text::fnv1a` hash, for a word that is its own
+    /// lowercase form (a key).
+    pub fn is_stopword_hash(&self, hash: u64) -> bool {
+        self.stopword_hashes.contains(&hash)
     }
 
     /// A capitalized word that is not a name by itself (days, months, pronouns, "Sources").

@@ -2,11 +2,13 @@
 //! newsd: per-word casing, position, frequency, context spread and sentence spread; phrases of one to
 //! three words score by their words' product over their frequency (lower is better). Proper names
 //! are taken whole ("Donald Trump", not "President Donald"). Owns only the scoring; stop words and
-//! titles come from `gazetteer`. Words are interned once, and work is capped for very long texts.
+//! titles come from `gazetteer`, words and their facts from the article's `vocab`. Work is capped for
+//! very long texts.
 
 use super::gazetteer::{self, Gazetteer};
 use super::sentences::Sentence;
-use super::text::{is_capitalized, push_key, strip_possessive, FastMap, Token};
+use super::text::{strip_possessive, FastMap, Token};
+use super::vocab::Vocab;
 
 /// Words looked at, at most: the opening of a long text carries its keywords.
 const MAX_WORDS: usize = 4000;
@@ -16,10 +18,9 @@ const MAX_PHRASE_BYTES: usize = 60;
 /// Candidates ranked before de-duplication; far more than the repeats among the best ever need.
 const SHORTLIST: usize = 80;
 
-/// Statistics of one distinct word (by lowercase key).
+/// Statistics of one distinct word (by lowercase key: the vocabulary's key id).
+#[derive(Clone)]
 struct WordStats {
-    /// Byte range of the key in `Counts::arena`.
-    key: (u32, u32),
     /// May start or end a phrase: not a stop word, not a number, not one letter.
     content: bool,
     tf: f64,
@@ -41,48 +42,63 @@ struct Candidate {
     span: (u32, u32),
 }
 
-/// One word of a chunk: its id, how it is written, where, whether it opens its sentence, and
-/// whether it counts as capitalized for names (decided once: the phrase rules ask many times).
+/// One word of a chunk: its key id, how it is written, where, whether it opens its sentence,
+/// whether it is capitalized or an acronym, and whether it counts as capitalized for names
+/// (decided once: the phrase rules ask many times).
 #[derive(Clone, Copy)]
 struct Tok<'t> {
     id: u32,
     surface: &'t str,
     start: usize,
     initial: bool,
+    capitalized: bool,
+    acronym: bool,
     cap: bool,
 }
 
 /// Everything counted over the text. Per-word lists are kept flat, as (word id, value) pairs, so a
 /// word costs no allocation of its own.
-#[derive(Default)]
-struct Counts {
+struct Counts<'v, 't> {
+    vocab: &'v Vocab<'t>,
+    /// By key id; words the scan never reaches keep `tf == 0`.
     words: Vec<WordStats>,
-    /// Hash of a key → word id. A 64-bit collision would merge two words' statistics: harmless here.
-    ids: FastMap<u64, u32>,
-    /// All keys, back to back.
-    arena: String,
+    /// Key id of "of", the one stop word allowed inside phrases (`vocab::NONE` if the text has none).
+    of: u32,
     /// (word, sentence index) once per sentence a word occurs in, in text order.
     sentences: Vec<(u32, u32)>,
     /// (word, left neighbour) and (word, right neighbour) for every occurrence.
     left: Vec<(u32, u32)>,
     right: Vec<(u32, u32)>,
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
-    /// Reused buffer for lowercase keys.
-    buf: String,
     /// Reused buffer for the phrases `name_start` looks up.
     phrase: String,
 }
 
 /// The key phrases of `text`, best first.
-pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start: usize) -> Vec<String> {
+pub fn extract(
+    text: &str,
+    tokens: &[Token],
+    vocab: &Vocab<'_>,
+    sentences: &[Sentence],
+    body_start: usize,
+) -> Vec<String> {
     let g = gazetteer::get();
-    let mut c = Counts::default();
-    // Sized up front: growing these maps word by word (rehashing each time) cost more than filling them.
-    let words = tokens.len().min(MAX_WORDS + 200);
-    c.ids.reserve(words / 2);
-    c.words.reserve(words / 2);
-    c.arena.reserve(words * 3);
-    c.cands.reserve(words);
+    let blank = WordStats { content: false, tf: 0.0, tf_case: 0.0, last_sentence: u32::MAX };
+    let mut c = Counts {
+        vocab,
+        words: vec![blank; vocab.key_count()],
+        of: vocab.find_key("of"),
+        sentences: Vec::new(),
+        left: Vec::new(),
+        right: Vec::new(),
+        cands: FastMap::default(),
+        phrase: String::new(),
+    };
+    for (id, w) in c.words.iter_mut().enumerate() {
+        w.content = vocab.key(id as u32).content;
+    }
+    // Sized up front: growing the map word by word (rehashing each time) cost more than filling it.
+    c.cands.reserve(tokens.len().min(MAX_WORDS + 200));
     let mut seen = 0usize;
     let mut n_sent = 0usize;
     let mut chunk: Vec<Tok<'_>> = Vec::new();
@@ -108,78 +124,32 @@ pub fn extract(text: &str, tokens: &[Token], sentences: &[Sentence], body_start:
                 c.add_chunk(&chunk, si as u32, g);
                 chunk.clear();
             }
-            let surface = strip_possessive(t.text(text));
+            let s = vocab.surface(vocab.token_ids[from + i]);
             let initial = i == 0;
             // A capitalized word opening the sentence that is commonly capitalized is no name.
-            let cap = is_capitalized(surface) && !(initial && g.is_common_cap(surface));
-            chunk.push(Tok { id: c.intern(surface, g), surface, start: t.start, initial, cap });
+            let cap = s.cap && !(initial && vocab.common_cap(s.key));
+            chunk.push(Tok {
+                id: s.key,
+                surface: s.text,
+                start: t.start,
+                initial,
+                capitalized: s.cap,
+                acronym: s.acronym,
+                cap,
+            });
         }
         c.add_chunk(&chunk, si as u32, g);
     }
     c.best(text, n_sent.max(1))
 }
 
-impl Counts {
-    /// The id of a word, by its lowercase key without dots.
-    fn intern(&mut self, surface: &str, g: &Gazetteer) -> u32 {
-        // The key (lowercase, no dots) is hashed straight from an ASCII word without being built;
-        // other words build it first. Both hash the same bytes, so a word has one id either way.
-        let mut seen = 0u8;
-        let h = key_hash(surface.bytes().filter(|&b| b != b'.').map(|b| {
-            seen |= b;
-            b.to_ascii_lowercase()
-        }));
-        let h = if seen.is_ascii() {
-            h
-        } else {
-            self.buf.clear();
-            push_key(surface, &mut self.buf);
-            key_hash(self.buf.bytes())
-        };
-        if let Some(&id) = self.ids.get(&h) {
-            return id;
-        }
-        let mut key = std::mem::take(&mut self.buf);
-        key.clear();
-        push_key(surface, &mut key);
-        let id = self.add_word(&key, h, g);
-        self.buf = key;
-        id
-    }
-
-    /// Registers a new word by its key and the key's hash.
-    fn add_word(&mut self, k: &str, h: u64, g: &Gazetteer) -> u32 {
-        let content = k.chars().nth(1).is_some()
-            && !g.is_stopword(k)
-            && k.chars().any(char::is_alphabetic)
-            && !k.chars().all(|ch| ch.is_ascii_digit() || ch == ',');
-        let start = self.arena.len() as u32;
-        self.arena.push_str(k);
-        let id = self.words.len() as u32;
-        self.words.push(WordStats {
-            key: (start, self.arena.len() as u32),
-            content,
-            tf: 0.0,
-            tf_case: 0.0,
-            last_sentence: u32::MAX,
-        });
-        self.ids.insert(h, id);
-        id
-    }
-
-    /// The lowercase key of word `id`.
-    fn key(&self, id: u32) -> &str {
-        let (a, b) = self.words[id as usize].key;
-        &self.arena[a as usize..b as usize]
-    }
-
+impl Counts<'_, '_> {
     /// Records one chunk's words and its candidate phrases.
     fn add_chunk(&mut self, chunk: &[Tok<'_>], si: u32, g: &Gazetteer) {
         for (i, t) in chunk.iter().enumerate() {
             let st = &mut self.words[t.id as usize];
             st.tf += 1.0;
-            let acronym = t.surface.len() > 1 && t.surface.chars().all(|ch| ch.is_uppercase() || ch == '.');
-            if (is_capitalized(t.surface) && !t.initial) || acronym {
+            if (t.capitalized && !t.initial) || t.acronym {
                 st.tf_case += 1.0;
             }
             if st.last_sentence != si {
@@ -211,7 +181,7 @@ impl Counts {
                 let mut end = i + 1;
                 while end < chunk.len()
                     && (cap(&chunk[end])
-                        || (self.key(chunk[end].id) == "of" && chunk.get(end + 1).is_some_and(&cap)))
+                        || (chunk[end].id == self.of && chunk.get(end + 1).is_some_and(&cap)))
                 {
                     end += 1;
                 }
@@ -234,7 +204,7 @@ impl Counts {
                 }
                 let ok = words.iter().enumerate().all(|(k, t)| {
                     let w = &self.words[t.id as usize];
-                    w.content || (k > 0 && k < n - 1 && self.key(t.id) == "of")
+                    w.content || (k > 0 && k < n - 1 && t.id == self.of)
                 });
                 if ok {
                     self.add(words, false);
@@ -250,7 +220,7 @@ impl Counts {
         // Phrases of several words are joined in a reused buffer; a single word is its own phrase.
         let mut phrase = std::mem::take(&mut self.phrase);
         for k in 0..run.len() {
-            let longest = g.longest_from(self.key(run[k].id)).min(run.len() - k);
+            let longest = self.vocab.longest(run[k].id).min(run.len() - k);
             for len in 1..=longest {
                 let p = if len == 1 {
                     run[k].surface
@@ -335,7 +305,8 @@ impl Counts {
 
     /// YAKE word scores (lower is more important), indexed by word id.
     fn word_scores(&self, n_sent: usize) -> Vec<f64> {
-        let tfs: Vec<f64> = self.words.iter().filter(|w| w.content).map(|w| w.tf).collect();
+        // Words the scan never reached (before the dateline's end, past the cap) are not counted.
+        let tfs: Vec<f64> = self.words.iter().filter(|w| w.content && w.tf > 0.0).map(|w| w.tf).collect();
         if tfs.is_empty() {
             return vec![f64::INFINITY; self.words.len()];
         }
@@ -378,12 +349,6 @@ impl Counts {
             })
             .collect()
     }
-}
-
-/// FNV-1a over the bytes of a word's key: a few instructions a byte, and a collision between two
-/// of an article's few thousand words is out of reach at 64 bits.
-fn key_hash(bytes: impl Iterator<Item = u8>) -> u64 {
-    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// How many distinct second values each word has in a list of (word, value) pairs.
@@ -448,7 +413,8 @@ mod tests {
                  Trump said the ceasefire talks with Putin were productive. \
                  Putin said a ceasefire deal needs guarantees. \
                  Both leaders left Alaska on Friday after the summit.";
-        let k = extract(t, &tokenize(t), &split(t), 0);
+        let toks = tokenize(t);
+        let k = extract(t, &toks, &Vocab::build(t, &toks), &split(t), 0);
         assert!((5..=10).contains(&k.len()), "{k:?}");
         assert!(k.iter().any(|w| w.contains("ceasefire")), "{k:?}");
         assert!(k.iter().any(|w| w.contains("Putin")), "{k:?}");
@@ -459,13 +425,14 @@ mod tests {
     fn names_are_taken_whole() {
         let t = "US Secretary of State Marco Rubio met officials. Rubio said the talks went well. \
                  The talks covered trade and security in detail.";
-        let k = extract(t, &tokenize(t), &split(t), 0);
+        let toks = tokenize(t);
+        let k = extract(t, &toks, &Vocab::build(t, &toks), &split(t), 0);
         assert!(k.contains(&"Marco Rubio".to_string()), "{k:?}");
         assert!(!k.iter().any(|w| w.contains("Secretary")), "{k:?}");
     }
 
     #[test]
     fn empty_text_has_no_keywords() {
-        assert!(extract("", &[], &[], 0).is_empty());
+        assert!(extract("", &[], &Vocab::build("", &[]), &[], 0).is_empty());
     }
 }

@@ -20,6 +20,7 @@ mod quotes;
 mod sentences;
 mod summary;
 mod text;
+mod vocab;
 
 use crate::model::{Entities, Quote};
 
@@ -58,12 +59,22 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
     let text = input.text;
     let sentences = sentences::split(text);
     let tokens = text::tokenize(text);
+    let mut vocab = vocab::Vocab::build(text, &tokens);
     let dateline = dateline::find(text);
     let body_start = dateline.as_ref().map_or(0, |d| d.body_start);
     let credit = dateline.as_ref().and_then(|d| d.credit.as_deref());
     let agencies = agencies::find(text, input.authors, credit);
     let place = dateline.as_ref().map(|d| (d.place.as_str(), d.qualifiers.as_slice()));
-    let ents = entities::analyze(text, &tokens, &sentences, body_start, place, input.title, input.language);
+    let ents = entities::analyze(
+        text,
+        &tokens,
+        &mut vocab,
+        &sentences,
+        body_start,
+        place,
+        input.title,
+        input.language,
+    );
     let quotes = quotes::find(text, &sentences, &ents);
     let mut entities = ents.to_entities();
     // Credited agencies are organizations of the story too.
@@ -78,6 +89,6 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
         quotes,
         entities,
         summary: summary::summarize(text, &tokens, &sentences, body_start, input.title),
-        keywords: keywords::extract(text, &tokens, &sentences, body_start),
+        keywords: keywords::extract(text, &tokens, &vocab, &sentences, body_start),
     }
 }

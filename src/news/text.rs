@@ -258,6 +258,12 @@ pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
     })
 }
 
+/// FNV-1a over bytes: a few instructions a byte. Words and keys of an article are identified by it
+/// (a 64-bit collision between two of its few thousand words is out of reach).
+pub fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
 pub fn push_key(phrase: &str, out: &mut String) {
     if phrase.is_ascii() {

@@ -8,7 +8,7 @@ use super::super::gazetteer::{self, Entry};
 use super::super::text::{self, is_all_caps, key, FastMap as HashMap, FastSet as HashSet};
 use super::classify::modifies_noun;
 use super::lexicon::PLACE_PREPOSITIONS;
-use super::words::Word;
+use super::words::{Lex, Word};
 use super::{Analysis, Entity, EntityKind, Mention};
 
 /// Collects entities and mentions while the runs are classified.
@@ -77,7 +77,7 @@ impl Builder {
         text: &str,
         words: &[Word<'_>],
         pending: Vec<Range<usize>>,
-        lower: &HashSet<&str>,
+        lex: &Lex<'_, '_>,
     ) {
         // Single-word person names ("President Putin") merge into the full name with that surname.
         // Surname and given name of every multi-word person; the first person registered keeps a
@@ -127,7 +127,7 @@ impl Builder {
                 // An ordinary word written with a capital ("in Tech", "in Science") is no place:
                 // it also occurs in lowercase, or it is too short to be a name.
                 && w.text.chars().count() > 2
-                && !text::with_lower(w.text, |l| lower.contains(l))
+                && !lex.in_lowercase(w)
             {
                 self.add(w.text, EntityKind::Location, w.start, w.end);
             }

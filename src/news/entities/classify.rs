@@ -6,12 +6,12 @@
 use std::ops::Range;
 
 use super::super::gazetteer::{self, Entry, Kind};
-use super::super::text::{is_all_caps, is_speech_verb, with_key, with_lower, FastSet as HashSet};
+use super::super::text::{is_all_caps, is_speech_verb, with_lower};
 use super::builder::Builder;
 use super::lexicon::{
     ORG_PREFIXES, ORG_SUFFIXES, PLACE_NOUNS, PLACE_PREPOSITIONS, PLACE_SUFFIXES, ROLE_NOUNS, ROLE_TITLES,
 };
-use super::words::Word;
+use super::words::{Lex, Word};
 use super::EntityKind;
 
 /// Kinds of piece a capitalized run is cut into.
@@ -30,19 +30,18 @@ pub(super) fn classify_run(
     text: &str,
     words: &[Word<'_>],
     run: Range<usize>,
-    lower: &HashSet<&str>,
+    lex: &Lex<'_, '_>,
     b: &mut Builder,
     pending: &mut Vec<Range<usize>>,
 ) {
-    let g = gazetteer::get();
     let mut i = run.start;
     // A sentence-initial ordinary word ("Upon", "Sources", "Earlier") is not part of a name.
     // A gerund opening a sentence is not a given name ("Questioning Vindman, …").
     let gerund = |i: usize| i + 1 < run.end && words[i].text.ends_with("ing") && words[i].text.len() > 5;
     while i < run.end
         && words[i].initial
-        && (is_ordinary(words[i].text, lower) || gerund(i))
-        && phrase_at(words, i, run.end).is_none()
+        && (is_ordinary(&words[i], lex) || gerund(i))
+        && phrase_at(words, i, run.end, lex).is_none()
     {
         i += 1;
     }
@@ -50,10 +49,10 @@ pub(super) fn classify_run(
     while i < run.end && !words[i].cap {
         i += 1;
     }
-    if i < run.end && whole_run_org(text, words, i..run.end, b) {
+    if i < run.end && whole_run_org(text, words, i..run.end, lex, b) {
         return;
     }
-    let pieces = cut(words, i..run.end);
+    let pieces = cut(words, i..run.end, lex);
     let mut prev: Option<Piece> = None;
     let mut k = 0;
     while k < pieces.len() {
@@ -71,8 +70,7 @@ pub(super) fn classify_run(
                 // A place whose name is also a given name, before an unknown word, starts a name
                 // ("Jordan Peterson", "Georgia Smith").
                 let next_unknown = pieces.get(k + 1).filter(|(p, _)| *p == Piece::Unknown);
-                if let (Some((_, nr)), true) =
-                    (next_unknown, r.len() == 1 && g.is_first_name(words[r.start].text))
+                if let (Some((_, nr)), true) = (next_unknown, r.len() == 1 && lex.first_name(&words[r.start]))
                 {
                     b.person(text, words, r.start..nr.end);
                     k += 2;
@@ -86,7 +84,7 @@ pub(super) fn classify_run(
                 let adjacent = k > 0 && pieces[k - 1].1.end == r.start;
                 // Something precedes, but not directly: treat it like a separator.
                 let prev = if adjacent || k == 0 { prev } else { Some(Piece::Break) };
-                classify_unknown(text, words, r, prev, lower, b, pending)
+                classify_unknown(text, words, r, prev, lex, b, pending)
             }
             Piece::Title | Piece::Demonym | Piece::Break => {}
         }
@@ -109,7 +107,13 @@ fn after_unknown_name(words: &[Word<'_>], prev: Option<Piece>, before: &[(Piece,
 /// Organisations named by their shape over a whole run: "University of Pennsylvania", "Senate Foreign
 /// Relations Committee", "Hong Kong Polytechnic University". Leading titles and demonyms are not part of
 /// the name ("Russian Foreign Ministry" → "Foreign Ministry").
-fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builder) -> bool {
+fn whole_run_org(
+    text: &str,
+    words: &[Word<'_>],
+    r: Range<usize>,
+    lex: &Lex<'_, '_>,
+    b: &mut Builder,
+) -> bool {
     let last = words[r.end - 1].text;
     // "University of X", "National Institute on Drug Abuse": an organisation word before of/on/for.
     let prefixed = r.len() >= 3
@@ -121,13 +125,13 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
     let placed = r.len() >= 2 && PLACE_SUFFIXES.contains(last);
     // "United Nations and European Union" is two names; "Customs and Border Protection" is one.
     if let Some(k) = (r.start + 1..r.end).find(|&k| matches!(words[k].text, "and" | "&")) {
-        let known_left = phrase_at(words, r.start, k).is_some_and(|(_, len)| r.start + len == k);
+        let known_left = phrase_at(words, r.start, k, lex).is_some_and(|(_, len)| r.start + len == k);
         if k >= r.start + 2 || known_left {
             return false;
         }
     }
     if !(prefixed || suffixed || placed)
-        || phrase_at(words, r.start, r.end).is_some_and(|(_, len)| len == r.len())
+        || phrase_at(words, r.start, r.end, lex).is_some_and(|(_, len)| len == r.len())
     {
         return false;
     }
@@ -135,7 +139,7 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
     // Titles and demonyms before an organisation are not part of it ("Russian Foreign Ministry"), but a
     // demonym may be all there is before the suffix ("American Airlines"); places keep theirs
     // ("Tibetan Plateau").
-    while let Some((piece @ (Piece::Title | Piece::Demonym), len)) = phrase_at(words, s, r.end) {
+    while let Some((piece @ (Piece::Title | Piece::Demonym), len)) = phrase_at(words, s, r.end, lex) {
         if placed || (piece == Piece::Demonym && r.end - (s + len) < 2) {
             break;
         }
@@ -152,16 +156,15 @@ fn whole_run_org(text: &str, words: &[Word<'_>], r: Range<usize>, b: &mut Builde
 }
 
 /// A capitalized word that is only capitalized because it opens a sentence.
-fn is_ordinary(w: &str, lower: &HashSet<&str>) -> bool {
-    let g = gazetteer::get();
-    g.is_common_cap(w) || with_lower(w, |l| g.is_stopword(l) || is_speech_verb(l) || lower.contains(l))
+fn is_ordinary(w: &Word<'_>, lex: &Lex<'_, '_>) -> bool {
+    lex.common_cap(w) || lex.function_word(w) || lex.in_lowercase(w)
 }
 
 /// The longest title, place, organization or demonym starting at word `i`, as (piece, length).
-fn phrase_at(words: &[Word<'_>], i: usize, end: usize) -> Option<(Piece, usize)> {
+fn phrase_at(words: &[Word<'_>], i: usize, end: usize, lex: &Lex<'_, '_>) -> Option<(Piece, usize)> {
     let g = gazetteer::get();
-    // Most words start no phrase at all: one lookup of the first word settles it.
-    let max = with_key(words[i].text, |k| g.longest_from(k)).min(end - i);
+    // Most words start no phrase at all: the first word's key settles it.
+    let max = lex.longest(&words[i]).min(end - i);
     for len in (1..=max).rev() {
         // Phrases do not run across a cut word ("Ukraine’s Dnipropetrovsk").
         if words[i..i + len - 1].iter().any(|w| w.cut) {
@@ -195,15 +198,14 @@ fn join(words: &[Word<'_>]) -> String {
 
 /// Cuts `range` into titles, demonyms, known phrases and unknown stretches. Common capitalized words
 /// ("Friday", "May") are dropped and split unknown stretches.
-fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
-    let g = gazetteer::get();
+fn cut(words: &[Word<'_>], range: Range<usize>, lex: &Lex<'_, '_>) -> Vec<(Piece, Range<usize>)> {
     let mut out: Vec<(Piece, Range<usize>)> = Vec::new();
     let mut i = range.start;
     while i < range.end {
         let after_given_name = i > range.start
-            && g.is_first_name(words[i - 1].text)
+            && lex.first_name(&words[i - 1])
             && out.last().is_some_and(|(p, r)| *p == Piece::Unknown && r.end == i);
-        if let Some((piece, len)) = phrase_at(words, i, range.end) {
+        if let Some((piece, len)) = phrase_at(words, i, range.end, lex) {
             // A one-word title or place right after a given name is a surname ("Kevin King").
             let surname = after_given_name && len == 1 && matches!(piece, Piece::Title | Piece::Known(_));
             if !surname {
@@ -228,7 +230,7 @@ fn cut(words: &[Word<'_>], range: Range<usize>) -> Vec<(Piece, Range<usize>)> {
         // A middle initial ("Sonya A. Zoghlin") is part of the name, not the article "A".
         let initial = i > range.start && words[i].dot && w.chars().count() == 1;
         let dropped =
-            (g.is_common_cap(w) && !initial && !(i > range.start && g.is_first_name(words[i - 1].text)))
+            (lex.common_cap(&words[i]) && !initial && !(i > range.start && lex.first_name(&words[i - 1])))
                 || (!words[i].cap && out.last().is_none_or(|(p, _)| *p != Piece::Unknown));
         if !dropped {
             match out.last_mut() {
@@ -254,11 +256,10 @@ fn classify_unknown(
     words: &[Word<'_>],
     r: Range<usize>,
     prev: Option<Piece>,
-    lower: &HashSet<&str>,
+    lex: &Lex<'_, '_>,
     b: &mut Builder,
     pending: &mut Vec<Range<usize>>,
 ) {
-    let g = gazetteer::get();
     let first = words[r.start].text;
     let last = words[r.end - 1].text;
     // The word before, lowercase, tested in place (most runs never ask: no String per run).
@@ -286,16 +287,16 @@ fn classify_unknown(
     }
     // "Consiglio Giorgia Meloni", "Majority Leader Chuck Schumer": a given name inside a stretch
     // starts the person's name; what comes before it is typed on its own.
-    let split_at = (r.start + 1..r.end.saturating_sub(1)).find(|&k| g.is_first_name(words[k].text));
-    if let Some(k) = split_at.filter(|_| !g.is_first_name(first) && prev != Some(Piece::Title)) {
-        classify_unknown(text, words, r.start..k, prev, lower, b, pending);
+    let split_at = (r.start + 1..r.end.saturating_sub(1)).find(|&k| lex.first_name(&words[k]));
+    if let Some(k) = split_at.filter(|_| !lex.first_name(&words[r.start]) && prev != Some(Piece::Title)) {
+        classify_unknown(text, words, r.start..k, prev, lex, b, pending);
         b.person(text, words, k..r.end);
         return;
     }
     let capitalized = words[r.clone()].iter().filter(|w| w.cap).count();
     let person_context = prev == Some(Piece::Title)
         || (before_is(&|b| ROLE_NOUNS.contains(b)) && follows_lower_word)
-        || (n >= 2 && g.is_first_name(first));
+        || (n >= 2 && lex.first_name(&words[r.start]));
     if person_context
         && capitalized <= 4
         && words[r.clone()].iter().all(|w| !is_all_caps(w.text) || w.text.len() == 1)
@@ -330,8 +331,7 @@ fn classify_unknown(
     let said_before = before_is(&|b| matches!(b, "said" | "says" | "told" | "asked"));
     let described = said_after || said_before || appositive(text, words[r.end - 1].token_end);
     // Ordinary words capitalized ("Big Machine says"): "big" and "machine" also occur in lowercase.
-    let wordy =
-        words[r.clone()].iter().any(|w| w.text.len() > 1 && with_lower(w.text, |l| lower.contains(l)));
+    let wordy = words[r.clone()].iter().any(|w| w.text.len() > 1 && lex.in_lowercase(w));
     if (2..=3).contains(&n) && !after_place && described && !wordy {
         b.person(text, words, r);
         return;
@@ -344,8 +344,8 @@ fn classify_unknown(
         // A word in capitals among other words in capitals is a shouted headline, not an acronym.
         let shouting = |w: Option<&Word<'_>>| w.is_some_and(|w| w.text.len() > 1 && is_all_caps(w.text));
         let headline = shouting(r.start.checked_sub(1).map(|i| &words[i])) || shouting(words.get(r.end));
-        if !g.is_common_cap(first)
-            && !with_lower(first, |l| lower.contains(l))
+        if !lex.common_cap(&words[r.start])
+            && !lex.in_lowercase(&words[r.start])
             && !is_roman(first)
             && !headline
         {

@@ -14,9 +14,10 @@ mod words;
 
 use self::builder::Builder;
 use self::classify::classify_run;
-use self::words::{runs, words};
+use self::words::{runs, words, Lex};
 use super::sentences::Sentence;
-use super::text::{self, key, FastMap as Map, FastSet as HashSet};
+use super::text::{self, key, FastMap as Map};
+use super::vocab::Vocab;
 use crate::model::Entities;
 
 /// The three entity types of the record.
@@ -55,29 +56,29 @@ pub struct Analysis {
 
 /// Finds the entities of `text`. `skip` is the dateline prefix, whose place and qualifiers come as
 /// `dateline`.
-pub fn analyze(
-    text: &str,
+#[allow(clippy::too_many_arguments)]
+pub fn analyze<'t>(
+    text: &'t str,
     tokens: &[text::Token],
+    vocab: &mut Vocab<'t>,
     sentences: &[Sentence],
     skip: usize,
     dateline: Option<(&str, &[String])>,
     title: Option<&str>,
     language: Option<&str>,
 ) -> Analysis {
-    let words = words(text, tokens, sentences, skip);
-    // Sized up front (most words are lowercase) so the set is not rehashed as it fills.
-    let mut lower: HashSet<&str> = HashSet::with_capacity_and_hasher(words.len(), Default::default());
-    lower.extend(words.iter().filter(|w| !w.cap).map(|w| w.text));
+    let words = words(text, tokens, sentences, skip, vocab);
+    let lex = Lex::new(vocab, &words);
     let mut b = Builder::default();
     b.strict = matches!(language, Some("de" | "lb"));
     if let Some((place, qualifiers)) = dateline {
         b.add_dateline(place, qualifiers);
     }
     let mut pending = Vec::new();
-    for run in runs(text, &words) {
-        classify_run(text, &words, run, &lower, &mut b, &mut pending);
+    for run in runs(text, &words, &lex) {
+        classify_run(text, &words, run, &lex, &mut b, &mut pending);
     }
-    b.resolve_pending(text, &words, pending, &lower);
+    b.resolve_pending(text, &words, pending, &lex);
     b.finish(title)
 }
 
@@ -129,7 +130,9 @@ mod tests {
 
     fn ents(t: &str) -> Entities {
         let s = sentences::split(t);
-        analyze(t, &text::tokenize(t), &s, 0, None, None, Some("en")).to_entities()
+        let tokens = text::tokenize(t);
+        let mut v = Vocab::build(t, &tokens);
+        analyze(t, &tokens, &mut v, &s, 0, None, None, Some("en")).to_entities()
     }
 
     #[test]
@@ -165,7 +168,9 @@ mod tests {
         let t = "Bundeskanzler Olaf Scholz sprach in Kooperation mit Partnern über Native Apps. \
                  Im Kontext der Digitalisierung sagte Scholz, Kommen Sie nach Berlin.";
         let s = sentences::split(t);
-        let e = analyze(t, &text::tokenize(t), &s, 0, None, None, Some("de")).to_entities();
+        let tokens = text::tokenize(t);
+        let mut v = Vocab::build(t, &tokens);
+        let e = analyze(t, &tokens, &mut v, &s, 0, None, None, Some("de")).to_entities();
         assert_eq!(e.persons, ["Olaf Scholz"]);
         assert_eq!(e.locations, ["Berlin"]);
     }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use super::super::gazetteer;
 use super::super::sentences::Sentence;
 use super::super::text::{self, is_capitalized, is_double_quote, Token, WordSet};
+use super::super::vocab::{Vocab, NONE};
 
 /// Small words allowed inside a name when a capitalized word follows ("Bank of England", "Rio de Janeiro").
 #[rustfmt::skip]
@@ -29,6 +30,8 @@ static COMPOUND_TAILS: WordSet = WordSet::new(&[
 pub(super) struct Word<'t> {
     /// The word without a possessive or a lowercase hyphen suffix ("Ukraine’s" → "Ukraine").
     pub(super) text: &'t str,
+    /// Its id in the article's vocabulary.
+    pub(super) id: u32,
     pub(super) start: usize,
     /// End of `text`; the token itself may run further (possessive, suffix).
     pub(super) end: usize,
@@ -42,19 +45,21 @@ pub(super) struct Word<'t> {
     pub(super) dot: bool,
 }
 
-/// Builds the word list in one pass over tokens and sentences.
+/// Builds the word list in one pass over tokens and sentences; words cut out of a token ("US" of
+/// "US-backed") are added to the vocabulary.
 pub(super) fn words<'t>(
     text: &'t str,
     tokens: &[Token],
     sentences: &[Sentence],
     skip: usize,
+    vocab: &mut Vocab<'t>,
 ) -> Vec<Word<'t>> {
     let mut out = Vec::with_capacity(tokens.len());
     // Tokens and sentences are both in text order: one merge-like walk finds each token's sentence.
     let mut sent = sentences.iter().peekable();
     let mut sentence_start = usize::MAX;
     let mut after_skip = true;
-    for &t in tokens {
+    for (i, &t) in tokens.iter().enumerate() {
         if t.start < skip {
             continue;
         }
@@ -68,13 +73,66 @@ pub(super) fn words<'t>(
         }
         let initial_by_sentence =
             out.last().is_none_or(|w: &Word<'_>| w.start < sentence_start) && t.start >= sentence_start;
+        let mut w = word(text, t);
         // Capitalization says nothing about names for the first word of a sentence, of a quote, or
-        // of the story after the dateline.
-        let initial = initial_by_sentence || after_skip || after_opener(text, t.start);
+        // of the story after the dateline. (After a quote or a colon only capitals are asked about:
+        // a lowercase word there is never joined to a name before it.)
+        w.initial = initial_by_sentence || after_skip || (w.cap && after_opener(text, t.start));
         after_skip = false;
-        out.push(word(text, t, initial));
+        w.id = if w.text.len() == vocab.surface(vocab.token_ids[i]).text.len() {
+            vocab.token_ids[i]
+        } else {
+            vocab.intern(w.text)
+        };
+        out.push(w);
     }
     out
+}
+
+/// The vocabulary as the entity rules read it: each word's facts, and which words the text (after
+/// the dateline) also writes in lowercase — a capitalized word that also occurs in lowercase is an
+/// ordinary word ("Big Machine" when "big" and "machine" occur too).
+pub(super) struct Lex<'v, 't> {
+    vocab: &'v Vocab<'t>,
+    /// By surface id: written so, not capitalized, as a word after the dateline.
+    lowercase: Vec<bool>,
+}
+
+impl<'v, 't> Lex<'v, 't> {
+    pub(super) fn new(vocab: &'v Vocab<'t>, words: &[Word<'t>]) -> Self {
+        let mut lowercase = vec![false; vocab.surface_count()];
+        for w in words.iter().filter(|w| !w.cap) {
+            lowercase[w.id as usize] = true;
+        }
+        Lex { vocab, lowercase }
+    }
+
+    /// A given name in the gazetteer, as written.
+    pub(super) fn first_name(&self, w: &Word<'_>) -> bool {
+        self.vocab.first_name(w.id)
+    }
+
+    /// A capitalized word that is no name by itself ("Friday", "Sources").
+    pub(super) fn common_cap(&self, w: &Word<'_>) -> bool {
+        self.vocab.common_cap(self.vocab.surface(w.id).key)
+    }
+
+    /// The longest gazetteer phrase, in words, that may start with this word.
+    pub(super) fn longest(&self, w: &Word<'_>) -> usize {
+        self.vocab.longest(self.vocab.surface(w.id).key)
+    }
+
+    /// True when the text also has this word in lowercase (its lowercase form, as a word that is
+    /// not capitalized).
+    pub(super) fn in_lowercase(&self, w: &Word<'_>) -> bool {
+        let lower = self.vocab.lower_of(w.id);
+        lower != NONE && self.lowercase[lower as usize]
+    }
+
+    /// A stop word or speech verb once lowercased ("The", "Said").
+    pub(super) fn function_word(&self, w: &Word<'_>) -> bool {
+        self.vocab.function_word(w.id)
+    }
 }
 
 /// True when the word follows an opening quote, a colon, a bracket or a dash.
@@ -96,13 +154,14 @@ fn after_opener(text: &str, start: usize) -> bool {
     })
 }
 
-fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
+fn word(text: &str, t: Token) -> Word<'_> {
     let raw = t.text(text);
     let mut w = text::strip_possessive(raw);
     // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
     // "Sang-mok" (a Korean given name) stay whole.
     // Most words have no hyphen: a byte loop settles that without a memchr call.
-    let split = if w.bytes().any(|b| b == b'-') { w.split_once('-') } else { None };
+    let hyphen = w.bytes().any(|b| b == b'-');
+    let split = if hyphen { w.split_once('-') } else { None };
     if let Some((head, tail)) = split {
         // The cheap tests first: the gazetteer lookup is needed only for a capitalized head.
         if is_capitalized(head)
@@ -112,23 +171,25 @@ fn word(text: &str, t: Token, initial: bool) -> Word<'_> {
             w = head;
         }
     }
-    let particle_name = ["al-", "el-", "bin-", "abu-"]
-        .iter()
-        .any(|p| w.starts_with(p) && w[p.len()..].starts_with(char::is_uppercase));
+    let particle_name = hyphen
+        && ["al-", "el-", "bin-", "abu-"]
+            .iter()
+            .any(|p| w.starts_with(p) && w[p.len()..].starts_with(char::is_uppercase));
     Word {
         text: w,
+        id: NONE,
         start: t.start,
         end: t.start + w.len(),
         token_end: t.end,
         cap: is_capitalized(w) || particle_name,
-        initial,
+        initial: false,
         cut: w.len() != raw.len(),
         dot: text[t.end..].starts_with('.'),
     }
 }
 
 /// Index ranges of maximal capitalized runs (with inner connectors) that do not cross punctuation.
-pub(super) fn runs(text: &str, words: &[Word<'_>]) -> Vec<Range<usize>> {
+pub(super) fn runs(text: &str, words: &[Word<'_>], lex: &Lex<'_, '_>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -146,9 +207,9 @@ pub(super) fn runs(text: &str, words: &[Word<'_>]) -> Vec<Range<usize>> {
             if next.cap && !next.initial {
                 end += 1;
             } else if CONNECTORS.contains(next.text)
-                && words.get(end + 1).is_some_and(|n| {
-                    n.cap && !n.initial && joined(text, next, n) && !gazetteer::get().is_common_cap(n.text)
-                })
+                && words
+                    .get(end + 1)
+                    .is_some_and(|n| n.cap && !n.initial && joined(text, next, n) && !lex.common_cap(n))
             {
                 end += 2;
             } else {

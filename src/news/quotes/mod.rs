@@ -165,7 +165,9 @@ mod tests {
 
     fn quotes(t: &str) -> Vec<(String, Option<String>)> {
         let s = sentences::split(t);
-        let e = entities::analyze(t, &crate::news::text::tokenize(t), &s, 0, None, None, None);
+        let tokens = crate::news::text::tokenize(t);
+        let mut v = crate::news::vocab::Vocab::build(t, &tokens);
+        let e = entities::analyze(t, &tokens, &mut v, &s, 0, None, None, None);
         find(t, &s, &e).into_iter().map(|q| (q.text, q.speaker)).collect()
     }
 
