@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::super::gazetteer;
 use super::super::sentences::Sentence;
-use super::super::text::{self, is_capitalized, is_double_quote, Token, WordSet};
+use super::super::text::{is_capitalized, is_double_quote, Token, WordSet};
 use super::super::vocab::{Vocab, NONE};
 
 /// Small words allowed inside a name when a capitalized word follows ("Bank of England", "Rio de Janeiro").
@@ -55,6 +55,8 @@ pub(super) fn words<'t>(
     vocab: &mut Vocab<'t>,
 ) -> Vec<Word<'t>> {
     let mut out = Vec::with_capacity(tokens.len());
+    // How each distinct surface reads as a word (`shape`), worked out once: (word id, capitalized).
+    let mut shapes: Vec<Option<(u32, bool)>> = vec![None; vocab.surface_count()];
     // Tokens and sentences are both in text order: one merge-like walk finds each token's sentence.
     let mut sent = sentences.iter().peekable();
     let mut sentence_start = usize::MAX;
@@ -73,18 +75,32 @@ pub(super) fn words<'t>(
         }
         let initial_by_sentence =
             out.last().is_none_or(|w: &Word<'_>| w.start < sentence_start) && t.start >= sentence_start;
-        let mut w = word(text, t);
-        // Capitalization says nothing about names for the first word of a sentence, of a quote, or
-        // of the story after the dateline. (After a quote or a colon only capitals are asked about:
-        // a lowercase word there is never joined to a name before it.)
-        w.initial = initial_by_sentence || after_skip || (w.cap && after_opener(text, t.start));
-        after_skip = false;
-        w.id = if w.text.len() == vocab.surface(vocab.token_ids[i]).text.len() {
-            vocab.token_ids[i]
-        } else {
-            vocab.intern(w.text)
+        let surface = vocab.token_ids[i];
+        let (id, cap) = match shapes[surface as usize] {
+            Some(known) => known,
+            None => {
+                let (w, cap) = shape(vocab.surface(surface).text);
+                let id = if w.len() == vocab.surface(surface).text.len() { surface } else { vocab.intern(w) };
+                shapes[surface as usize] = Some((id, cap));
+                (id, cap)
+            }
         };
-        out.push(w);
+        let w = vocab.surface(id).text;
+        out.push(Word {
+            text: w,
+            id,
+            start: t.start,
+            end: t.start + w.len(),
+            token_end: t.end,
+            cap,
+            // Capitalization says nothing about names for the first word of a sentence, of a
+            // quote, or of the story after the dateline. (After a quote or a colon only capitals
+            // are asked about: a lowercase word there is never joined to a name before it.)
+            initial: initial_by_sentence || after_skip || (cap && after_opener(text, t.start)),
+            cut: w.len() != t.end - t.start,
+            dot: text.as_bytes().get(t.end) == Some(&b'.'),
+        });
+        after_skip = false;
     }
     out
 }
@@ -154,11 +170,11 @@ fn after_opener(text: &str, start: usize) -> bool {
     })
 }
 
-fn word(text: &str, t: Token) -> Word<'_> {
-    let raw = t.text(text);
-    let mut w = text::strip_possessive(raw);
-    // "US-backed" → "US", "Kremlin-friendly" → "Kremlin"; "al-Assad", "Port-au-Prince" and
-    // "Sang-mok" (a Korean given name) stay whole.
+/// A token's word (its surface, possessive already cut) and whether it counts as capitalized: a
+/// lowercase hyphen suffix is cut too ("US-backed" → "US", "Kremlin-friendly" → "Kremlin"), while
+/// "al-Assad", "Port-au-Prince" and "Sang-mok" (a Korean given name) stay whole.
+fn shape(surface: &str) -> (&str, bool) {
+    let mut w = surface;
     // Most words have no hyphen: a byte loop settles that without a memchr call.
     let hyphen = w.bytes().any(|b| b == b'-');
     let split = if hyphen { w.split_once('-') } else { None };
@@ -175,17 +191,7 @@ fn word(text: &str, t: Token) -> Word<'_> {
         && ["al-", "el-", "bin-", "abu-"]
             .iter()
             .any(|p| w.starts_with(p) && w[p.len()..].starts_with(char::is_uppercase));
-    Word {
-        text: w,
-        id: NONE,
-        start: t.start,
-        end: t.start + w.len(),
-        token_end: t.end,
-        cap: is_capitalized(w) || particle_name,
-        initial: false,
-        cut: w.len() != raw.len(),
-        dot: text[t.end..].starts_with('.'),
-    }
+    (w, is_capitalized(w) || particle_name)
 }
 
 /// Index ranges of maximal capitalized runs (with inner connectors) that do not cross punctuation.
