@@ -181,7 +181,7 @@ impl<'t> Vocab<'t> {
             return id;
         }
         let id = self.surfaces.len() as u32;
-        let key = self.key_id(surface, id, g);
+        let key = self.key_id(surface, h, id, g);
         self.surfaces.push(Surface {
             text: surface,
             key,
@@ -196,16 +196,24 @@ impl<'t> Vocab<'t> {
     }
 
     /// The key id of a surface, registering the key if new.
-    fn key_id(&mut self, surface: &str, surface_id: u32, g: &Gazetteer) -> u32 {
+    /// `surface_hash` is the surface's `fnv1a` hash.
+    fn key_id(&mut self, surface: &str, surface_hash: u64, surface_id: u32, g: &Gazetteer) -> u32 {
         self.buf.clear();
-        if surface.is_ascii() {
-            // The key of an ASCII word: its bytes lowercased, dots dropped (`push_key`), in one pass.
-            self.buf
-                .extend(surface.bytes().filter(|&b| b != b'.').map(|b| char::from(b.to_ascii_lowercase())));
+        let h = if surface.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'\'' | b'-' | b'&')) {
+            // Most words are lowercase ASCII without dots: their own key, hashed already.
+            self.buf.push_str(surface);
+            surface_hash
         } else {
-            push_key(surface, &mut self.buf);
-        }
-        let h = fnv1a(self.buf.bytes());
+            if surface.is_ascii() {
+                // The key of an ASCII word: its bytes lowercased, dots dropped (`push_key`).
+                self.buf.extend(
+                    surface.bytes().filter(|&b| b != b'.').map(|b| char::from(b.to_ascii_lowercase())),
+                );
+            } else {
+                push_key(surface, &mut self.buf);
+            }
+            fnv1a(self.buf.bytes())
+        };
         if let Some(&id) = self.by_key.get(&h) {
             return id;
         }
