@@ -4,13 +4,13 @@
 //! copyright lines — and normalizes every spelling to one name (`gazetteer`'s agency list).
 //! A mere mention ("Reuters reported") is not a credit.
 
+use std::ops::Range;
 use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
 use regex::Regex;
 
 use super::gazetteer;
-use super::text::paragraphs;
 
 /// Agency names as they appear in credits: one or more capitalized words, or an acronym. Their
 /// letters are Latin-script (every agency in `data/agencies.txt` is): a Unicode `\w` here made the
@@ -89,8 +89,14 @@ static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
     .collect()
 });
 
-/// Agencies credited by the dateline parentheses, the authors and the text, in that order, each once.
-pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Vec<String> {
+/// Agencies credited by the dateline parentheses, the authors and the text (whose `paragraphs` are
+/// given, see `text::paragraphs`), in that order, each once.
+pub fn find(
+    text: &str,
+    paragraphs: &[Range<usize>],
+    authors: &[String],
+    dateline_credit: Option<&str>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |name: &'static str| {
         if !out.iter().any(|o| o == name) {
@@ -103,8 +109,8 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for author in authors {
         from_author(author).into_iter().for_each(&mut push);
     }
-    for p in paragraphs(text) {
-        let para = &text[p];
+    for p in paragraphs {
+        let para = &text[p.clone()];
         let mut lower: Option<String> = None;
         for credit in CREDITS.iter() {
             let haystack = match credit.scope {
@@ -234,7 +240,7 @@ mod tests {
 
     fn names(text: &str, authors: &[&str], credit: Option<&str>) -> Vec<String> {
         let authors: Vec<String> = authors.iter().map(|s| s.to_string()).collect();
-        find(text, &authors, credit)
+        find(text, &crate::news::text::paragraphs(text), &authors, credit)
     }
 
     #[test]
