@@ -42,9 +42,6 @@ struct Credit {
     scope: Scope,
     pattern: String,
     regex: OnceLock<Regex>,
-    /// For `Scope::Words`: finders for each word without its first letter (case-sensitive
-    /// pre-check), built once rather than per paragraph.
-    tails: Vec<memmem::Finder<'static>>,
 }
 
 impl Credit {
@@ -77,17 +74,41 @@ static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
         (Scope::Words(staff), format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]")),
     ]
     .into_iter()
-    .map(|(scope, pattern)| {
-        let tails = match scope {
-            Scope::Words(words) => {
-                words.iter().map(|w| memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned()).collect()
-            }
-            _ => Vec::new(),
-        };
-        Credit { scope, pattern, regex: OnceLock::new(), tails }
-    })
+    .map(|(scope, pattern)| Credit { scope, pattern, regex: OnceLock::new() })
     .collect()
 });
+
+/// The cheap case-sensitive pre-check of the `Scope::Words` credits: each of their words without
+/// its first letter (so "Reporting" and "reporting" both pass), with the index in `CREDITS` of the
+/// credit it belongs to. Each is searched once over the whole article: a dozen searches per
+/// paragraph cost more in set-up than in searching.
+static WORD_TAILS: LazyLock<Vec<(memmem::Finder<'static>, usize)>> = LazyLock::new(|| {
+    let mut tails = Vec::new();
+    for (i, credit) in CREDITS.iter().enumerate() {
+        if let Scope::Words(words) = credit.scope {
+            for w in words {
+                tails.push((memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned(), i));
+            }
+        }
+    }
+    tails
+});
+
+/// For each paragraph, a bit set of the `Scope::Words` credits (bit = index in `CREDITS`) whose
+/// pre-check passes: one of their word tails occurs in it. No tail holds a line break or starts or
+/// ends with white space, so a tail found in the text lies wholly inside one paragraph.
+fn word_credits(text: &str, paragraphs: &[Range<usize>]) -> Vec<u32> {
+    let mut marks = vec![0u32; paragraphs.len()];
+    for (finder, credit) in WORD_TAILS.iter() {
+        for at in finder.find_iter(text.as_bytes()) {
+            let i = paragraphs.partition_point(|p| p.end <= at);
+            if paragraphs.get(i).is_some_and(|p| p.start <= at && at + finder.needle().len() <= p.end) {
+                marks[i] |= 1 << credit;
+            }
+        }
+    }
+    marks
+}
 
 /// Agencies credited by the dateline parentheses, the authors and the text (whose `paragraphs` are
 /// given, see `text::paragraphs`), in that order, each once.
@@ -109,10 +130,11 @@ pub fn find(
     for author in authors {
         from_author(author).into_iter().for_each(&mut push);
     }
-    for p in paragraphs {
+    let word_marks = word_credits(text, paragraphs);
+    for (p, &marks) in paragraphs.iter().zip(&word_marks) {
         let para = &text[p.clone()];
         let mut lower: Option<String> = None;
-        for credit in CREDITS.iter() {
+        for (ci, credit) in CREDITS.iter().enumerate() {
             let haystack = match credit.scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
@@ -142,7 +164,7 @@ pub fn find(
                 Scope::Short(quick) if para.len() <= SHORT && quick(para) => para,
                 Scope::Words(words) => {
                     // Cheap case-sensitive check on the word without its first letter first.
-                    if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
+                    if marks & (1 << ci) == 0 {
                         continue;
                     }
                     let l = lower.get_or_insert_with(|| para.to_lowercase());
