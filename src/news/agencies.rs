@@ -4,13 +4,13 @@
 //! copyright lines — and normalizes every spelling to one name (`gazetteer`'s agency list).
 //! A mere mention ("Reuters reported") is not a credit.
 
+use std::ops::Range;
 use std::sync::{LazyLock, OnceLock};
 
 use memchr::memmem;
 use regex::Regex;
 
 use super::gazetteer;
-use super::text::paragraphs;
 
 /// Agency names as they appear in credits: one or more capitalized words, or an acronym. Their
 /// letters are Latin-script (every agency in `data/agencies.txt` is): a Unicode `\w` here made the
@@ -42,9 +42,6 @@ struct Credit {
     scope: Scope,
     pattern: String,
     regex: OnceLock<Regex>,
-    /// For `Scope::Words`: finders for each word without its first letter (case-sensitive
-    /// pre-check), built once rather than per paragraph.
-    tails: Vec<memmem::Finder<'static>>,
 }
 
 impl Credit {
@@ -77,20 +74,50 @@ static CREDITS: LazyLock<Vec<Credit>> = LazyLock::new(|| {
         (Scope::Words(staff), format!(r"(?:^|\.\s+){list}\s+(?:writers?|reporters?|correspondents?|photographers?|journalists?)\s+[A-Z]")),
     ]
     .into_iter()
-    .map(|(scope, pattern)| {
-        let tails = match scope {
-            Scope::Words(words) => {
-                words.iter().map(|w| memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned()).collect()
-            }
-            _ => Vec::new(),
-        };
-        Credit { scope, pattern, regex: OnceLock::new(), tails }
-    })
+    .map(|(scope, pattern)| Credit { scope, pattern, regex: OnceLock::new() })
     .collect()
 });
 
-/// Agencies credited by the dateline parentheses, the authors and the text, in that order, each once.
-pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Vec<String> {
+/// The cheap case-sensitive pre-check of the `Scope::Words` credits: each of their words without
+/// its first letter (so "Reporting" and "reporting" both pass), with the index in `CREDITS` of the
+/// credit it belongs to. Each is searched once over the whole article: a dozen searches per
+/// paragraph cost more in set-up than in searching.
+static WORD_TAILS: LazyLock<Vec<(memmem::Finder<'static>, usize)>> = LazyLock::new(|| {
+    let mut tails = Vec::new();
+    for (i, credit) in CREDITS.iter().enumerate() {
+        if let Scope::Words(words) = credit.scope {
+            for w in words {
+                tails.push((memmem::Finder::new(w.get(1..).unwrap_or(w)).into_owned(), i));
+            }
+        }
+    }
+    tails
+});
+
+/// For each paragraph, a bit set of the `Scope::Words` credits (bit = index in `CREDITS`) whose
+/// pre-check passes: one of their word tails occurs in it. No tail holds a line break or starts or
+/// ends with white space, so a tail found in the text lies wholly inside one paragraph.
+fn word_credits(text: &str, paragraphs: &[Range<usize>]) -> Vec<u32> {
+    let mut marks = vec![0u32; paragraphs.len()];
+    for (finder, credit) in WORD_TAILS.iter() {
+        for at in finder.find_iter(text.as_bytes()) {
+            let i = paragraphs.partition_point(|p| p.end <= at);
+            if paragraphs.get(i).is_some_and(|p| p.start <= at && at + finder.needle().len() <= p.end) {
+                marks[i] |= 1 << credit;
+            }
+        }
+    }
+    marks
+}
+
+/// Agencies credited by the dateline parentheses, the authors and the text (whose `paragraphs` are
+/// given, see `text::paragraphs`), in that order, each once.
+pub fn find(
+    text: &str,
+    paragraphs: &[Range<usize>],
+    authors: &[String],
+    dateline_credit: Option<&str>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut push = |name: &'static str| {
         if !out.iter().any(|o| o == name) {
@@ -103,10 +130,11 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
     for author in authors {
         from_author(author).into_iter().for_each(&mut push);
     }
-    for p in paragraphs(text) {
-        let para = &text[p];
+    let word_marks = word_credits(text, paragraphs);
+    for (p, &marks) in paragraphs.iter().zip(&word_marks) {
+        let para = &text[p.clone()];
         let mut lower: Option<String> = None;
-        for credit in CREDITS.iter() {
+        for (ci, credit) in CREDITS.iter().enumerate() {
             let haystack = match credit.scope {
                 Scope::TailDash => {
                     let tail = &para[floor_char(para, para.len().saturating_sub(TAIL))..];
@@ -136,7 +164,7 @@ pub fn find(text: &str, authors: &[String], dateline_credit: Option<&str>) -> Ve
                 Scope::Short(quick) if para.len() <= SHORT && quick(para) => para,
                 Scope::Words(words) => {
                     // Cheap case-sensitive check on the word without its first letter first.
-                    if !credit.tails.iter().any(|f| f.find(para.as_bytes()).is_some()) {
+                    if marks & (1 << ci) == 0 {
                         continue;
                     }
                     let l = lower.get_or_insert_with(|| para.to_lowercase());
@@ -234,7 +262,7 @@ mod tests {
 
     fn names(text: &str, authors: &[&str], credit: Option<&str>) -> Vec<String> {
         let authors: Vec<String> = authors.iter().map(|s| s.to_string()).collect();
-        find(text, &authors, credit)
+        find(text, &crate::news::text::paragraphs(text), &authors, credit)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! a qualifier such as a state or a date, or an agency credit) so a random first word never qualifies.
 
 use super::gazetteer;
-use super::text::{is_all_caps, is_dash, paragraphs};
+use super::text::{is_all_caps, is_dash};
 
 /// A dateline found at the start of the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,9 +34,15 @@ const NOT_PLACES: &[&str] = &[
 ];
 
 /// Finds the dateline in the first paragraph (or the second, when the first is a short byline).
+#[cfg(test)]
 pub fn find(text: &str) -> Option<Dateline> {
+    find_in(text, &super::text::paragraphs(text))
+}
+
+/// `find`, given the paragraphs of the text (`text::paragraphs`).
+pub fn find_in(text: &str, paras: &[std::ops::Range<usize>]) -> Option<Dateline> {
     // Only a paragraph's opening is read, so a cap on how many paragraphs bounds the work.
-    let paras: Vec<_> = paragraphs(text).into_iter().take(LOOKAHEAD + 1).collect();
+    let paras = &paras[..paras.len().min(LOOKAHEAD + 1)];
     for (k, para) in paras.iter().enumerate().take(LOOKAHEAD) {
         let next = paras.get(k + 1).map(|r| r.start);
         if let Some(d) = standalone(text, para.clone(), next).or_else(|| inline(text, para.start)) {

@@ -57,13 +57,15 @@ pub fn canonical_name(name: &str) -> String {
 /// Computes every news field.
 pub fn analyze(input: &NewsInput<'_>) -> News {
     let text = input.text;
-    let sentences = sentences::split(text);
+    // The paragraphs are found once and shared by the analyzers that read text paragraph by paragraph.
+    let paras = text::paragraphs(text);
+    let sentences = sentences::split_paragraphs(text, &paras);
     let tokens = text::tokenize(text);
     let mut vocab = vocab::Vocab::build(text, &tokens);
-    let dateline = dateline::find(text);
+    let dateline = dateline::find_in(text, &paras);
     let body_start = dateline.as_ref().map_or(0, |d| d.body_start);
     let credit = dateline.as_ref().and_then(|d| d.credit.as_deref());
-    let agencies = agencies::find(text, input.authors, credit);
+    let agencies = agencies::find(text, &paras, input.authors, credit);
     let place = dateline.as_ref().map(|d| (d.place.as_str(), d.qualifiers.as_slice()));
     let ents = entities::analyze(
         text,
@@ -75,7 +77,7 @@ pub fn analyze(input: &NewsInput<'_>) -> News {
         input.title,
         input.language,
     );
-    let quotes = quotes::find(text, &sentences, &ents);
+    let quotes = quotes::find(text, &paras, &sentences, &ents);
     let mut entities = ents.to_entities();
     // Credited agencies are organizations of the story too.
     for a in &agencies {

@@ -41,10 +41,17 @@ static OPENERS: WordSet = WordSet::new(&[
 ]);
 
 /// Splits the whole text into sentences, paragraph by paragraph.
+// `analyze` has the paragraphs at hand and calls `split_paragraphs`; this is for callers that do not.
+#[cfg_attr(not(test), allow(dead_code))]
 pub fn split(text: &str) -> Vec<Sentence> {
+    split_paragraphs(text, &paragraphs(text))
+}
+
+/// Splits the text into sentences, given its paragraphs (`text::paragraphs`).
+pub fn split_paragraphs(text: &str, paras: &[Range<usize>]) -> Vec<Sentence> {
     let mut out = Vec::new();
-    for (p, para) in paragraphs(text).into_iter().enumerate() {
-        split_paragraph(text, para, p, &mut out);
+    for (p, para) in paras.iter().enumerate() {
+        split_paragraph(text, para.clone(), p, &mut out);
     }
     out
 }

@@ -3,12 +3,12 @@
 //! (how many of their content words recur elsewhere) and overlap with the headline. Owns only the
 //! choice; sentence boundaries come from `sentences`, the dateline prefix is cut off.
 
-use super::gazetteer;
 use super::sentences::Sentence;
 use std::hash::BuildHasher;
 use std::ops::Range;
+use std::sync::LazyLock;
 
-use super::text::{tokenize, trim_range, with_key, FastMap as HashMap, FastSet as HashSet, Token};
+use super::text::{tokenize, trim_range, with_key, FastSet as HashSet, Token};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -24,7 +24,6 @@ pub fn summarize(
     body_start: usize,
     title: Option<&str>,
 ) -> String {
-    let g = gazetteer::get();
     // Candidate sentences: running prose only (no headings, captions, questions or one-word lines),
     // the dateline cut off the first one, and only the opening of the article.
     let usable: Vec<Range<usize>> = sentences
@@ -40,36 +39,27 @@ pub fn summarize(
         return String::new();
     };
     // Content-word frequencies over the considered sentences: a central sentence shares many.
-    // Words are compared by the hash of their key: no string is kept per word.
-    let hasher = foldhash::fast::RandomState::default();
-    let content = |words: &mut dyn Iterator<Item = &str>| -> HashSet<u64> {
-        let mut bag = HashSet::with_capacity_and_hasher(words.size_hint().0, Default::default());
-        for w in words {
-            let word = with_key(w, |k| (k.len() > 2 && !g.is_stopword(k)).then(|| hasher.hash_one(k)));
-            bag.extend(word);
-        }
-        bag
-    };
-    let bags: Vec<HashSet<u64>> = usable
+    // Words are compared by the hash of their key: no string is kept per word. A bag is the sorted
+    // hashes of a sentence's content words, each once.
+    let bags: Vec<Vec<u64>> = usable
         .iter()
         .map(|&(s, words)| {
             if words.is_empty() && !s.is_empty() {
                 // The text's own tokens run across this sentence's edge: tokenize it on its own.
                 let own = tokenize(s);
-                content(&mut own.iter().map(|t| t.text(s)))
+                bag(own.iter().map(|t| t.text(s)))
             } else {
-                content(&mut words.iter().map(|t| t.text(text)))
+                bag(words.iter().map(|t| t.text(text)))
             }
         })
         .collect();
     let rest: Vec<&str> = rest.iter().map(|&(s, _)| s).collect();
-    let mut df: HashMap<u64, usize> = HashMap::default();
-    for bag in &bags {
-        for &w in bag {
-            *df.entry(w).or_default() += 1;
-        }
-    }
-    let title_words = title.map(|t| content(&mut tokenize(t).iter().map(|w| w.text(t)))).unwrap_or_default();
+    // How many bags hold each word: all bags' words sorted together, a word's count being the
+    // length of its run.
+    let mut all: Vec<u64> = bags.iter().flatten().copied().collect();
+    all.sort_unstable();
+    let df = |w: &u64| all.partition_point(|x| x <= w) - all.partition_point(|x| x < w);
+    let title_words = title.map(|t| bag(tokenize(t).iter().map(|w| w.text(t)))).unwrap_or_default();
     // Score = centrality (shared content words, damped by length) plus headline overlap, discounted
     // gently by position so the opening stays favoured without excluding a later key sentence.
     let mut scored: Vec<(f64, usize)> = rest
@@ -77,8 +67,9 @@ pub fn summarize(
         .enumerate()
         .map(|(i, _)| {
             let bag = &bags[i + 1];
-            let central: f64 = bag.iter().map(|w| (df[w] - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
-            let headline = bag.intersection(&title_words).count() as f64;
+            // Whole numbers: the sum is exact in any order.
+            let central: f64 = bag.iter().map(|w| (df(w) - 1) as f64).sum::<f64>() / (bag.len() as f64 + 5.0);
+            let headline = shared(bag, &title_words) as f64;
             let position = 1.0 / (1.0 + 0.15 * i as f64);
             ((central + 0.5 * headline) * position, i)
         })
@@ -105,6 +96,59 @@ pub fn summarize(
     out
 }
 
+/// Hashes keys for the bags, and the hashes of the stop words' keys. One hasher for the process:
+/// bags of different articles are never compared, but the stop words must hash alike.
+static HASHER: LazyLock<(foldhash::fast::RandomState, HashSet<u64>)> = LazyLock::new(|| {
+    let hasher = foldhash::fast::RandomState::default();
+    let stop = stopwords().map(|w| hasher.hash_one(w)).collect();
+    (hasher, stop)
+});
+
+/// The stop words of the gazetteer's list (`data/stopwords.txt`: several per line, `#` comments),
+/// read here as the gazetteer reads them; a test checks the two agree.
+fn stopwords() -> impl Iterator<Item = &'static str> {
+    include_str!("data/stopwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .flat_map(str::split_whitespace)
+}
+
+/// The content words among `words` (keys longer than two bytes that are not stop words), as the
+/// sorted hashes of their keys, each once. A key is hashed once and that hash also answers the
+/// stop-word test (stop words are lowercase, like keys; a 64-bit collision is not a concern).
+fn bag<'w>(words: impl Iterator<Item = &'w str>) -> Vec<u64> {
+    let (hasher, stop) = &*HASHER;
+    let mut out: Vec<u64> = Vec::with_capacity(words.size_hint().0);
+    for w in words {
+        if let Some(h) = with_key(w, |k| (k.len() > 2).then(|| hasher.hash_one(k))) {
+            if !stop.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// How many values two sorted, deduplicated lists share.
+fn shared(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
 /// The text's tokens inside `range`, when none of them runs across its edges: then they are
 /// exactly the tokens of the range on its own. Empty otherwise (or when it has none).
 fn words_in(tokens: &[Token], range: Range<usize>) -> &[Token] {
@@ -123,7 +167,8 @@ fn is_prose(s: &str) -> bool {
     let end = s.trim_end_matches(|c: char| super::text::is_any_quote(c) || c == ')');
     // Scripts written without spaces (Chinese, Japanese) are measured in characters.
     // Those characters are all encoded from lead byte 0xE3 up: most sentences need no decoding.
-    let cjk = if s.bytes().any(|b| b >= 0xE3) {
+    let ascii = s.is_ascii();
+    let cjk = if !ascii && s.bytes().any(|b| b >= 0xE3) {
         s.chars().filter(|c| matches!(*c as u32, 0x3040..=0x30FF | 0x3400..=0x9FFF | 0xAC00..=0xD7AF)).count()
     } else {
         0
@@ -131,13 +176,39 @@ fn is_prose(s: &str) -> bool {
     if cjk > 0 {
         return (12..=300).contains(&s.chars().count()) && end.ends_with(['\u{3002}', '\u{FF01}', '.', '!']);
     }
-    let words = s.split_whitespace().count();
-    (6..=80).contains(&words) && s.chars().any(char::is_lowercase) && end.ends_with(['.', '!', '\u{2026}'])
+    // The cheap tests first; words are counted only up to one past the limit.
+    end.ends_with(['.', '!', '\u{2026}'])
+        && s.chars().any(char::is_lowercase)
+        && (6..=80).contains(&word_count(s, ascii, 81))
+}
+
+/// The number of words of `s` as `split_whitespace` counts them, stopping at `limit`; byte by byte
+/// when `s` is ASCII (`ascii`), without decoding characters.
+fn word_count(s: &str, ascii: bool, limit: usize) -> usize {
+    if !ascii {
+        return s.split_whitespace().take(limit).count();
+    }
+    // The ASCII characters `char::is_whitespace` accepts.
+    let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r');
+    let mut count = 0;
+    let mut in_word = false;
+    for &b in s.as_bytes() {
+        let word_byte = !space(b);
+        if word_byte && !in_word {
+            count += 1;
+            if count == limit {
+                break;
+            }
+        }
+        in_word = word_byte;
+    }
+    count
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::news::gazetteer;
     use crate::news::sentences::split;
 
     #[test]
@@ -149,6 +220,26 @@ mod tests {
         assert!(out.contains("The war in Ukraine has killed"), "{out}");
         assert!(!out.contains("Read more"));
         assert!(out.ends_with('.'));
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for t in ["", "  ", "one", " a  b\tc\x0Bd\x0Ce\r\nf ", "x\u{a0}y z", "a\x1Cb"] {
+            assert_eq!(word_count(t, t.is_ascii(), 100), t.split_whitespace().count(), "{t:?}");
+        }
+        assert_eq!(word_count("a b c d", true, 3), 3);
+    }
+
+    #[test]
+    fn stop_words_are_the_gazetteers() {
+        let g = gazetteer::get();
+        assert!(stopwords().count() > 100);
+        assert!(stopwords().all(|w| g.is_stopword(w)));
+        // Content words pass, stop words do not, in any case and with dots.
+        let t = "The Senate AND the U.S. House voted on it";
+        let words: Vec<&str> = tokenize(t).iter().map(|w| w.text(t)).collect();
+        assert_eq!(bag(words.iter().copied()).len(), 3, "senate, house, voted");
+        assert_eq!(shared(&bag(["Senate", "house"].into_iter()), &bag(["HOUSE", "vote"].into_iter())), 1);
     }
 
     #[test]

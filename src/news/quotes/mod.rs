@@ -14,7 +14,7 @@ use std::ops::Range;
 use self::speaker::Ctx;
 use super::entities::{Analysis, EntityKind};
 use super::sentences::Sentence;
-use super::text::{byte_hits, char_at, is_double_quote, paragraphs};
+use super::text::{byte_hits, char_at, is_double_quote};
 use crate::model::Quote;
 
 /// One quoted span of a paragraph.
@@ -30,14 +30,14 @@ pub(super) struct Span {
     pub(super) closed: bool,
 }
 
-/// Finds the quotes of `text` and their speakers.
-pub fn find(text: &str, sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
+/// Finds the quotes of `text` (whose `paragraphs` are given, see `text::paragraphs`) and their speakers.
+pub fn find(text: &str, paragraphs: &[Range<usize>], sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
     let persons = sentence_persons(sentences, ents);
     let ctx = Ctx { text, sentences, ents, persons: &persons };
     // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
     let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
     let mut previous_para_speaker: Option<String> = None;
-    for (pi, para) in paragraphs(text).into_iter().enumerate() {
+    for (pi, para) in paragraphs.iter().cloned().enumerate() {
         let mut last_speaker: Option<String> = None;
         let mut para_speaker = None;
         for span in spans(text, para.clone()) {
@@ -168,7 +168,7 @@ mod tests {
         let tokens = crate::news::text::tokenize(t);
         let mut v = crate::news::vocab::Vocab::build(t, &tokens);
         let e = entities::analyze(t, &tokens, &mut v, &s, 0, None, None, None);
-        find(t, &s, &e).into_iter().map(|q| (q.text, q.speaker)).collect()
+        find(t, &crate::news::text::paragraphs(t), &s, &e).into_iter().map(|q| (q.text, q.speaker)).collect()
     }
 
     fn q(text: &str, speaker: Option<&str>) -> (String, Option<String>) {
