@@ -66,9 +66,9 @@ struct Counts<'v, 't> {
     of: u32,
     /// (word, sentence index) once per sentence a word occurs in, in text order.
     sentences: Vec<(u32, u32)>,
-    /// (word, left neighbour) and (word, right neighbour) for every occurrence.
-    left: Vec<(u32, u32)>,
-    right: Vec<(u32, u32)>,
+    /// (word, neighbour) for every occurrence and side: `2 * id` for the word on the left,
+    /// `2 * id + 1` for the word on the right (the two sides count apart).
+    neighbours: Vec<(u32, u32)>,
     cands: FastMap<[u32; MAX_NGRAM], Candidate>,
     /// Reused buffer for the phrases `name_start` looks up.
     phrase: String,
@@ -89,8 +89,7 @@ pub fn extract(
         words: vec![blank; vocab.key_count()],
         of: vocab.find_key("of"),
         sentences: Vec::new(),
-        left: Vec::new(),
-        right: Vec::new(),
+        neighbours: Vec::new(),
         cands: FastMap::default(),
         phrase: String::new(),
     };
@@ -161,10 +160,10 @@ impl Counts<'_, '_> {
                 continue;
             }
             if i > 0 {
-                self.left.push((t.id, chunk[i - 1].id));
+                self.neighbours.push((t.id, 2 * chunk[i - 1].id));
             }
             if let Some(next) = chunk.get(i + 1) {
-                self.right.push((t.id, next.id));
+                self.neighbours.push((t.id, 2 * next.id + 1));
             }
         }
         self.candidates(chunk, g);
@@ -313,9 +312,9 @@ impl Counts<'_, '_> {
         let mean = tfs.iter().sum::<f64>() / tfs.len() as f64;
         let std = (tfs.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / tfs.len() as f64).sqrt();
         let max_tf = tfs.iter().copied().fold(1.0, f64::max);
-        // Distinct neighbours per word, and the sentences of each word in order.
-        let left = distinct_per_word(&self.left, self.words.len());
-        let right = distinct_per_word(&self.right, self.words.len());
+        // Distinct neighbours per word (left and right ones counted apart), and the sentences of
+        // each word in order.
+        let neighbours = distinct_per_word(&self.neighbours, self.words.len(), 2 * self.words.len());
         // Grouped by word, each word's sentences form one slice, in text order (they were recorded
         // in text order, and grouping keeps it).
         let (offsets, sentences) = group_by_word(&self.sentences, self.words.len());
@@ -343,7 +342,7 @@ impl Counts<'_, '_> {
                     .copied()
                     .unwrap_or_else(|| (3.0 + f64::from(median)).ln().ln());
                 let t_freq = s.tf / (mean + std);
-                let t_rel = 1.0 + f64::from(left[id] + right[id]) / max_tf;
+                let t_rel = 1.0 + f64::from(neighbours[id]) / max_tf;
                 let t_diff = sents.len() as f64 / n_sent as f64;
                 t_rel * t_pos / (t_case + t_freq / t_rel + t_diff / t_rel)
             })
@@ -351,12 +350,13 @@ impl Counts<'_, '_> {
     }
 }
 
-/// How many distinct second values each word has in a list of (word, value) pairs.
-fn distinct_per_word(pairs: &[(u32, u32)], words: usize) -> Vec<u32> {
+/// How many distinct second values (each below `values_below`) each word has in a list of
+/// (word, value) pairs.
+fn distinct_per_word(pairs: &[(u32, u32)], words: usize, values_below: usize) -> Vec<u32> {
     let (offsets, values) = group_by_word(pairs, words);
     let mut out = vec![0u32; words];
     // `seen[v] == w + 1`: value v already counted for word w (words are visited one at a time).
-    let mut seen = vec![0u32; words];
+    let mut seen = vec![0u32; values_below];
     for w in 0..words {
         for &v in &values[offsets[w] as usize..offsets[w + 1] as usize] {
             if seen[v as usize] != w as u32 + 1 {

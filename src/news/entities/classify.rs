@@ -170,8 +170,9 @@ fn phrase_at(words: &[Word<'_>], i: usize, end: usize, lex: &Lex<'_, '_>) -> Opt
         if words[i..i + len - 1].iter().any(|w| w.cut) {
             continue;
         }
-        let phrase: String = join(&words[i..i + len]);
-        let (title, needs_dot, known, demonym) = g.classify(&phrase);
+        // A single word is asked about again and again: its answer is kept per word.
+        let (title, needs_dot, known, demonym) =
+            if len == 1 { lex.classify(&words[i]) } else { g.classify(&join(&words[i..i + len])) };
         if title && (words[i + len - 1].dot || !needs_dot) {
             return Some((Piece::Title, len));
         }

@@ -1,9 +1,10 @@
 //! The words the entity rules look at: tokens with their possessive or compound suffix cut, whether
 //! they are capitalized only because they open a sentence, and maximal capitalized runs.
 
+use std::cell::Cell;
 use std::ops::Range;
 
-use super::super::gazetteer;
+use super::super::gazetteer::{self, Entry};
 use super::super::sentences::Sentence;
 use super::super::text::{is_capitalized, is_double_quote, Token, WordSet};
 use super::super::vocab::{Vocab, NONE};
@@ -112,7 +113,12 @@ pub(super) struct Lex<'v, 't> {
     vocab: &'v Vocab<'t>,
     /// By surface id: written so, not capitalized, as a word after the dateline.
     lowercase: Vec<bool>,
+    /// By surface id: `Gazetteer::classify` of the word alone, once asked.
+    classes: Vec<Cell<Option<Class>>>,
 }
+
+/// What `Gazetteer::classify` says of a phrase.
+type Class = (bool, bool, Option<&'static Entry>, bool);
 
 impl<'v, 't> Lex<'v, 't> {
     pub(super) fn new(vocab: &'v Vocab<'t>, words: &[Word<'t>]) -> Self {
@@ -120,7 +126,18 @@ impl<'v, 't> Lex<'v, 't> {
         for w in words.iter().filter(|w| !w.cap) {
             lowercase[w.id as usize] = true;
         }
-        Lex { vocab, lowercase }
+        Lex { vocab, lowercase, classes: vec![Cell::new(None); vocab.surface_count()] }
+    }
+
+    /// `Gazetteer::classify` of the word alone.
+    pub(super) fn classify(&self, w: &Word<'_>) -> Class {
+        let slot = &self.classes[w.id as usize];
+        if let Some(c) = slot.get() {
+            return c;
+        }
+        let c = gazetteer::get().classify(w.text);
+        slot.set(Some(c));
+        c
     }
 
     /// A given name in the gazetteer, as written.
