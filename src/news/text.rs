@@ -219,6 +219,10 @@ pub fn with_lower<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
     if !word.is_ascii() {
         return f(&word.to_lowercase());
     }
+    // Most words asked about are lowercase already: no copy.
+    if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+        return f(word);
+    }
     LOWER.with(|buf| match buf.try_borrow_mut() {
         Ok(mut b) => {
             b.clear();
