@@ -5,7 +5,7 @@
 
 use super::super::entities::Analysis;
 use super::super::sentences::Sentence;
-use super::super::text::{is_capitalized, is_speech_verb, WordSet};
+use super::super::text::{char_at, is_capitalized, is_speech_verb, WordSet};
 use super::Span;
 use crate::model::Quote;
 
@@ -300,12 +300,24 @@ pub(super) fn given_name(name: &str) -> &str {
     name.split_whitespace().next().unwrap_or("")
 }
 
-/// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped.
+/// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped. A word is a
+/// run of letters, digits, apostrophes, hyphens and dots; ASCII bytes, nearly all of news prose,
+/// are classified without decoding a character.
 fn words_with_offsets(s: &str, offset: usize) -> Vec<(usize, &str)> {
+    let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
-        let part = c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '-' | '.');
+    let mut i = 0;
+    // One step past the end closes the last word.
+    while i <= bytes.len() {
+        let (part, len) = match bytes.get(i) {
+            Some(&b) if b.is_ascii() => (b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'-' | b'.'), 1),
+            Some(_) => match char_at(s, i) {
+                Some(c) => (c.is_alphanumeric() || c == '\u{2019}', c.len_utf8()),
+                None => break,
+            },
+            None => (false, 1),
+        };
         match (start, part) {
             (None, true) => start = Some(i),
             (Some(b), false) => {
@@ -317,6 +329,7 @@ fn words_with_offsets(s: &str, offset: usize) -> Vec<(usize, &str)> {
             }
             _ => {}
         }
+        i += len;
     }
     out
 }
@@ -328,4 +341,16 @@ fn floor_char(s: &str, mut pos: usize) -> usize {
         pos -= 1;
     }
     pos
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_keep_inner_marks_and_their_offsets() {
+        let s = "“Yes,” said Jean-Luc O’Neil Jr. in St. Louis… ok.";
+        let words = super::words_with_offsets(s, 10);
+        let texts: Vec<&str> = words.iter().map(|w| w.1).collect();
+        assert_eq!(texts, ["Yes", "said", "Jean-Luc", "O’Neil", "Jr", "in", "St", "Louis", "ok"]);
+        assert!(words.iter().all(|&(at, w)| s[at - 10..].starts_with(w)));
+    }
 }
