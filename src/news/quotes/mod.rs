@@ -9,6 +9,7 @@
 mod speaker;
 mod subject;
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use self::speaker::Ctx;
@@ -34,8 +35,9 @@ pub(super) struct Span {
 // Out of line: called once per article, and profiles then show its cost on its own.
 #[inline(never)]
 pub fn find(text: &str, paragraphs: &[Range<usize>], sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
-    let persons = sentence_persons(sentences, ents);
-    let ctx = Ctx { text, sentences, ents, persons: &persons };
+    // Filled only for the sentences attribution asks about: most are never looked at.
+    let persons: Vec<OnceCell<Vec<(usize, String)>>> = sentences.iter().map(|_| OnceCell::new()).collect();
+    let ctx = Ctx { text, sentences, ents, person_cache: &persons };
     // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
     let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
     let mut previous_para_speaker: Option<String> = None;
@@ -150,18 +152,13 @@ fn spans(text: &str, para: Range<usize>, hits: &[usize]) -> Vec<Span> {
     out
 }
 
-/// For each sentence, the persons it names in order (the first is taken as its subject), at most a
-/// few so a sentence listing hundreds of names costs nothing extra.
-fn sentence_persons(sentences: &[Sentence], ents: &Analysis) -> Vec<Vec<(usize, String)>> {
-    sentences
-        .iter()
-        .map(|s| {
-            ents.mentions_in(s.range.clone())
-                .filter(|(_, e)| e.kind == EntityKind::Person)
-                .take(4)
-                .map(|(m, e)| (m.start, e.name.clone()))
-                .collect()
-        })
+/// The persons `sentence` names in order (the first is taken as its subject), at most a few so a
+/// sentence listing hundreds of names costs nothing extra.
+pub(super) fn sentence_persons(sentence: &Sentence, ents: &Analysis) -> Vec<(usize, String)> {
+    ents.mentions_in(sentence.range.clone())
+        .filter(|(_, e)| e.kind == EntityKind::Person)
+        .take(4)
+        .map(|(m, e)| (m.start, e.name.clone()))
         .collect()
 }
 

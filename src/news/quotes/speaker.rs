@@ -3,6 +3,8 @@
 //! subject for a phrase quoted inside a sentence, the previous sentence's speaker, and pronouns
 //! resolved to the nearest fitting person. Owns no state beyond the borrowed `Ctx`.
 
+use std::cell::OnceCell;
+
 use super::super::entities::Analysis;
 use super::super::sentences::Sentence;
 use super::super::text::{char_at, is_capitalized, is_speech_verb, WordSet};
@@ -41,11 +43,16 @@ pub(super) struct Ctx<'a> {
     pub(super) text: &'a str,
     pub(super) sentences: &'a [Sentence],
     pub(super) ents: &'a Analysis,
-    /// Per sentence, the persons it names (see `sentence_persons`).
-    pub(super) persons: &'a [Vec<(usize, String)>],
+    /// Per sentence, the persons it names (see `sentence_persons`), found on first use.
+    pub(super) person_cache: &'a [OnceCell<Vec<(usize, String)>>],
 }
 
 impl Ctx<'_> {
+    /// The persons sentence `si` names, in order (`sentence_persons`).
+    pub(super) fn persons(&self, si: usize) -> &[(usize, String)] {
+        self.person_cache[si].get_or_init(|| super::sentence_persons(&self.sentences[si], self.ents))
+    }
+
     /// Turns a span into a quote with its speaker, or drops it (scare quotes, titles, stray phrases).
     pub(super) fn attribute(
         &self,
