@@ -112,6 +112,8 @@ fn word_credits(text: &str, paragraphs: &[Range<usize>]) -> Vec<u32> {
 
 /// Agencies credited by the dateline parentheses, the authors and the text (whose `paragraphs` are
 /// given, see `text::paragraphs`), in that order, each once.
+// Out of line: called once per article, and profiles then show its cost on its own.
+#[inline(never)]
 pub fn find(
     text: &str,
     paragraphs: &[Range<usize>],

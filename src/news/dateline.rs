@@ -40,6 +40,8 @@ pub fn find(text: &str) -> Option<Dateline> {
 }
 
 /// `find`, given the paragraphs of the text (`text::paragraphs`).
+// Out of line: called once per article, and profiles then show its cost on its own.
+#[inline(never)]
 pub fn find_in(text: &str, paras: &[std::ops::Range<usize>]) -> Option<Dateline> {
     // Only a paragraph's opening is read, so a cap on how many paragraphs bounds the work.
     let paras = &paras[..paras.len().min(LOOKAHEAD + 1)];

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::text::{byte_hits, char_at, is_any_quote, paragraphs, WordSet};
+use super::text::{byte_hits, char_at, is_any_quote, paragraphs, with_lower, WordSet};
 
 /// One sentence as a byte range into the text, with the index of its paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,22 +48,28 @@ pub fn split(text: &str) -> Vec<Sentence> {
 }
 
 /// Splits the text into sentences, given its paragraphs (`text::paragraphs`).
+// Out of line: called once per article, and profiles then show its cost on its own.
+#[inline(never)]
 pub fn split_paragraphs(text: &str, paras: &[Range<usize>]) -> Vec<Sentence> {
     let mut out = Vec::new();
+    // Terminal marks are '.', '?', '!' or start with one of three UTF-8 lead bytes (…, 。, ！, ？):
+    // only those bytes are looked at, found in one search over the whole text rather than one per
+    // paragraph. Lead and ASCII bytes are char boundaries.
+    let hits = byte_hits(text.as_bytes(), [b'.', b'?', b'!'], [0xE2, 0xE3, 0xEF]);
     for (p, para) in paras.iter().enumerate() {
-        split_paragraph(text, para.clone(), p, &mut out);
+        let from = hits.partition_point(|&h| h < para.start);
+        let to = hits.partition_point(|&h| h < para.end);
+        split_paragraph(text, para.clone(), p, &hits[from..to.max(from)], &mut out);
     }
     out
 }
 
-fn split_paragraph(text: &str, para: Range<usize>, p: usize, out: &mut Vec<Sentence>) {
+/// Splits one paragraph; `hits` are the text offsets of its candidate terminal marks, in order.
+fn split_paragraph(text: &str, para: Range<usize>, p: usize, hits: &[usize], out: &mut Vec<Sentence>) {
     let s = &text[para.clone()];
-    let bytes = s.as_bytes();
     let mut start = 0usize;
     let mut i = 0usize;
-    // Terminal marks are '.', '?', '!' or start with one of three UTF-8 lead bytes (…, 。, ！, ？):
-    // only those bytes are looked at. Lead and ASCII bytes are char boundaries.
-    for hit in byte_hits(bytes, [b'.', b'?', b'!'], [0xE2, 0xE3, 0xEF]) {
+    for hit in hits.iter().map(|h| h - para.start) {
         if hit < i {
             // Inside a run already swallowed.
             continue;
@@ -127,9 +133,11 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
     }
     // A plain dot: decide by the word it ends.
     let word = word_before(s, i);
-    let lower = word.to_lowercase();
+    // The word lowered in a reused buffer, not a new `String` per full stop.
+    let (never, maybe) =
+        with_lower(word, |l| (NEVER_FINAL.contains(l), MAYBE_FINAL.contains(l) || l.contains('.')));
     let next_word: &str = next_word_start.split(|ch: char| !ch.is_alphanumeric()).next().unwrap_or("");
-    if NEVER_FINAL.contains(&lower) {
+    if never {
         return false;
     }
     // A single capital letter is an initial ("Donald J. Trump"), unless it is the pronoun "I".
@@ -140,7 +148,7 @@ fn is_boundary(s: &str, i: usize, c: char, end: usize) -> bool {
         }
     }
     // "U.S." / "Inc." / "a.m." end a sentence only before a typical sentence opener.
-    if MAYBE_FINAL.contains(&lower) || lower.contains('.') {
+    if maybe {
         return OPENERS.contains(next_word);
     }
     true

@@ -17,6 +17,8 @@ const MAX_BYTES: usize = 420;
 
 /// Builds the summary from `sentences` of `text` (whose word `tokens` are given); `body_start`
 /// skips a dateline.
+// Out of line: called once per article, and profiles then show its cost on its own.
+#[inline(never)]
 pub fn summarize(
     text: &str,
     tokens: &[Token],

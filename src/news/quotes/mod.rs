@@ -9,6 +9,7 @@
 mod speaker;
 mod subject;
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use self::speaker::Ctx;
@@ -31,16 +32,25 @@ pub(super) struct Span {
 }
 
 /// Finds the quotes of `text` (whose `paragraphs` are given, see `text::paragraphs`) and their speakers.
+// Out of line: called once per article, and profiles then show its cost on its own.
+#[inline(never)]
 pub fn find(text: &str, paragraphs: &[Range<usize>], sentences: &[Sentence], ents: &Analysis) -> Vec<Quote> {
-    let persons = sentence_persons(sentences, ents);
-    let ctx = Ctx { text, sentences, ents, persons: &persons };
+    // Filled only for the sentences attribution asks about: most are never looked at.
+    let persons: Vec<OnceCell<Vec<(usize, String)>>> = sentences.iter().map(|_| OnceCell::new()).collect();
+    let ctx = Ctx { text, sentences, ents, person_cache: &persons };
     // (quote, paragraph index, opens its paragraph, runs on into the next paragraph)
     let mut found: Vec<(Quote, usize, bool, bool)> = Vec::new();
     let mut previous_para_speaker: Option<String> = None;
+    // Only quotation marks matter: other bytes are not looked at. Every mark is ASCII or starts
+    // with one of these UTF-8 lead bytes, which are char boundaries. One search over the whole
+    // text, not one per paragraph.
+    let hits = byte_hits(text.as_bytes(), [b'"', b'\'', 0xE2], [0xC2, 0xE3, 0xEF]);
     for (pi, para) in paragraphs.iter().cloned().enumerate() {
         let mut last_speaker: Option<String> = None;
         let mut para_speaker = None;
-        for span in spans(text, para.clone()) {
+        let from = hits.partition_point(|&h| h < para.start);
+        let to = hits.partition_point(|&h| h < para.end);
+        for span in spans(text, para.clone(), &hits[from..to.max(from)]) {
             let Some(q) =
                 ctx.attribute(&span, para.start, last_speaker.as_deref(), previous_para_speaker.as_deref())
             else {
@@ -67,16 +77,15 @@ pub fn find(text: &str, paragraphs: &[Range<usize>], sentences: &[Sentence], ent
     found.into_iter().map(|(q, ..)| q).collect()
 }
 
-/// The quoted spans of one paragraph, left to right, in one pass.
-fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
+/// The quoted spans of one paragraph, left to right, in one pass; `hits` are the text offsets of
+/// its bytes that may start a quotation mark, in order.
+fn spans(text: &str, para: Range<usize>, hits: &[usize]) -> Vec<Span> {
     let s = &text[para.clone()];
     let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut open: Option<usize> = None;
     let mut i = 0;
-    // Only quotation marks matter: other bytes are not looked at. Every mark is ASCII or starts
-    // with one of these UTF-8 lead bytes, which are char boundaries.
-    for hit in byte_hits(bytes, [b'"', b'\'', 0xE2], [0xC2, 0xE3, 0xEF]) {
+    for hit in hits.iter().map(|h| h - para.start) {
         if hit < i {
             // The second mark of a doubled pair, already consumed.
             continue;
@@ -143,18 +152,13 @@ fn spans(text: &str, para: Range<usize>) -> Vec<Span> {
     out
 }
 
-/// For each sentence, the persons it names in order (the first is taken as its subject), at most a
-/// few so a sentence listing hundreds of names costs nothing extra.
-fn sentence_persons(sentences: &[Sentence], ents: &Analysis) -> Vec<Vec<(usize, String)>> {
-    sentences
-        .iter()
-        .map(|s| {
-            ents.mentions_in(s.range.clone())
-                .filter(|(_, e)| e.kind == EntityKind::Person)
-                .take(4)
-                .map(|(m, e)| (m.start, e.name.clone()))
-                .collect()
-        })
+/// The persons `sentence` names in order (the first is taken as its subject), at most a few so a
+/// sentence listing hundreds of names costs nothing extra.
+pub(super) fn sentence_persons(sentence: &Sentence, ents: &Analysis) -> Vec<(usize, String)> {
+    ents.mentions_in(sentence.range.clone())
+        .filter(|(_, e)| e.kind == EntityKind::Person)
+        .take(4)
+        .map(|(m, e)| (m.start, e.name.clone()))
         .collect()
 }
 

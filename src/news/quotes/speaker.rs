@@ -3,9 +3,11 @@
 //! subject for a phrase quoted inside a sentence, the previous sentence's speaker, and pronouns
 //! resolved to the nearest fitting person. Owns no state beyond the borrowed `Ctx`.
 
+use std::cell::OnceCell;
+
 use super::super::entities::Analysis;
 use super::super::sentences::Sentence;
-use super::super::text::{is_capitalized, is_speech_verb, WordSet};
+use super::super::text::{char_at, is_capitalized, is_speech_verb, WordSet};
 use super::Span;
 use crate::model::Quote;
 
@@ -41,11 +43,16 @@ pub(super) struct Ctx<'a> {
     pub(super) text: &'a str,
     pub(super) sentences: &'a [Sentence],
     pub(super) ents: &'a Analysis,
-    /// Per sentence, the persons it names (see `sentence_persons`).
-    pub(super) persons: &'a [Vec<(usize, String)>],
+    /// Per sentence, the persons it names (see `sentence_persons`), found on first use.
+    pub(super) person_cache: &'a [OnceCell<Vec<(usize, String)>>],
 }
 
 impl Ctx<'_> {
+    /// The persons sentence `si` names, in order (`sentence_persons`).
+    pub(super) fn persons(&self, si: usize) -> &[(usize, String)] {
+        self.person_cache[si].get_or_init(|| super::sentence_persons(&self.sentences[si], self.ents))
+    }
+
     /// Turns a span into a quote with its speaker, or drops it (scare quotes, titles, stray phrases).
     pub(super) fn attribute(
         &self,
@@ -300,12 +307,24 @@ pub(super) fn given_name(name: &str) -> &str {
     name.split_whitespace().next().unwrap_or("")
 }
 
-/// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped.
+/// Words of `s` with their byte offsets (offset of `s` added), punctuation stripped. A word is a
+/// run of letters, digits, apostrophes, hyphens and dots; ASCII bytes, nearly all of news prose,
+/// are classified without decoding a character.
 fn words_with_offsets(s: &str, offset: usize) -> Vec<(usize, &str)> {
+    let bytes = s.as_bytes();
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
-        let part = c.is_alphanumeric() || matches!(c, '\'' | '\u{2019}' | '-' | '.');
+    let mut i = 0;
+    // One step past the end closes the last word.
+    while i <= bytes.len() {
+        let (part, len) = match bytes.get(i) {
+            Some(&b) if b.is_ascii() => (b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'-' | b'.'), 1),
+            Some(_) => match char_at(s, i) {
+                Some(c) => (c.is_alphanumeric() || c == '\u{2019}', c.len_utf8()),
+                None => break,
+            },
+            None => (false, 1),
+        };
         match (start, part) {
             (None, true) => start = Some(i),
             (Some(b), false) => {
@@ -317,6 +336,7 @@ fn words_with_offsets(s: &str, offset: usize) -> Vec<(usize, &str)> {
             }
             _ => {}
         }
+        i += len;
     }
     out
 }
@@ -328,4 +348,16 @@ fn floor_char(s: &str, mut pos: usize) -> usize {
         pos -= 1;
     }
     pos
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_keep_inner_marks_and_their_offsets() {
+        let s = "“Yes,” said Jean-Luc O’Neil Jr. in St. Louis… ok.";
+        let words = super::words_with_offsets(s, 10);
+        let texts: Vec<&str> = words.iter().map(|w| w.1).collect();
+        assert_eq!(texts, ["Yes", "said", "Jean-Luc", "O’Neil", "Jr", "in", "St", "Louis", "ok"]);
+        assert!(words.iter().all(|&(at, w)| s[at - 10..].starts_with(w)));
+    }
 }

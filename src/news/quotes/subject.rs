@@ -169,8 +169,8 @@ impl Ctx<'_> {
     pub(super) fn pronoun(&self, pos: usize, female: bool) -> Option<String> {
         let g = gazetteer::get();
         let si = self.sentence_of(pos)?;
-        let here = self.persons[si].iter().filter(|(start, _)| *start < pos);
-        let earlier = (si.saturating_sub(PRONOUN_REACH)..si).rev().flat_map(|j| self.persons[j].iter());
+        let here = self.persons(si).iter().filter(|(start, _)| *start < pos);
+        let earlier = (si.saturating_sub(PRONOUN_REACH)..si).rev().flat_map(|j| self.persons(j).iter());
         let candidates: Vec<&str> = here.chain(earlier).map(|(_, n)| n.as_str()).collect();
         let fits = |n: &&&str| {
             let is_female = g.is_female_name(given_name(n));
@@ -194,7 +194,7 @@ impl Ctx<'_> {
             let at = s.range.start + (self.text[s.range.start..pos].len() - lead.len());
             return self.pronoun(at, lead.starts_with("She "));
         }
-        match self.persons[si].first() {
+        match self.persons(si).first() {
             Some((start, name)) if *start < pos => Some(name.clone()),
             // No person: an organisation opening the sentence speaks ("The Electoral Commission,
             // which …, issued a statement warning that “…”").
