@@ -282,6 +282,11 @@ impl Gazetteer {
     pub fn is_common_cap(&self, word: &str) -> bool {
         with_key(word, |k| self.common_caps.contains(k))
     }
+
+    /// `is_common_cap` for a word given by its key (`text::key`).
+    pub fn is_common_cap_key(&self, key: &str) -> bool {
+        self.common_caps.contains(key)
+    }
 }
 
 #[cfg(test)]

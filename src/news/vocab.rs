@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use super::gazetteer::{self, Gazetteer};
 use super::text::{
-    fnv1a, is_capitalized, is_speech_verb, push_key, strip_possessive, with_key, with_lower, FastMap, Token,
+    fnv1a, is_capitalized, is_speech_verb, push_key, strip_possessive, with_lower, FastMap, Token,
 };
 
 /// No such word.
@@ -53,8 +53,8 @@ pub struct Surface<'t> {
 pub struct Key {
     /// May start or end a keyword phrase: not a stop word, not a number, not one letter.
     pub content: bool,
-    /// The first surface with this key (the key is rebuilt from it when a lookup needs it).
-    surface: u32,
+    /// Byte range of the key's text in `Vocab::arena`.
+    span: (u32, u32),
     common_cap: Lazy,
     /// Longest gazetteer phrase starting with this word, plus one (0: not looked up yet).
     longest: Cell<u8>,
@@ -66,8 +66,8 @@ pub struct Vocab<'t> {
     pub token_ids: Vec<u32>,
     surfaces: Vec<Surface<'t>>,
     keys: Vec<Key>,
-    /// Scratch for building a key.
-    buf: String,
+    /// The text of every key, back to back.
+    arena: String,
     /// FNV hash of a surface → surface id, and of a key → key id. A 64-bit collision would merge
     /// two words: out of reach for the few thousand words of an article.
     by_surface: FastMap<u64, u32>,
@@ -81,7 +81,7 @@ impl<'t> Vocab<'t> {
             token_ids: Vec::with_capacity(tokens.len()),
             surfaces: Vec::with_capacity(tokens.len() / 2),
             keys: Vec::with_capacity(tokens.len() / 2),
-            buf: String::new(),
+            arena: String::with_capacity(tokens.len() * 3),
             by_surface: FastMap::with_capacity_and_hasher(tokens.len() / 2, Default::default()),
             by_key: FastMap::with_capacity_and_hasher(tokens.len() / 2, Default::default()),
         };
@@ -104,6 +104,12 @@ impl<'t> Vocab<'t> {
 
     pub fn key(&self, id: u32) -> &Key {
         &self.keys[id as usize]
+    }
+
+    /// The text of key `id` (lowercase, no dots: `text::key`).
+    pub fn key_text(&self, id: u32) -> &str {
+        let (a, b) = self.keys[id as usize].span;
+        &self.arena[a as usize..b as usize]
     }
 
     /// The id of a key given as text, or `NONE`.
@@ -157,8 +163,7 @@ impl<'t> Vocab<'t> {
     /// A capitalized word that is no name by itself (days, months, "Sources";
     /// `Gazetteer::is_common_cap`), by key id.
     pub fn common_cap(&self, key: u32) -> bool {
-        let k = self.key(key);
-        k.common_cap.get(|| gazetteer::get().is_common_cap(self.surface(k.surface).text))
+        self.key(key).common_cap.get(|| gazetteer::get().is_common_cap_key(self.key_text(key)))
     }
 
     /// Longest gazetteer phrase, in words, that starts with this word (`Gazetteer::longest_from`),
@@ -167,7 +172,7 @@ impl<'t> Vocab<'t> {
         let k = self.key(key);
         match k.longest.get() {
             0 => {
-                let n = with_key(self.surface(k.surface).text, |t| gazetteer::get().longest_from(t));
+                let n = gazetteer::get().longest_from(self.key_text(key));
                 k.longest.set(u8::try_from(n).unwrap_or(u8::MAX - 1) + 1);
                 n
             }
@@ -181,7 +186,7 @@ impl<'t> Vocab<'t> {
             return id;
         }
         let id = self.surfaces.len() as u32;
-        let key = self.key_id(surface, h, id, g);
+        let key = self.key_id(surface, h, g);
         self.surfaces.push(Surface {
             text: surface,
             key,
@@ -195,35 +200,40 @@ impl<'t> Vocab<'t> {
         id
     }
 
-    /// The key id of a surface, registering the key if new.
-    /// `surface_hash` is the surface's `fnv1a` hash.
-    fn key_id(&mut self, surface: &str, surface_hash: u64, surface_id: u32, g: &Gazetteer) -> u32 {
-        self.buf.clear();
+    /// The key id of a surface, registering the key if new. `surface_hash` is the surface's
+    /// `fnv1a` hash.
+    fn key_id(&mut self, surface: &str, surface_hash: u64, g: &Gazetteer) -> u32 {
+        let start = self.arena.len();
         let h = if surface.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'\'' | b'-' | b'&')) {
             // Most words are lowercase ASCII without dots: their own key, hashed already.
-            self.buf.push_str(surface);
+            if let Some(&id) = self.by_key.get(&surface_hash) {
+                return id;
+            }
+            self.arena.push_str(surface);
             surface_hash
         } else {
             if surface.is_ascii() {
                 // The key of an ASCII word: its bytes lowercased, dots dropped (`push_key`).
-                self.buf.extend(
+                self.arena.extend(
                     surface.bytes().filter(|&b| b != b'.').map(|b| char::from(b.to_ascii_lowercase())),
                 );
             } else {
-                push_key(surface, &mut self.buf);
+                push_key(surface, &mut self.arena);
             }
-            fnv1a(self.buf.bytes())
+            let h = fnv1a(self.arena[start..].bytes());
+            if let Some(&id) = self.by_key.get(&h) {
+                self.arena.truncate(start);
+                return id;
+            }
+            h
         };
-        if let Some(&id) = self.by_key.get(&h) {
-            return id;
-        }
-        let k = self.buf.as_str();
+        let k = &self.arena[start..];
         let key = Key {
             content: k.chars().nth(1).is_some()
                 && !g.is_stopword_hash(h)
                 && k.chars().any(char::is_alphabetic)
                 && !k.chars().all(|c| c.is_ascii_digit() || c == ','),
-            surface: surface_id,
+            span: (start as u32, self.arena.len() as u32),
             common_cap: Lazy::default(),
             longest: Cell::new(0),
         };
@@ -257,6 +267,8 @@ mod tests {
         assert_eq!(v.longest(v.surface(id("Donald").unwrap()).key), 0);
         assert!(v.longest(v.surface(id("U.S").unwrap()).key) >= 1);
         assert_eq!(v.surface(id("U.S").unwrap()).key, v.find_key("us"));
+        assert_eq!(v.key_text(v.surface(id("U.S").unwrap()).key), "us");
+        assert_eq!(v.key_text(v.surface(upper).key), "talks");
         assert!(v.key(v.surface(talks).key).content && !v.key(v.surface(id("the").unwrap()).key).content);
         let the = id("The").unwrap();
         let mut v = v;
