@@ -97,12 +97,13 @@ impl Builder {
             }
         }
         // Multi-word stretches whose last word also stands alone are persons ("Kurt Volker" … "Volker").
-        let singles: HashSet<String> =
-            pending.iter().filter(|r| r.len() == 1).map(|r| key(words[r.start].text)).collect();
+        // (Words compared by their vocabulary key.)
+        let singles: HashSet<u32> =
+            pending.iter().filter(|r| r.len() == 1).map(|r| lex.key_id(&words[r.start])).collect();
         for r in &pending {
             if !self.strict
                 && (2..=3).contains(&r.len())
-                && singles.contains(&key(words[r.end - 1].text))
+                && singles.contains(&lex.key_id(&words[r.end - 1]))
                 && words[r.clone()].iter().all(|w| !is_all_caps(w.text))
             {
                 let id = self.person(text, words, r.clone());
@@ -116,7 +117,7 @@ impl Builder {
                 continue;
             }
             let w = &words[r.start];
-            if let Some(&id) = short.get(&key(w.text)) {
+            if let Some(&id) = short.get(lex.key_text(w)) {
                 self.entities[id].mentions += 1;
                 self.mentions.push(Mention { start: w.start, end: w.end, entity: id });
             } else if !self.strict

@@ -140,6 +140,15 @@ impl<'v, 't> Lex<'v, 't> {
         c
     }
 
+    /// The vocabulary key of a word, and its text (`text::key`).
+    pub(super) fn key_id(&self, w: &Word<'_>) -> u32 {
+        self.vocab.surface(w.id).key
+    }
+
+    pub(super) fn key_text(&self, w: &Word<'_>) -> &str {
+        self.vocab.key_text(self.key_id(w))
+    }
+
     /// A given name in the gazetteer, as written.
     pub(super) fn first_name(&self, w: &Word<'_>) -> bool {
         self.vocab.first_name(w.id)
