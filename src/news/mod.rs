@@ -5,6 +5,7 @@
 //! fetched; the word lists are compiled in (`gazetteer`, `data/*.txt`). Submodules, in the order
 //! `analyze` runs them:
 //! - `sentences` — sentence boundaries (abbreviations, quotes, paragraphs);
+//! - `vocab` — the article's words interned once, with their facts, for entities and keywords;
 //! - `dateline` — the place a story was filed, and the credit in its parentheses;
 //! - `agencies` — wire credits, normalized;
 //! - `entities` — persons, organizations, locations and their mentions;
