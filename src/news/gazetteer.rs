@@ -317,5 +317,6 @@ mod tests {
         assert!(g.stopwords.iter().all(|w| w.to_lowercase() == *w));
         assert!(g.is_stopword("the") && g.is_stopword("The") && g.is_stopword("THE"));
         assert!(!g.is_stopword("Ukraine") && !g.is_stopword("ceasefire"));
+        assert!(g.is_stopword_hash(fnv1a("the".bytes())) && !g.is_stopword_hash(fnv1a("senate".bytes())));
     }
 }

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::text::{byte_hits, char_at, is_any_quote, paragraphs, with_lower, WordSet};
+use super::text::{byte_hits, char_at, is_any_quote, with_lower, WordSet};
 
 /// One sentence as a byte range into the text, with the index of its paragraph.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +41,10 @@ static OPENERS: WordSet = WordSet::new(&[
 ]);
 
 /// Splits the whole text into sentences, paragraph by paragraph.
-// `analyze` has the paragraphs at hand and calls `split_paragraphs`; this is for callers that do not.
-#[cfg_attr(not(test), allow(dead_code))]
+// `analyze` has the paragraphs at hand and calls `split_paragraphs`.
+#[cfg(test)]
 pub fn split(text: &str) -> Vec<Sentence> {
-    split_paragraphs(text, &paragraphs(text))
+    split_paragraphs(text, &super::text::paragraphs(text))
 }
 
 /// Splits the text into sentences, given its paragraphs (`text::paragraphs`).

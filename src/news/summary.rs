@@ -3,12 +3,11 @@
 //! (how many of their content words recur elsewhere) and overlap with the headline. Owns only the
 //! choice; sentence boundaries come from `sentences`, the dateline prefix is cut off.
 
+use super::gazetteer;
 use super::sentences::Sentence;
-use std::hash::BuildHasher;
 use std::ops::Range;
-use std::sync::LazyLock;
 
-use super::text::{tokenize, trim_range, with_key, FastSet as HashSet, Token};
+use super::text::{fnv1a, tokenize, trim_range, with_key, Token};
 
 /// Sentences considered after the lead.
 const CANDIDATES: usize = 10;
@@ -98,33 +97,16 @@ pub fn summarize(
     out
 }
 
-/// Hashes keys for the bags, and the hashes of the stop words' keys. One hasher for the process:
-/// bags of different articles are never compared, but the stop words must hash alike.
-static HASHER: LazyLock<(foldhash::fast::RandomState, HashSet<u64>)> = LazyLock::new(|| {
-    let hasher = foldhash::fast::RandomState::default();
-    let stop = stopwords().map(|w| hasher.hash_one(w)).collect();
-    (hasher, stop)
-});
-
-/// The stop words of the gazetteer's list (`data/stopwords.txt`: several per line, `#` comments),
-/// read here as the gazetteer reads them; a test checks the two agree.
-fn stopwords() -> impl Iterator<Item = &'static str> {
-    include_str!("data/stopwords.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .flat_map(str::split_whitespace)
-}
-
 /// The content words among `words` (keys longer than two bytes that are not stop words), as the
-/// sorted hashes of their keys, each once. A key is hashed once and that hash also answers the
-/// stop-word test (stop words are lowercase, like keys; a 64-bit collision is not a concern).
+/// sorted hashes of their keys, each once. A key is hashed once (`text::fnv1a`), and that hash also
+/// answers the stop-word test (stop words are lowercase, like keys; a 64-bit collision is not a
+/// concern).
 fn bag<'w>(words: impl Iterator<Item = &'w str>) -> Vec<u64> {
-    let (hasher, stop) = &*HASHER;
+    let g = gazetteer::get();
     let mut out: Vec<u64> = Vec::with_capacity(words.size_hint().0);
     for w in words {
-        if let Some(h) = with_key(w, |k| (k.len() > 2).then(|| hasher.hash_one(k))) {
-            if !stop.contains(&h) {
+        if let Some(h) = with_key(w, |k| (k.len() > 2).then(|| fnv1a(k.bytes()))) {
+            if !g.is_stopword_hash(h) {
                 out.push(h);
             }
         }
@@ -210,7 +192,6 @@ fn word_count(s: &str, ascii: bool, limit: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::news::gazetteer;
     use crate::news::sentences::split;
 
     #[test]
@@ -233,10 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn stop_words_are_the_gazetteers() {
-        let g = gazetteer::get();
-        assert!(stopwords().count() > 100);
-        assert!(stopwords().all(|w| g.is_stopword(w)));
+    fn bags_hold_content_words_in_any_case() {
         // Content words pass, stop words do not, in any case and with dots.
         let t = "The Senate AND the U.S. House voted on it";
         let words: Vec<&str> = tokenize(t).iter().map(|w| w.text(t)).collect();

@@ -245,8 +245,7 @@ pub fn key(phrase: &str) -> String {
 /// run tens of thousands of times per article and a `String` each was a large share of their cost.
 /// A nested call (`f` itself looking up a key) falls back to a fresh buffer.
 pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
-    // A lowercase ASCII word without dots (most words of a text) is its own key: no copy.
-    if phrase.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase() && b != b'.') {
+    if is_own_key(phrase) {
         return f(phrase);
     }
     thread_local! {
@@ -266,6 +265,12 @@ pub fn with_key<R>(phrase: &str, f: impl FnOnce(&str) -> R) -> R {
 /// (a 64-bit collision between two of its few thousand words is out of reach).
 pub fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
     bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// True when `phrase` is its own lookup key: ASCII without capitals or dots, as most words of a
+/// text are.
+pub fn is_own_key(phrase: &str) -> bool {
+    phrase.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase() && b != b'.')
 }
 
 /// Appends the lookup key of `phrase` to `out` (ASCII fast path: no per-char case tables).
@@ -325,6 +330,10 @@ mod tests {
     #[test]
     fn keys_and_cases() {
         assert_eq!(key("U.S."), "us");
+        for w in ["talks", "o'brien", "at&t", "2024"] {
+            assert!(is_own_key(w) && key(w) == w, "{w}");
+        }
+        assert!(!is_own_key("Talks") && !is_own_key("u.s") && !is_own_key("côte"));
         assert_eq!(with_key("U.S.", |k| with_key("AT&T", |n| format!("{k} {n}"))), "us at&t");
         assert_eq!(key("Côte d’Ivoire"), "côte d'ivoire");
         assert_eq!(title_case("SANTA FE"), "Santa Fe");

@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use super::gazetteer::{self, Gazetteer};
 use super::text::{
-    fnv1a, is_capitalized, is_speech_verb, push_key, strip_possessive, with_lower, FastMap, Token,
+    fnv1a, is_capitalized, is_own_key, is_speech_verb, push_key, strip_possessive, with_lower, FastMap, Token,
 };
 
 /// No such word.
@@ -204,22 +204,15 @@ impl<'t> Vocab<'t> {
     /// `fnv1a` hash.
     fn key_id(&mut self, surface: &str, surface_hash: u64, g: &Gazetteer) -> u32 {
         let start = self.arena.len();
-        let h = if surface.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'\'' | b'-' | b'&')) {
-            // Most words are lowercase ASCII without dots: their own key, hashed already.
+        let h = if is_own_key(surface) {
+            // Most words are their own key, hashed already.
             if let Some(&id) = self.by_key.get(&surface_hash) {
                 return id;
             }
             self.arena.push_str(surface);
             surface_hash
         } else {
-            if surface.is_ascii() {
-                // The key of an ASCII word: its bytes lowercased, dots dropped (`push_key`).
-                self.arena.extend(
-                    surface.bytes().filter(|&b| b != b'.').map(|b| char::from(b.to_ascii_lowercase())),
-                );
-            } else {
-                push_key(surface, &mut self.arena);
-            }
+            push_key(surface, &mut self.arena);
             let h = fnv1a(self.arena[start..].bytes());
             if let Some(&id) = self.by_key.get(&h) {
                 self.arena.truncate(start);
