@@ -120,9 +120,10 @@ async fn on_success(
         spec.interval
     };
     let delay = policy::after_success(base, &hints, ctx.bounds, jitter, now);
-    // Pushed to: polling is only the safety net.
+    // Pushed to: polling is only the safety net. Being pushed to never makes polls come sooner
+    // than the feed's own schedule (server hints, backoff) would.
     match ctx.push.as_ref().and_then(|p| p.poll_ceiling(&spec.name, now, ctx.bounds)) {
-        Some(ceiling) => ceiling,
+        Some(ceiling) => ceiling.max(delay),
         None => delay,
     }
 }

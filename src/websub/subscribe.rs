@@ -100,13 +100,17 @@ pub fn lease_end(lease_seconds: Option<u64>, now: DateTime<Utc>) -> DateTime<Utc
 
 /// While a subscription is active, polling is only a safety net: the next poll comes at the
 /// ceiling, or sooner when the renewal falls due (a poll is what triggers it). None when no
-/// subscription is active: poll as usual.
+/// subscription is active, or when its renewal is overdue (the hub refused it, or the feed no
+/// longer names it): poll as usual, not at the floor until a renewal succeeds.
 pub fn poll_ceiling(sub: Option<&Subscription>, now: DateTime<Utc>, bounds: Bounds) -> Option<Duration> {
     let sub = sub.filter(|s| s.status == SubStatus::Active)?;
     if sub.lease_expires.is_some_and(|end| end <= now) {
         return None;
     }
-    let until_renewal = renew_at(sub).map_or(bounds.max, |at| (at - now).to_std().unwrap_or_default());
+    let until_renewal = match renew_at(sub) {
+        Some(at) => (at - now).to_std().ok().filter(|d| !d.is_zero())?,
+        None => bounds.max,
+    };
     Some(until_renewal.min(bounds.max).max(bounds.min))
 }
 
@@ -241,6 +245,9 @@ mod tests {
         // Renewal due in 2 h: poll then, so the renewal goes out.
         s.lease_expires = Some(t("2026-11-28T14:00:00Z"));
         assert_eq!(poll_ceiling(Some(&s), now, b), Some(Duration::from_secs(2 * 3600)));
+        // Renewal overdue (refused, or the hub is no longer named): polling as usual.
+        s.lease_expires = Some(t("2026-11-27T13:00:00Z"));
+        assert_eq!(poll_ceiling(Some(&s), now, b), None, "renewal overdue");
         s.lease_expires = Some(t("2026-11-27T11:00:00Z"));
         assert_eq!(poll_ceiling(Some(&s), now, b), None, "lapsed");
         assert_eq!(poll_ceiling(Some(&sub(SubStatus::Pending, "2026-11-27T11:00:00Z")), now, b), None);
