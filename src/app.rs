@@ -103,11 +103,8 @@ async fn start_websub(
     fetcher: &Fetcher,
     services: &mut Vec<tokio::task::JoinHandle<()>>,
 ) -> Result<Option<websub::Push>, AppError> {
-    let (public, addr) = (&cfg.daemon.public_url, &cfg.daemon.websub_addr);
+    // (The config check refuses one of the two keys without the other.)
     let Some(settings) = websub::Settings::from_config(&cfg.daemon) else {
-        if public.is_some() != addr.is_some() {
-            tracing::warn!("WebSub push needs both daemon.public_url and daemon.websub_addr; polling only.");
-        }
         return Ok(None);
     };
     if mode == Mode::Once {

@@ -352,6 +352,21 @@ fn validate(path: &Path, raw: RawConfig) -> Result<Config, ConfigError> {
             )));
         }
     }
+    // Push needs both: where hubs call back, and where that lands. One alone would leave push
+    // silently off.
+    match (&raw.daemon.public_url, &raw.daemon.websub_addr) {
+        (Some(_), None) => {
+            return Err(invalid(
+                "daemon.public_url is set but daemon.websub_addr is not: WebSub push needs both".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "daemon.websub_addr is set but daemon.public_url is not: WebSub push needs both".into(),
+            ))
+        }
+        _ => {}
+    }
     let mut names = HashSet::new();
     let mut feeds = Vec::with_capacity(raw.feeds.len());
     for (i, f) in raw.feeds.into_iter().enumerate() {
@@ -559,6 +574,10 @@ mod tests {
         assert!(e.contains("daemon.websub_addr"), "{e}");
         let e = load("[daemon]\npublic_url = \"ftp://n.example/\"\n").unwrap_err().to_string();
         assert!(e.contains("daemon.public_url"), "{e}");
+        let e = load("[daemon]\npublic_url = \"https://n.example/\"\n").unwrap_err().to_string();
+        assert!(e.contains("daemon.websub_addr is not"), "{e}");
+        let e = load("[daemon]\nwebsub_addr = \"127.0.0.1:8080\"\n").unwrap_err().to_string();
+        assert!(e.contains("daemon.public_url is not"), "{e}");
     }
 
     /// The shipped config loads, and shows (at least commented) every key of the sections
