@@ -209,6 +209,8 @@ impl Registry {
                     sub.lease_expires = Some(subscribe::lease_end(*lease_seconds, now));
                     sub.last_error = None;
                 }
+                // A repeated denial changes nothing (and is not written again).
+                (Intent::Denied { .. }, Some(sub)) if sub.status == SubStatus::Denied => return intent,
                 (Intent::Denied { reason }, Some(sub)) => {
                     sub.status = SubStatus::Denied;
                     sub.lease_expires = None;
