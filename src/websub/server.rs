@@ -35,6 +35,10 @@ const LIMITS: Limits = Limits {
 /// Pushed documents parsed at once: the parser holds about 20× a document in memory, and
 /// bodies of up to `fetch.max_feed_bytes` may arrive on every connection together.
 const PARSES: usize = 2;
+/// Pushed bodies held in memory at once (each up to `fetch.max_feed_bytes`): without a bound, every
+/// connection could hold one. A sender that drips its body keeps a slot for at most the connection
+/// deadline; a hub whose push waits that long retries.
+const BODIES: usize = 4;
 
 /// What the server needs.
 pub struct Callback {
@@ -44,11 +48,18 @@ pub struct Callback {
     /// Cap on a pushed body (`fetch.max_feed_bytes`).
     max_body: u64,
     parses: Semaphore,
+    bodies: Semaphore,
 }
 
 impl Callback {
     pub fn new(registry: Arc<Registry>, pushes: mpsc::Sender<Pushed>, max_body: u64) -> Callback {
-        Callback { registry, pushes, max_body, parses: Semaphore::new(PARSES) }
+        Callback {
+            registry,
+            pushes,
+            max_body,
+            parses: Semaphore::new(PARSES),
+            bodies: Semaphore::new(BODIES),
+        }
     }
 }
 
@@ -98,6 +109,8 @@ impl Callback {
         let signature = header("x-hub-signature");
         let content_type = header("content-type");
         let limit = usize::try_from(self.max_body).unwrap_or(usize::MAX);
+        // Held until the body is dropped (after parsing).
+        let Ok(_holding) = self.bodies.acquire().await else { return status(StatusCode::ACCEPTED) };
         let body = match Limited::new(req.into_body(), limit).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) => {
