@@ -131,12 +131,12 @@ fn dom_pass(dom: &Dom, mode: Mode, title: Option<&str>) -> String {
 
 /// JSON-LD `articleBody` as text: HTML removed if any (escaped or not), one paragraph per line.
 fn ld_text(body: &str) -> String {
-    let mut plain = body.to_string();
-    // Some sites escape the markup once more (`&lt;p&gt;`): one more pass takes it off.
-    for _ in 0..2 {
-        if !plain.contains('<') && !plain.contains("&lt;") {
-            break;
-        }
+    // Some sites escape the markup once more (`&lt;p&gt;`): then a second pass takes it off. Only
+    // then: in a body with real markup, `&lt;` is text ("the &lt;script&gt; tag"), and a second
+    // pass would read it as a tag (and drop everything after a `<script>`).
+    let escaped_only = !body.contains('<') && body.contains("&lt;");
+    let mut plain = if body.contains('<') || escaped_only { html_to_text(body) } else { body.to_string() };
+    if escaped_only {
         plain = html_to_text(&plain);
     }
     plain.lines().map(text::fold_ws).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n\n")
@@ -243,6 +243,9 @@ mod tests {
         assert_eq!(ld_text(body), "Solução & paz");
         assert_eq!(ld_text("<p>Tom &amp; Jerry</p>"), "Tom & Jerry");
         assert_eq!(ld_text("One.\nTwo."), "One.\n\nTwo.");
+        // Real markup with an escaped tag as text: one pass, the text after it kept.
+        let t = ld_text("<p>Use the &lt;script&gt; tag with care.</p><p>Then load the page.</p>");
+        assert!(t.contains("Use the <script> tag with care.") && t.contains("Then load the page."), "{t}");
     }
 
     #[test]
