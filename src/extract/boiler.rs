@@ -319,8 +319,8 @@ const ANYWHERE: &[&str] = &[
     "privacy policy", "cookie policy", "already a subscriber", "please subscribe", "déjà abonné",
     "pour accéder en illimité", "affiliate link", "für links auf dieser seite",
     "alle rechte vorbehalten", "tous droits réservés", "todos los derechos reservados",
-    "все права защищены", "must be logged in", "eingeloggt sein", "angemeldet sein",
-    "uses cookies", "use of cookies",
+    "все права защищены", "must be logged in to", "eingeloggt sein, um", "angemeldet sein, um",
+    "site uses cookies", "website uses cookies", "the use of cookies", "cookies akzeptieren",
 ];
 
 /// True when a block of `chars` characters reading `text` is a boilerplate label or notice.
@@ -449,8 +449,12 @@ pub fn is_call_to_action(text: &str, chars: usize) -> bool {
     let invitations = INVITATIONS.iter().filter(|t| at_word(t)).count();
     // "Follow" and "join" are invitations only next to a network.
     let network = || NETWORKS.iter().any(|t| at_word(t));
-    // A newsletter plugged in a short closing line ("Schauen Sie in unseren Musiknewsletter!").
-    let newsletter = chars < 150 && lower.contains("newsletter");
+    // The site's own newsletter plugged in a short closing line ("Schauen Sie in unseren
+    // Musiknewsletter!"); a newsletter the story cites ("first reported by the Playbook
+    // newsletter") is not a plug.
+    let ours =
+        || ["our ", "unser", "notre ", "nos ", "nuestro", "nuestra", "nostr"].iter().any(|t| at_word(t));
+    let newsletter = chars < 150 && lower.contains("newsletter") && ours();
     newsletter
         || invitations >= 2
         || ((invitations == 1 || at_word("follow") || at_word("join")) && network())
@@ -552,6 +556,7 @@ mod tests {
         assert!(!is_call_to_action("Thousands join the protest, which followed the vote.", 43));
         assert!(!is_call_to_action("Unfollow them on Twitter, she said.", 30));
         assert!(is_call_to_action("Neue Produkte? Schauen Sie mal in unseren Musiknewsletter!", 50));
+        assert!(!is_call_to_action("The leak was first reported by the Playbook newsletter.", 55));
     }
 
     #[test]
@@ -598,6 +603,10 @@ mod tests {
         );
         assert!(is_label("Vergrößern Eine runde Aussparung für die Kamera.", 40));
         assert!(is_label("You must be logged in to post a comment.", 33));
+        assert!(is_label("Sie müssen angemeldet sein, um einen Kommentar zu schreiben.", 55));
+        // The same words in a story are not a notice.
+        assert!(!is_label("Wer wählen will, muss im Wählerverzeichnis angemeldet sein.", 55));
+        assert!(!is_label("The app uses cookies to track children, regulators said.", 55));
         assert!(is_label("Published Tue, Nov 19 2019 7:05 AM EST Updated Tue, Nov 19 2019 7:16 AM EST", 62));
         assert!(is_label(
             "This website uses cookies. By continuing to use it you agree to our use of cookies.",
