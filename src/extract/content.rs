@@ -703,9 +703,9 @@ fn headline_lead(blocks: &[Block], root: u32, title: Option<&str>) -> Option<(u3
     if title.chars().count() < 10 {
         return None;
     }
-    let h = blocks.iter().rev().filter(|b| b.owner < root).find(|b| {
+    let h = blocks.iter().rev().filter(|b| b.owner < root && b.tag.is_heading()).find(|b| {
         let k = key(&b.text);
-        b.tag.is_heading() && k.chars().count() >= 10 && (title.contains(&k) || k.contains(&title))
+        k.chars().count() >= 10 && (title.contains(&k) || k.contains(&title))
     })?;
     Some((h.owner, root))
 }
