@@ -63,8 +63,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
         format: ExtractFormat,
         /// Leave the news fields (dateline, agencies, quotes, entities, summary, keywords) empty:
-        /// for measuring what they cost (scripts/bench-extract).
-        #[arg(long)]
+        /// for measuring what they cost (scripts/bench-extract). Hidden: not part of the SPEC CLI.
+        #[arg(long, hide = true)]
         no_news: bool,
         /// HTML files; `-` reads standard input.
         #[arg(required = true)]
