@@ -1,7 +1,8 @@
 //! Golden tests for the news fields (issue 3): the seed story, wire-story openings and quote patterns
 //! (`tests/fixtures/news/cases.json`), hand-labelled entities over AEB articles
-//! (`tests/fixtures/news/entities/*.json`, precision/recall printed with `--nocapture`), hostile input
-//! and an ignored timing run (`cargo test --test news_golden -- --ignored --nocapture`).
+//! (`tests/fixtures/news/entities/*.json`, precision/recall printed with `--nocapture`) and hostile
+//! input. What the fields cost is measured by `scripts/bench-extract` (the `records` and `no-news`
+//! runs), not here.
 
 mod support;
 
