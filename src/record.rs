@@ -212,6 +212,42 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    /// `--no-news` (the benchmark's baseline) leaves exactly the news fields empty: the rest of the
+    /// record is the same, so the time difference is what the news fields cost.
+    #[test]
+    fn no_news_leaves_only_the_news_fields_empty() {
+        let p = |t: &str| format!("<p>{t}</p>");
+        let html = format!(
+            "<html><head><title>Leaders meet in Alaska</title></head><body><article>{}{}{}</article></body></html>",
+            p("ANCHORAGE, Aug 15 (Reuters) - U.S. President Donald Trump met Russian President Vladimir Putin in Alaska on Friday to discuss the war in Ukraine, officials said."),
+            p("\u{201C}We made some headway,\u{201D} Trump told reporters after the talks, which lasted nearly three hours at a military base in Anchorage."),
+            p("Putin said the talks were useful and invited Trump to Moscow for a second meeting later in the year, according to the Kremlin."),
+        );
+        let parse = |news: bool| -> serde_json::Map<String, serde_json::Value> {
+            let line = extract_line(html.as_bytes(), None, "page.html", true, news);
+            let serde_json::Value::Object(mut m) = serde_json::from_str(&line).unwrap() else {
+                panic!("{line}")
+            };
+            m.remove("fetched_at");
+            m
+        };
+        let (mut full, mut bare) = (parse(true), parse(false));
+        assert_eq!(full["status"], "ok", "{full:?}");
+        for field in ["dateline", "agencies", "quotes", "entities", "summary", "keywords"] {
+            let (f, b) = (full.remove(field).unwrap(), bare.remove(field).unwrap());
+            let empty = |v: &serde_json::Value| match v {
+                serde_json::Value::Null => true,
+                serde_json::Value::String(s) => s.is_empty(),
+                serde_json::Value::Array(a) => a.is_empty(),
+                serde_json::Value::Object(o) => o.values().all(|v| v.as_array().is_some_and(Vec::is_empty)),
+                _ => false,
+            };
+            assert!(!empty(&f), "{field} filled: {f}");
+            assert!(empty(&b), "{field} empty: {b}");
+        }
+        assert_eq!(full, bare, "every other field is the same");
+    }
+
     /// SPEC: `--format text` is one line per input; newlines become `\n`, and a backslash
     /// `\\` so that a literal `\n` in the text stays distinguishable.
     #[test]
