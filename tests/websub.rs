@@ -154,9 +154,10 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     assert_eq!(resp.unwrap().status(), 413);
     let stream = futures_util::stream::iter((0..50).map(|_| Ok::<_, std::io::Error>(vec![b'y'; 8192])));
     let resp = http.post(&callback).body(reqwest::Body::wrap_stream(stream)).send().await;
+    // The server answers 413 or closes the connection mid-upload; either way nothing is taken.
     if let Ok(resp) = resp {
         assert_eq!(resp.status(), 413);
-    } // (the server may also close the connection mid-upload)
+    }
     assert!(child.try_wait().unwrap().is_none(), "daemon still running");
 
     // 6. The feed now lists the pushed item: the next poll does not emit it again.
@@ -228,22 +229,40 @@ async fn denied_subscription_falls_back_to_polling() {
     server.route("/feed.xml", move |_| Reply::ok("application/rss+xml", doc.clone()));
     let port = free_port();
     let out = dir.path().join("out");
-    let cfg = config(dir.path(), &self_url, &format!("http://127.0.0.1:{port}/base"), port, "2s", "2s");
+    // Polled every second, every 8 s (the ceiling) while pushed to.
+    let cfg = config(dir.path(), &self_url, &format!("http://127.0.0.1:{port}/base"), port, "1s", "8s");
     let log = dir.path().join("newsd.log");
     let mut child = spawn_run(&cfg, Some(&log));
     poll_until("subscription request", || hub_server.hits("/hub") > 0).await;
     let callback = hub_server.requests()[0].form_field("hub.callback").unwrap();
     assert_eq!(callback, format!("http://127.0.0.1:{port}/base/websub/news"), "public_url path kept");
     let http = client();
+    let topic = urlencode(&self_url);
+    let verified = http
+        .get(format!(
+            "{callback}?hub.mode=subscribe&hub.topic={topic}&hub.challenge=ok1&hub.lease_seconds=3600"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+    // Pushed to: after the poll already planned, polling rests at the 8 s ceiling.
+    let polls = server.hits("/feed.xml");
+    poll_until("the poll planned before verification", || server.hits("/feed.xml") > polls).await;
+    let resting = server.hits("/feed.xml");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(server.hits("/feed.xml"), resting, "no polls at the feed's 1 s pace while pushed to");
     let denied = http
-        .get(format!("{callback}?hub.mode=denied&hub.topic={}&hub.reason=quota", urlencode(&self_url)))
+        .get(format!("{callback}?hub.mode=denied&hub.topic={topic}&hub.reason=quota"))
         .send()
         .await
         .unwrap();
     assert_eq!(denied.status(), 200);
-    // Polling continues at the feed's own pace (here the 2 s ceiling), not push's.
-    let polls = server.hits("/feed.xml");
-    poll_until("polls go on", || server.hits("/feed.xml") >= polls + 2).await;
+    // Denied: after the poll planned at the ceiling, polling is back at the feed's own 1 s pace.
+    poll_until("the poll planned at the ceiling", || server.hits("/feed.xml") > resting).await;
+    let back = (server.hits("/feed.xml"), std::time::Instant::now());
+    poll_until("polls at the feed's pace", || server.hits("/feed.xml") >= back.0 + 2).await;
+    assert!(back.1.elapsed() < Duration::from_secs(6), "two polls took {:?}", back.1.elapsed());
     // A verification after the denial is refused: we no longer want that subscription.
     let late = http
         .get(format!("{callback}?hub.mode=subscribe&hub.topic={}&hub.challenge=c", urlencode(&self_url)))
