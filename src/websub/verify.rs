@@ -120,8 +120,9 @@ fn verify<M: Mac + hmac::digest::KeyInit>(secret: &[u8], body: &[u8], sig: &[u8]
     mac.verify_slice(sig).is_ok()
 }
 
-/// `sha256=<hex>` of `body` under `secret`: what a hub sends (for tests and tools).
-pub fn sign_sha256(secret: &[u8], body: &[u8]) -> String {
+/// `sha256=<hex>` of `body` under `secret`: what a hub sends.
+#[cfg(test)]
+fn sign_sha256(secret: &[u8], body: &[u8]) -> String {
     let mut mac =
         <Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new_from_slice(secret).expect("any key length");
     mac.update(body);
