@@ -170,12 +170,7 @@ async fn push_delivers_signed_items_once_and_nothing_else() {
     assert!(!got.contains(&forged_link), "forged items never become records: {got:?}");
     assert_eq!(got.len(), 2, "{got:?}");
     // `status` shows the push state, never the secret.
-    let cfg2 = cfg.clone();
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(newsd_bin()).args(["status", "--config"]).arg(&cfg2).output().unwrap()
-    })
-    .await
-    .unwrap();
+    let status = run_newsd(&["status"], &cfg).await;
     let table = String::from_utf8_lossy(&status.stdout);
     assert!(table.lines().any(|l| l.starts_with("news ") && l.contains(" active ")), "{table}");
     assert!(!table.contains(&secret));
@@ -291,6 +286,96 @@ async fn denied_subscription_falls_back_to_polling() {
     assert!(child.wait().await.unwrap().success());
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("denied the subscription"), "{log}");
+}
+
+/// A push that arrives while the feed is being polled waits for the poll, and skips the items
+/// already on their way: each item is fetched and recorded once, and counted once on top of what
+/// the poll brings back (the poll's state was copied before the push).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_during_a_poll_waits_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (hub, hub_server) = start_hub().await;
+    let server = Server::start(None).await;
+    let self_url = server.url("/feed.xml");
+    let (a, b, c) = (server.url("/a/1.html"), server.url("/a/2.html"), server.url("/a/3.html"));
+    let first = hub_feed(&self_url, &hub, &[("A", a.clone())]);
+    server.route("/feed.xml", move |_| Reply::ok("application/rss+xml", first.clone()));
+    let port = free_port();
+    let out = dir.path().join("out");
+    let cfg = config(dir.path(), &self_url, &format!("http://127.0.0.1:{port}/"), port, "1s", "3s");
+    // Articles are fetched here; B's page takes three seconds, so B is still on its way when the
+    // push comes in.
+    let text =
+        std::fs::read_to_string(&cfg).unwrap().replace("fetch_articles = false", "fetch_articles = true");
+    std::fs::write(&cfg, text).unwrap();
+    server.route("/a/2.html", |_| {
+        Reply::Raw(Box::new(|mut sock| {
+            Box::pin(async move {
+                use tokio::io::AsyncWriteExt;
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                let body = article_html("B", &["Paragraph one of the story about B, long enough to count.".repeat(4)]);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            })
+        }))
+    });
+    let mut child = spawn_run(&cfg, None);
+    poll_until("subscription request", || hub_server.hits("/hub") > 0).await;
+    let sub = hub_server.requests()[0].clone();
+    let (callback, secret) = (sub.form_field("hub.callback").unwrap(), sub.form_field("hub.secret").unwrap());
+    let http = client();
+    let topic = urlencode(&self_url);
+    let q = format!("hub.mode=subscribe&hub.topic={topic}&hub.challenge=ok&hub.lease_seconds=3600");
+    assert_eq!(http.get(format!("{callback}?{q}")).send().await.unwrap().status(), 200);
+    poll_until("first record", || links(&out) == vec![a.clone()]).await;
+
+    // The next poll takes two seconds and finds B; a push of A, B and C comes in meanwhile.
+    let slow = hub_feed(&self_url, &hub, &[("A", a.clone()), ("B", b.clone())]);
+    server.route("/feed.xml", move |_| {
+        let body = slow.clone();
+        Reply::Raw(Box::new(move |mut sock| {
+            Box::pin(async move {
+                use tokio::io::AsyncWriteExt;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            })
+        }))
+    });
+    let polls = server.hits("/feed.xml");
+    poll_until("a poll in flight", || server.hits("/feed.xml") > polls).await;
+    let pushed =
+        hub_feed(&self_url, &hub, &[("A", a.clone()), ("B", b.clone()), ("C", c.clone())]).into_bytes();
+    let resp = http
+        .post(&callback)
+        .header("Content-Type", "application/rss+xml")
+        .header("X-Hub-Signature", sign(&secret, &pushed))
+        .body(pushed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    poll_until("all three recorded", || links(&out).len() >= 3).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut got = links(&out);
+    got.sort();
+    assert_eq!(got, vec![a, b, c], "each item once");
+    assert_eq!(server.hits("/a/2.html"), 1, "B, on its way when pushed, is not fetched again");
+    signal(child.id().unwrap(), "TERM");
+    assert!(child.wait().await.unwrap().success());
+    // Items seen: A (first poll), B (the slow poll), C (the push) — none lost to the poll's state.
+    let status = run_newsd(&["status"], &cfg).await;
+    let table = String::from_utf8_lossy(&status.stdout);
+    let row: Vec<&str> = table.lines().find(|l| l.starts_with("news ")).unwrap().split_whitespace().collect();
+    assert!(row.contains(&"3"), "3 items seen: {table}");
 }
 
 /// A config for one feed `news` at `feed`, records to `dir/out`, push on at `port`, a 64 KiB

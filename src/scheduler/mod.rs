@@ -156,6 +156,11 @@ struct Scheduler {
     tasks: JoinSet<Done>,
     /// Pushed documents being handed on, by feed name.
     push_tasks: JoinSet<(String, PushDone)>,
+    /// While a feed is polled, the latest document pushed for it (handed on when the poll ends,
+    /// so both do not take the same new items) and pushed items handed on meanwhile (counted
+    /// into the state the poll brings back, which was copied before them).
+    push_after_poll: HashMap<String, Pushed>,
+    pushed_during_poll: HashMap<String, Vec<PushDone>>,
     /// Feeds being polled, by name, with their host key.
     polling: HashMap<String, Option<String>>,
     task_names: HashMap<tokio::task::Id, String>,
@@ -193,6 +198,8 @@ impl Scheduler {
             queue: DueQueue::default(),
             tasks: JoinSet::new(),
             push_tasks: JoinSet::new(),
+            push_after_poll: HashMap::new(),
+            pushed_during_poll: HashMap::new(),
             polling: HashMap::new(),
             task_names: HashMap::new(),
             host_busy: HashMap::new(),
@@ -309,19 +316,34 @@ impl Scheduler {
             }
             _ => {}
         }
+        // After the poll's state (whatever became of the poll).
+        for push in self.pushed_during_poll.remove(&name).unwrap_or_default() {
+            if self.specs.contains_key(&name) {
+                self.count_push(&name, push);
+            }
+        }
         if let Some(k) = key {
             self.release_host(&k);
         }
+        if let Some(push) = self.push_after_poll.remove(&name) {
+            self.pushed(push);
+        }
     }
 
-    /// A document pushed by a feed's hub: its new items are handed on in a task of their own
-    /// (the feed's poll may be running meanwhile; the delivery filter settles any overlap).
+    /// A document pushed by a feed's hub: its new items are handed on in a task of their own.
+    /// While the feed is polled it waits for the poll to end (the latest push only: each
+    /// document lists the feed's current items).
     fn pushed(&mut self, pushed: Pushed) {
+        if self.polling.contains_key(&pushed.feed) {
+            self.push_after_poll.insert(pushed.feed.clone(), pushed);
+            return;
+        }
         let Some(spec) = self.specs.get(&pushed.feed).cloned() else { return };
         let ctx = self.ctx.clone();
+        let in_flight = self.undelivered.get(&pushed.feed).into_iter().flatten().cloned().collect();
         self.push_tasks.spawn(async move {
             let name = spec.name.clone();
-            (name, task::deliver_pushed(ctx, spec, pushed.parsed).await)
+            (name, task::deliver_pushed(ctx, spec, pushed.parsed, in_flight).await)
         });
     }
 
@@ -332,6 +354,17 @@ impl Scheduler {
         if done.handed_on.is_empty() || !self.specs.contains_key(&name) {
             return;
         }
+        if self.polling.contains_key(&name) {
+            // The poll will bring back a state copied before these items: count them after it.
+            self.pushed_during_poll.entry(name).or_default().push(done);
+            return;
+        }
+        self.count_push(&name, done);
+    }
+
+    /// Counts handed-on pushed items in the feed's state, and watches them until delivered.
+    fn count_push(&mut self, name: &str, done: PushDone) {
+        let name = name.to_string();
         let st = self.states.entry(name.clone()).or_default();
         st.items_seen += done.fresh;
         st.recent_items.extend(done.recent);

@@ -166,14 +166,24 @@ pub(super) struct PushDone {
     pub handed_on: Vec<(String, String)>,
 }
 
-/// Hands on the new items of a document the feed's hub pushed.
-pub(super) async fn deliver_pushed(ctx: Ctx, spec: Arc<FeedSpec>, feed: ParsedFeed) -> PushDone {
+/// Hands on the new items of a document the feed's hub pushed, but not those already on their
+/// way (`in_flight`: (item key, fingerprint) handed on by a poll or an earlier push and not yet
+/// recorded), which would otherwise be fetched and processed a second time.
+pub(super) async fn deliver_pushed(
+    ctx: Ctx,
+    spec: Arc<FeedSpec>,
+    feed: ParsedFeed,
+    in_flight: std::collections::HashSet<(String, String)>,
+) -> PushDone {
     let (store, name, items) = (ctx.store.clone(), spec.name.clone(), feed.items);
     let new = tokio::task::spawn_blocking(move || feed::new_items(&store, &name, &items))
         .await
         .unwrap_or_else(|_| Ok(Vec::new()));
     let new = match new {
-        Ok(new) => new,
+        Ok(mut new) => {
+            new.retain(|n| !in_flight.contains(&(n.key.clone(), n.hash.clone())));
+            new
+        }
         Err(e) => {
             tracing::error!(feed = %spec.name, error = %e, "Cannot check pushed items; the next poll will.");
             Vec::new()
