@@ -899,7 +899,7 @@ mod tests {
         let lead = "Why the harbour plan divided the town for years, and what the vote changes for it.";
         let html = format!(
             "<body><div><div class=page-header-module><h1>T</h1><p>{lead}</p><p>Menu</p></div>\
-             <div>{}</div></div></body>",
+             {}</div></body>",
             paras(3)
         );
         let text = body(&html, Some("T"));
